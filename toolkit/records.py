@@ -1,4 +1,4 @@
-"""Record layouts: annotation files (the source of truth) and the Arrow schemas of the Parquet tables."""
+"""Record layouts: annotation files (the source of truth) and the Parquet tables' Arrow schemas."""
 
 from __future__ import annotations
 
@@ -180,9 +180,7 @@ def read_annotation_file(path: str | Path) -> AnnotationFile:
     try:
         return AnnotationFile.from_json(doc)
     except (KeyError, TypeError) as exc:
-        raise InputError(
-            f"not an annotation file (missing or malformed {exc})", path=path
-        ) from exc
+        raise InputError(f"not an annotation file (missing or malformed {exc})", path=path) from exc
 
 
 def iter_annotation_paths(root: str | Path) -> Iterator[Path]:
@@ -212,11 +210,16 @@ def write_text_atomic(path: Path, content: str) -> None:
 
 
 def attributes_type(taxonomy: Taxonomy) -> pa.StructType:
-    """Struct of every taxonomy attribute (nullable strings): typed, queryable, same for all labels."""
+    """Struct of every taxonomy attribute (nullable strings), the same for all labels."""
     return pa.struct([pa.field(name, pa.string()) for name in taxonomy.attribute_names])
 
 
-RELATION_TYPE = pa.struct([pa.field("type", pa.string()), pa.field("to_span_id", pa.string())])
+RELATION_TYPE = pa.struct(
+    [
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("to_span_id", pa.string(), nullable=False),
+    ]
+)
 
 
 def span_type(taxonomy: Taxonomy) -> pa.StructType:
@@ -296,7 +299,7 @@ def annotations_schema(taxonomy: Taxonomy) -> pa.Schema:
 
 
 def annotation_sets_schema() -> pa.Schema:
-    """annotation_sets.parquet: one row per annotation file, so 'annotated, no spans' is not lost."""
+    """annotation_sets.parquet: one row per annotation file (keeps "annotated, no spans")."""
     return pa.schema(
         [
             pa.field("doc_id", pa.string(), nullable=False),
@@ -321,9 +324,7 @@ def rejects_schema() -> pa.Schema:
     )
 
 
-def span_rows(
-    annotation: AnnotationFile, taxonomy: Taxonomy
-) -> Iterable[dict[str, Any]]:
+def span_rows(annotation: AnnotationFile, taxonomy: Taxonomy) -> Iterable[dict[str, Any]]:
     """Parquet span structs of one annotation file, with outgoing relations attached."""
     outgoing: dict[str, list[dict[str, str]]] = {}
     for rel in annotation.relations:
@@ -337,7 +338,9 @@ def span_rows(
             "end": span.end,
             "text": span.text,
             "attributes": {n: span.attributes.get(n) for n in names},
-            "relations": sorted(outgoing.get(span.id, []), key=lambda r: (r["type"], r["to_span_id"])),
+            "relations": sorted(
+                outgoing.get(span.id, []), key=lambda r: (r["type"], r["to_span_id"])
+            ),
         }
 
 

@@ -1,4 +1,4 @@
-"""The one taxonomy: labels, their attributes and allowed values, read from schemas/taxonomy.json."""
+"""The one taxonomy: labels, attributes and allowed values, read from schemas/taxonomy.json."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "schemas" / "taxonomy.j
 
 @dataclass(frozen=True)
 class Attribute:
-    """One attribute of a label: a free string (maybe with a pattern) or a choice from a value set."""
+    """One attribute of a label: a free string (maybe with a pattern) or a choice."""
 
     name: str
     type: str
@@ -90,7 +90,7 @@ class Taxonomy:
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
-        """Every attribute name across labels, first-seen order, each once (the Parquet struct fields)."""
+        """Every attribute name across labels, first-seen order, each once (Parquet fields)."""
         seen: dict[str, None] = {}
         for label in self.labels.values():
             for attr in label.attributes:
@@ -166,7 +166,9 @@ def _resolve_value_set(name: str, spec: dict[str, Any]) -> dict[str, str]:
         for country in sorted(pycountry.countries, key=lambda c: c.alpha_3):
             values[country.alpha_3] = getattr(country, "common_name", None) or country.name
     elif source is not None:
-        raise TaxonomyError(f"value set {name!r}: unknown source {source!r}; valid: iso3166-1-alpha3")
+        raise TaxonomyError(
+            f"value set {name!r}: unknown source {source!r}; valid: iso3166-1-alpha3"
+        )
     values.update(spec.get("values", {}))
     values.update(spec.get("extra", {}))
     return values
