@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nox
@@ -18,6 +22,30 @@ def install_toolkit(session: nox.Session, *extras: str) -> None:
     """Install the toolkit in editable mode (schemas/ stays next to the package) with extras."""
     spec = f".[{','.join(extras)}]" if extras else "."
     session.install("-e", spec)
+
+
+@contextlib.contextmanager
+def labelstudio_server(session: nox.Session, data_name: str) -> Iterator[dict[str, str]]:
+    """Install Label Studio into .labelstudio/venv if needed, start it, yield the env for tests.
+
+    The token comes from the 0600 settings file outside the repo and goes only into the
+    environment of the commands run inside the block. SKIP_LABELSTUDIO=1 starts nothing.
+    """
+    if os.environ.get("SKIP_LABELSTUDIO") == "1":
+        yield {}
+        return
+    sys.path.insert(0, str(ROOT))  # toolkit.lsserver is stdlib-only: importable here
+    from toolkit import lsserver
+
+    layout = lsserver.default_layout(data_name)
+    if not lsserver.venv_ready(layout):
+        session.log(f"Installing Label Studio {lsserver.LS_VERSION} into {layout.venv}")
+        lsserver.install_server(layout, python=str(Path(session.bin) / "python"))
+    credentials = lsserver.ensure_credentials(lsserver.config_path())
+    session.log(f"Starting Label Studio ({layout.data_dir}; log {layout.log_path})")
+    with lsserver.running_server(layout, credentials) as server:
+        session.log(f"Label Studio is up at {server.url}")
+        yield {lsserver.URL_KEY: server.url, lsserver.API_KEY_KEY: credentials.api_key}
 
 
 @nox.session(python=PYTHON)
@@ -37,9 +65,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite."""
+    """Run the whole test suite against a real local Label Studio (installed once, ~2 min)."""
     install_toolkit(session, "test")
-    session.run("pytest", *session.posargs)
+    with labelstudio_server(session, "test-data") as ls_env:
+        session.run("pytest", *session.posargs, env=ls_env)
 
 
 @nox.session(python=PYTHON)
@@ -50,6 +79,43 @@ def build(session: nox.Session) -> None:
     session.run(
         "toolkit", "convert", "seeds", "--annotations", "annotations", "--out", str(out / "dataset")
     )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark `toolkit convert` on generated articles against a pyarrow read-and-write floor.
+
+    Prints articles/s, MB/s, peak RSS of the conversion and convert/floor time ratio, by
+    default at 10,000 and 100,000 articles; `nox -s bench -- --articles 10000` runs one size.
+    """
+    install_toolkit(session)
+    session.run("python", str(ROOT / "tests" / "bench" / "bench_convert.py"), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def labelstudio(session: nox.Session) -> None:
+    """Serve Label Studio 1.23.2 (own venv in .labelstudio/, installed once) until Ctrl-C.
+
+    `nox -s labelstudio -- --port 8081` passes options to `toolkit labelstudio serve`.
+    """
+    install_toolkit(session)
+    session.run("toolkit", "labelstudio", "serve", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_labelstudio(session: nox.Session) -> None:
+    """Benchmark `toolkit labelstudio push` against bare import_tasks on 10,000 tasks.
+
+    Starts its own server on .labelstudio/bench-data; prints tasks/s and the overhead.
+    """
+    install_toolkit(session)
+    with labelstudio_server(session, "bench-data") as ls_env:
+        session.run(
+            "python",
+            str(ROOT / "tests" / "bench" / "bench_labelstudio.py"),
+            *session.posargs,
+            env=ls_env,
+        )
 
 
 @nox.session(python=PYTHON)

@@ -1,0 +1,1868 @@
+"""scikit-learn baselines: training, cluster-grouped evaluation with CIs, model cards, prediction.
+
+Three models are trained from a dataset's gold layer:
+
+- ``stance``: a sentence's stance toward Taiwan (AGAINST / FAVOR / NONE), TF-IDF word and character
+  n-grams + LogisticRegression(class_weight="balanced");
+- ``tagger``: ACTOR, EVENT and LOCATION spans as BIO tags over tokens with code-point offsets,
+  hashed token features + LogisticRegression;
+- ``event``: the PLOVER category of an EVENT span from its trigger and its sentence, TF-IDF +
+  LogisticRegression(class_weight="balanced").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import random
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sklearn
+import skops
+import skops.io as sio
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from toolkit import records
+from toolkit.errors import InputError, ModelError
+from toolkit.features import (
+    FEATURES_VERSION,
+    STANCE_VALUES,
+    TAGGED_LABELS,
+    Token,
+    bio_tags,
+    event_inputs,
+    sentence_stance,
+    spans_from_tags,
+    stance_spans_of,
+    token_features,
+    tokenize,
+)
+from toolkit.taxonomy import Taxonomy, read_taxonomy
+
+MODEL_NAMES = ("stance", "tagger", "event")
+MODEL_SUFFIX = ".skops"
+CARD_JSON = "model_card.json"
+CARD_MD = "model_card.md"
+GOLD_LAYER = "gold"
+RULES_LAYER = "rules-v1"
+SCHEMES = ("strict", "exact", "partial", "type")
+"""SemEval-2013 Task 9.1 span-matching schemes (Segura-Bedmar et al. 2013)."""
+STANCE_TARGETS = ("FAVOR", "AGAINST")
+"""Classes averaged by the SemEval-2016 Task 6 stance score."""
+HASH_FEATURES = 2**18
+SMALL_DATA_DOCUMENTS = 30
+SMALL_DATA_CLUSTERS = 10
+
+TRUSTED_TYPES: tuple[str, ...] = ()
+"""Types skops must be told to trust beyond its defaults when loading our models.
+
+Only scikit-learn pipelines, vectorizers, LogisticRegression and numpy arrays are stored, which
+skops trusts by default; a file naming any other type is refused (see :func:`load_models`).
+"""
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Document:
+    """One gold-annotated document as the baselines see it."""
+
+    doc_id: str
+    cluster_id: str
+    text: str
+    text_sha256: str
+    sentences: list[tuple[int, int]]
+    spans: list[dict[str, Any]]
+
+
+@dataclass
+class Corpus:
+    """Gold documents of one dataset plus what identifies the data (for model cards)."""
+
+    documents: list[Document]
+    data_version: str
+    taxonomy_sha256: str
+    source: str
+    excluded: list[str] = field(default_factory=list)
+    """Documents left out (no completed gold annotation), by id."""
+
+
+def _sentences_of(text: str, rows: Sequence[Mapping[str, Any]] | None) -> list[tuple[int, int]]:
+    sentences = [(int(r["start"]), int(r["end"])) for r in rows or [] if r["end"] > r["start"]]
+    return sentences or ([(0, len(text))] if text else [])
+
+
+def corpus_from_table(
+    table: pa.Table,
+    *,
+    data_version: str,
+    source: str,
+    gold_doc_ids: set[str] | None = None,
+    taxonomy_sha256: str = "",
+) -> Corpus:
+    """A corpus from a documents table (documents_schema); ``gold_doc_ids`` limits it to gold docs."""
+    needed = ("doc_id", "cluster_id", "text", "text_sha256", "sentences", "spans")
+    missing = [c for c in needed if c not in table.column_names]
+    if missing:
+        raise InputError(
+            f"documents table lacks column(s) {', '.join(missing)}; "
+            f"needed: {', '.join(needed)}",
+            path=source,
+        )
+    docs: list[Document] = []
+    excluded: list[str] = []
+    for row in table.select(list(needed)).to_pylist():
+        if gold_doc_ids is not None and row["doc_id"] not in gold_doc_ids:
+            excluded.append(row["doc_id"])
+            continue
+        docs.append(
+            Document(
+                doc_id=row["doc_id"],
+                cluster_id=row["cluster_id"],
+                text=row["text"],
+                text_sha256=row["text_sha256"],
+                sentences=_sentences_of(row["text"], row["sentences"]),
+                spans=[dict(s) for s in row["spans"] or []],
+            )
+        )
+    docs.sort(key=lambda d: d.doc_id)
+    return Corpus(
+        documents=docs,
+        data_version=data_version,
+        taxonomy_sha256=taxonomy_sha256,
+        source=source,
+        excluded=sorted(excluded),
+    )
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=columns)
+    except FileNotFoundError as exc:
+        raise InputError("file not found; build the dataset with `toolkit convert`",
+                         path=path) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read Parquet: {exc}", path=path) from exc
+
+
+def read_corpus(dataset_dir: str | Path) -> Corpus:
+    """The gold documents of a dataset built by ``toolkit convert``.
+
+    Documents without a completed gold annotation are left out (listed in ``excluded``): their
+    empty span lists mean "not annotated", not "nothing to annotate".
+    """
+    root = Path(dataset_dir)
+    manifest = root / "manifest.json"
+    try:
+        data_version = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError("no manifest.json; build the dataset with `toolkit convert`",
+                         path=manifest) from exc
+    docs_path = root / "documents.parquet"
+    table = _read_parquet(docs_path)
+    meta = table.schema.metadata or {}
+    taxonomy_sha = meta.get(b"toolkit.taxonomy_sha256", b"").decode()
+    gold: set[str] | None = None
+    sets_path = root / "annotation_sets.parquet"
+    if sets_path.exists():
+        sets = _read_parquet(sets_path).to_pylist()
+        gold = {
+            r["doc_id"]
+            for r in sets
+            if r["annotator_id"] == GOLD_LAYER and r["status"] == "completed"
+        }
+    return corpus_from_table(
+        table, data_version=data_version, source=str(docs_path), gold_doc_ids=gold,
+        taxonomy_sha256=taxonomy_sha,
+    )
+
+
+def read_layer_spans(dataset_dir: str | Path, annotator_id: str) -> dict[str, list[dict[str, Any]]] | None:
+    """Spans of one annotation layer per document (from annotations.parquet); None if absent."""
+    root = Path(dataset_dir)
+    path = root / "annotations.parquet"
+    if not path.exists():
+        return None
+    rows = _read_parquet(path).to_pylist()
+    sets_path = root / "annotation_sets.parquet"
+    layer: dict[str, list[dict[str, Any]]] = {}
+    if sets_path.exists():
+        for r in _read_parquet(sets_path).to_pylist():
+            if r["annotator_id"] == annotator_id and r["status"] == "completed":
+                layer.setdefault(r["doc_id"], [])
+    for r in rows:
+        if r["annotator_id"] == annotator_id:
+            layer.setdefault(r["doc_id"], []).append(r)
+    return layer or None
+
+
+# ---------------------------------------------------------------- training units
+
+
+@dataclass
+class StanceUnits:
+    """Sentences with their stance label and owning document."""
+
+    texts: list[str]
+    labels: list[str]
+    doc_index: list[int]
+
+
+@dataclass
+class TaggerUnits:
+    """Tokenized sentences with BIO tags (gold, or all O when unknown)."""
+
+    tokens: list[list[Token]]
+    tags: list[list[str]]
+    doc_index: list[int]
+    unplaceable_spans: int = 0
+
+
+@dataclass
+class EventUnits:
+    """EVENT spans with a category: model inputs (trigger, sentence) and labels."""
+
+    inputs: list[list[str]]
+    labels: list[str]
+    doc_index: list[int]
+    offsets: list[tuple[int, int]]
+
+
+def stance_units(docs: Sequence[Document]) -> StanceUnits:
+    """Every sentence of every document, labelled by the STANCE span overlapping it most."""
+    units = StanceUnits([], [], [])
+    for i, doc in enumerate(docs):
+        stances = stance_spans_of(doc.spans)
+        for sentence in doc.sentences:
+            units.texts.append(doc.text[sentence[0] : sentence[1]])
+            units.labels.append(sentence_stance(sentence, stances))
+            units.doc_index.append(i)
+    return units
+
+
+def tagger_units(docs: Sequence[Document]) -> TaggerUnits:
+    """Tokenized sentences and BIO tags from the gold ACTOR, EVENT and LOCATION spans."""
+    units = TaggerUnits([], [], [])
+    for i, doc in enumerate(docs):
+        tagged = [
+            (str(s["label"]), int(s["start"]), int(s["end"]))
+            for s in doc.spans
+            if s["label"] in TAGGED_LABELS
+        ]
+        for start, end in doc.sentences:
+            toks = tokenize(doc.text, start, end)
+            if not toks:
+                continue
+            inside = [t for t in tagged if t[1] < end and t[2] > start]
+            tags, skipped = bio_tags(toks, inside)
+            units.tokens.append(toks)
+            units.tags.append(tags)
+            units.doc_index.append(i)
+            units.unplaceable_spans += skipped
+    return units
+
+
+def event_units(docs: Sequence[Document]) -> EventUnits:
+    """Gold EVENT spans that have a category."""
+    units = EventUnits([], [], [], [])
+    for i, doc in enumerate(docs):
+        for s in doc.spans:
+            category = (s.get("attributes") or {}).get("category")
+            if s["label"] != "EVENT" or not isinstance(category, str):
+                continue
+            start, end = int(s["start"]), int(s["end"])
+            units.inputs.append(event_inputs(doc.text, doc.sentences, start, end))
+            units.labels.append(category)
+            units.doc_index.append(i)
+            units.offsets.append((start, end))
+    return units
+
+
+def _aligned_fraction(docs: Sequence[Document]) -> float | None:
+    """Share of gold tagged spans whose both ends fall on token boundaries (exact-match ceiling)."""
+    total = aligned = 0
+    for doc in docs:
+        toks = tokenize(doc.text)
+        starts = {t.start for t in toks}
+        ends = {t.end for t in toks}
+        for s in doc.spans:
+            if s["label"] in TAGGED_LABELS:
+                total += 1
+                aligned += int(s["start"]) in starts and int(s["end"]) in ends
+    return aligned / total if total else None
+
+
+# ---------------------------------------------------------------- models
+
+
+def build_stance_model(seed: int) -> Pipeline:
+    """TF-IDF word 1-2-grams and character 2-5-grams + balanced logistic regression."""
+    return Pipeline(
+        [
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
+                                                 dtype=np.float32)),
+                        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                                 sublinear_tf=True, min_df=2, max_features=2**18,
+                                                 dtype=np.float32)),
+                    ]
+                ),
+            ),
+            ("clf", LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)),
+        ]
+    )
+
+
+def build_tagger_model(seed: int) -> Pipeline:
+    """Hashed token features (form, shape, affixes, +-2 context) + logistic regression on BIO tags."""
+    return Pipeline(
+        [
+            ("hash", FeatureHasher(n_features=HASH_FEATURES, input_type="string",
+                                   alternate_sign=False, dtype=np.float32)),
+            ("clf", LogisticRegression(max_iter=300, random_state=seed)),
+        ]
+    )
+
+
+def build_event_model(seed: int) -> Pipeline:
+    """TF-IDF of the trigger (words and characters) and of its sentence + balanced regression."""
+    return Pipeline(
+        [
+            (
+                "features",
+                ColumnTransformer(
+                    [
+                        ("trigger_word", TfidfVectorizer(ngram_range=(1, 2)), 0),
+                        ("trigger_char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)),
+                         0),
+                        ("sentence", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), 1),
+                    ]
+                ),
+            ),
+            ("clf", LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)),
+        ]
+    )
+
+
+def _fit(model: Pipeline, x: Any, y: Sequence[str], name: str) -> bool:
+    """Fit; returns whether the solver converged. Library errors become ModelError."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            model.fit(x, list(y))
+        except ValueError as exc:
+            raise ModelError(f"{name}: cannot train: {exc}") from exc
+    converged = True
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            converged = False
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return converged
+
+
+def _need_classes(labels: Sequence[str], name: str, valid: str) -> None:
+    classes = sorted(set(labels))
+    if not labels:
+        raise ModelError(f"{name}: no training examples; need {valid}")
+    if len(classes) < 2:
+        raise ModelError(
+            f"{name}: the training data has one class only ({classes[0]}, "
+            f"{len(labels)} examples); need at least two classes of {valid}"
+        )
+
+
+def fit_stance(units: StanceUnits, seed: int) -> tuple[Pipeline, bool]:
+    """Train the sentence stance model; ModelError when the sentences have one class only."""
+    _need_classes(units.labels, "stance", ", ".join(STANCE_VALUES) + " (sentences)")
+    model = build_stance_model(seed)
+    return model, _fit(model, units.texts, units.labels, "stance")
+
+
+def fit_tagger(units: TaggerUnits, seed: int) -> tuple[Pipeline, bool]:
+    """Train the span tagger; ModelError when there is no gold span to learn from."""
+    flat_tags = [t for tags in units.tags for t in tags]
+    if not any(t != "O" for t in flat_tags):
+        raise ModelError(
+            "tagger: the training documents have no gold ACTOR, EVENT or LOCATION span; "
+            "need at least one"
+        )
+    feats = [f for toks in units.tokens for f in token_features([t.text for t in toks])]
+    model = build_tagger_model(seed)
+    return model, _fit(model, feats, flat_tags, "tagger")
+
+
+def fit_event(units: EventUnits, seed: int) -> tuple[Pipeline, bool]:
+    """Train the event-category model; ModelError with fewer than two categories."""
+    _need_classes(units.labels, "event", "PLOVER categories (EVENT spans with a category)")
+    model = build_event_model(seed)
+    return model, _fit(model, _event_matrix(units.inputs), units.labels, "event")
+
+
+def _event_matrix(inputs: Sequence[Sequence[str]]) -> np.ndarray:
+    matrix = np.empty((len(inputs), 2), dtype=object)
+    for i, (trigger, sentence) in enumerate(inputs):
+        matrix[i, 0] = trigger
+        matrix[i, 1] = sentence
+    return matrix
+
+
+def predict_stance(model: Pipeline, texts: Sequence[str]) -> list[str]:
+    """Stance label of each sentence."""
+    if not texts:
+        return []
+    return [str(v) for v in model.predict(list(texts))]
+
+
+def predict_tags(model: Pipeline, tokens: Sequence[Sequence[Token]]) -> list[list[str]]:
+    """BIO tags of each tokenized sentence (one batched prediction)."""
+    feats = [f for toks in tokens for f in token_features([t.text for t in toks])]
+    if not feats:
+        return [[] for _ in tokens]
+    flat = [str(t) for t in model.predict(feats)]
+    out: list[list[str]] = []
+    pos = 0
+    for toks in tokens:
+        out.append(flat[pos : pos + len(toks)])
+        pos += len(toks)
+    return out
+
+
+def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]:
+    """PLOVER category of each (trigger, sentence) input."""
+    if not inputs:
+        return []
+    return [str(v) for v in model.predict(_event_matrix(inputs))]
+
+
+# ---------------------------------------------------------------- scoring: classification
+
+
+def f1_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """F1 = 2tp / (2tp + fp + fn); NaN where the class is neither in gold nor predicted."""
+    denom = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), np.nan)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def classification_counts(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    doc_index: Sequence[int],
+    n_docs: int,
+    labels: Sequence[str],
+) -> np.ndarray:
+    """Per-document tp, fp, fn of each label: shape (n_docs, n_labels, 3).
+
+    A prediction outside ``labels`` (e.g. "no prediction") adds only a false negative.
+    """
+    counts = np.zeros((n_docs, len(labels), 3), dtype=np.float64)
+    index = {label: i for i, label in enumerate(labels)}
+    for g, p, d in zip(gold, pred, doc_index, strict=True):
+        gi, pi = index.get(g), index.get(p)
+        if g == p and gi is not None:
+            counts[d, gi, 0] += 1
+            continue
+        if pi is not None:
+            counts[d, pi, 1] += 1
+        if gi is not None:
+            counts[d, gi, 2] += 1
+    return counts
+
+
+def bootstrap_weights(n_docs: int, n_boot: int, seed: int) -> np.ndarray:
+    """How often each document is drawn in each bootstrap resample: shape (n_boot, n_docs)."""
+    if n_docs == 0 or n_boot == 0:
+        return np.zeros((0, n_docs))
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_boot).astype(np.float64)
+
+
+def _estimate(
+    counts: np.ndarray,
+    weights: np.ndarray,
+    metric: Callable[[np.ndarray], np.ndarray],
+    undefined: str,
+) -> dict[str, Any]:
+    """Metric on the summed per-document counts, with a 95% percentile bootstrap interval."""
+    value = float(metric(counts.sum(axis=0)[None, ...])[0])
+    if math.isnan(value):
+        return {"value": None, "ci_low": None, "ci_high": None, "reason": undefined}
+    out: dict[str, Any] = {"value": value, "ci_low": None, "ci_high": None}
+    if weights.shape[0]:
+        flat = counts.reshape(counts.shape[0], -1)
+        boot = metric((weights @ flat).reshape((weights.shape[0], *counts.shape[1:])))
+        boot = boot[~np.isnan(boot)]
+        if boot.size:
+            out["ci_low"] = float(np.percentile(boot, 2.5))
+            out["ci_high"] = float(np.percentile(boot, 97.5))
+    return out
+
+
+def classification_scores(
+    counts: np.ndarray, labels: Sequence[str], weights: np.ndarray, *, stance: bool = False
+) -> dict[str, Any]:
+    """Per-label P/R/F1, macro F1, accuracy (and the SemEval-2016 score for stance), with CIs."""
+
+    def f1(i: int) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda c: f1_from_counts(c[:, i, 0], c[:, i, 1], c[:, i, 2])
+
+    def macro(c: np.ndarray) -> np.ndarray:
+        # Labels absent from gold and predictions in a resample count as 0, as in scikit-learn.
+        return np.nan_to_num(f1_from_counts(c[..., 0], c[..., 1], c[..., 2])).mean(axis=-1)
+
+    def accuracy(c: np.ndarray) -> np.ndarray:
+        return _ratio(c[..., 0].sum(axis=-1), (c[..., 0] + c[..., 2]).sum(axis=-1))
+
+    per_label: dict[str, Any] = {}
+    totals = counts.sum(axis=0)
+    for i, label in enumerate(labels):
+        tp, fp, fn = (float(x) for x in totals[i])
+        per_label[label] = {
+            "support": int(tp + fn),
+            "predicted": int(tp + fp),
+            "precision": _estimate(counts, weights, lambda c, i=i: _ratio(c[:, i, 0], c[:, i, 0]
+                                                                          + c[:, i, 1]),
+                                   f"no {label} predicted"),
+            "recall": _estimate(counts, weights, lambda c, i=i: _ratio(c[:, i, 0], c[:, i, 0]
+                                                                       + c[:, i, 2]),
+                                f"no gold {label}"),
+            "f1": _estimate(counts, weights, f1(i), f"no gold and no predicted {label}"),
+        }
+    out: dict[str, Any] = {
+        "n": int(totals[:, 0].sum() + totals[:, 2].sum()),
+        "per_label": per_label,
+        "macro_f1": _estimate(counts, weights, macro, "no examples"),
+        "accuracy": _estimate(counts, weights, accuracy, "no examples"),
+    }
+    if stance:
+        idx = [list(labels).index(t) for t in STANCE_TARGETS]
+
+        def semeval(c: np.ndarray) -> np.ndarray:
+            return np.nan_to_num(
+                f1_from_counts(c[:, idx, 0], c[:, idx, 1], c[:, idx, 2])
+            ).mean(axis=-1)
+
+        out["semeval2016_f_avg"] = _estimate(counts, weights, semeval, "no examples")
+    return out
+
+
+# ---------------------------------------------------------------- scoring: spans (SemEval-2013)
+
+# Count slots per scheme and label: gold side (what each gold span became) and prediction side.
+COR_G, INC_G, PAR_G, MIS, COR_P, INC_P, PAR_P, SPU = range(8)
+COUNT_NAMES = ("cor_gold", "inc_gold", "par_gold", "mis", "cor_pred", "inc_pred", "par_pred", "spu")
+
+
+def match_spans(
+    gold: Sequence[tuple[str, int, int]], pred: Sequence[tuple[str, int, int]]
+) -> list[tuple[int, int]]:
+    """One-to-one pairs (gold index, predicted index) of overlapping spans.
+
+    Greedy in order of preference: same boundaries first, then same label, then larger overlap,
+    then position; each span is used at most once, so POS = #gold and ACT = #predicted.
+    """
+    candidates = []
+    for gi, (gl, gs, ge) in enumerate(gold):
+        for pi, (pl, ps, pe) in enumerate(pred):
+            overlap = min(ge, pe) - max(gs, ps)
+            if overlap > 0:
+                candidates.append(((gs, ge) != (ps, pe), gl != pl, -overlap, gs, ps, gi, pi))
+    candidates.sort()
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs = []
+    for *_, gi, pi in candidates:
+        if gi in used_g or pi in used_p:
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        pairs.append((gi, pi))
+    return sorted(pairs)
+
+
+def semeval_counts(
+    gold: Sequence[tuple[str, int, int]],
+    pred: Sequence[tuple[str, int, int]],
+    labels: Sequence[str],
+) -> np.ndarray:
+    """COR/INC/PAR/MIS/SPU counts of one document: shape (4 schemes, n_labels, 8 slots).
+
+    Strict: same boundaries and label. Exact: same boundaries. Partial: same boundaries is COR,
+    other overlap PAR. Type: overlap and same label (Segura-Bedmar et al. 2013; Batista 2018).
+    Gold-side slots are booked under the gold label, prediction-side slots under the predicted one.
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    counts = np.zeros((len(SCHEMES), len(labels), 8), dtype=np.float64)
+    pairs = match_spans(gold, pred)
+    matched_g = {g for g, _ in pairs}
+    matched_p = {p for _, p in pairs}
+    for gi, pi in pairs:
+        (gl, gs, ge), (pl, ps, pe) = gold[gi], pred[pi]
+        same_bounds, same_label = (gs, ge) == (ps, pe), gl == pl
+        outcome = {
+            "strict": "cor" if same_bounds and same_label else "inc",
+            "exact": "cor" if same_bounds else "inc",
+            "partial": "cor" if same_bounds else "par",
+            "type": "cor" if same_label else "inc",
+        }
+        for si, scheme in enumerate(SCHEMES):
+            slot = {"cor": (COR_G, COR_P), "inc": (INC_G, INC_P), "par": (PAR_G, PAR_P)}
+            g_slot, p_slot = slot[outcome[scheme]]
+            if gl in index:
+                counts[si, index[gl], g_slot] += 1
+            if pl in index:
+                counts[si, index[pl], p_slot] += 1
+    for gi, (gl, _, _) in enumerate(gold):
+        if gi not in matched_g and gl in index:
+            counts[:, index[gl], MIS] += 1
+    for pi, (pl, _, _) in enumerate(pred):
+        if pi not in matched_p and pl in index:
+            counts[:, index[pl], SPU] += 1
+    return counts
+
+
+def semeval_prf(c: np.ndarray, scheme: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 from counts (..., 8) of one scheme: PAR earns half credit."""
+    half = 0.5 if scheme == "partial" else 0.0
+    pos = c[..., COR_G] + c[..., INC_G] + c[..., PAR_G] + c[..., MIS]
+    act = c[..., COR_P] + c[..., INC_P] + c[..., PAR_P] + c[..., SPU]
+    p = _ratio(c[..., COR_P] + half * c[..., PAR_P], act)
+    r = _ratio(c[..., COR_G] + half * c[..., PAR_G], pos)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where((p + r) > 0, 2 * p * r / np.where((p + r) > 0, p + r, 1), 0.0)
+    f = np.where(np.isnan(p) | np.isnan(r), np.nan, f)
+    return p, r, f
+
+
+def span_scores_semeval(
+    counts: np.ndarray, labels: Sequence[str], weights: np.ndarray
+) -> dict[str, Any]:
+    """Per scheme: overall (micro over labels) and per-label P/R/F1 with CIs, and raw counts."""
+    out: dict[str, Any] = {}
+    for si, scheme in enumerate(SCHEMES):
+        block = counts[:, si]  # (docs, labels, 8)
+
+        def metric(
+            which: int, label: int | None, scheme: str = scheme
+        ) -> Callable[[np.ndarray], np.ndarray]:
+            def fn(c: np.ndarray) -> np.ndarray:
+                sub = c.sum(axis=-2) if label is None else c[..., label, :]
+                return semeval_prf(sub, scheme)[which]
+
+            return fn
+
+        def scored(label: int | None, name: str) -> dict[str, Any]:
+            totals = block.sum(axis=0)
+            raw = totals.sum(axis=0) if label is None else totals[label]
+            return {
+                "counts": {n: int(v) for n, v in zip(COUNT_NAMES, raw, strict=True)},
+                "precision": _estimate(block, weights, metric(0, label), f"no predicted {name}"),
+                "recall": _estimate(block, weights, metric(1, label), f"no gold {name}"),
+                "f1": _estimate(block, weights, metric(2, label),
+                                f"no gold or no predicted {name}"),
+            }
+
+        out[scheme] = {
+            "overall": scored(None, "spans"),
+            "per_label": {label: scored(i, label) for i, label in enumerate(labels)},
+        }
+    return out
+
+
+def agreement_span_scores(
+    gold: Mapping[str, Sequence[tuple[str, int, int]]],
+    pred: Mapping[str, Sequence[tuple[str, int, int]]],
+) -> dict[str, Any]:
+    """Exact and overlap span scores from toolkit.agreement (the same matcher as human agreement)."""
+    try:
+        from toolkit import agreement
+    except ImportError as exc:
+        return {"unavailable": f"toolkit.agreement cannot be imported ({exc})"}
+    import polars as pl
+
+    def frame(spans: Mapping[str, Sequence[tuple[str, int, int]]]) -> pl.DataFrame:
+        rows = [
+            {"doc_id": d, "label": lab, "start": s, "end": e}
+            for d in sorted(spans)
+            for lab, s, e in spans[d]
+        ]
+        schema = {"doc_id": pl.String, "label": pl.String, "start": pl.Int64, "end": pl.Int64}
+        return pl.DataFrame(rows, schema=schema)
+
+    out: dict[str, Any] = {}
+    for mode in ("exact", "overlap"):
+        result = agreement.span_scores(frame(gold), frame(pred), mode=mode)
+        out[mode] = result.to_dicts() if hasattr(result, "to_dicts") else result
+    return out
+
+
+# ---------------------------------------------------------------- folds
+
+
+def group_folds(groups: Sequence[str], n_folds: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """Train/test index pairs where no group (near-duplicate cluster) is on both sides.
+
+    GroupKFold when there are more clusters than folds, else leave-one-cluster-out.
+    """
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise ModelError(
+            f"cross-validation needs at least 2 near-duplicate clusters; the data has {n_groups} "
+            f"({len(groups)} document(s)); add documents from other stories"
+        )
+    if n_folds < 2:
+        raise ModelError(f"folds must be at least 2; got {n_folds}")
+    x = np.zeros((len(groups), 1))
+    g = np.asarray(groups)
+    if n_groups <= n_folds:
+        splitter: Any = LeaveOneGroupOut()
+        method = f"LeaveOneGroupOut ({n_groups} clusters)"
+    else:
+        splitter = GroupKFold(n_splits=n_folds)
+        method = f"GroupKFold ({n_folds} folds over {n_groups} clusters)"
+    return [(tr, te) for tr, te in splitter.split(x, groups=g)], method
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@dataclass
+class _OutOfFold:
+    """Out-of-fold predictions of one system (model, majority class, rules) on every unit."""
+
+    stance: list[str]
+    spans: dict[int, list[tuple[str, int, int]]]
+    event: list[str]
+
+
+def _subsample(n: int, fraction: float, rng: random.Random) -> list[int]:
+    if fraction >= 1.0:
+        return list(range(n))
+    k = max(1, round(n * fraction))
+    return sorted(rng.sample(range(n), min(k, n)))
+
+
+def _take(seq: Sequence[Any], idx: Iterable[int]) -> list[Any]:
+    return [seq[i] for i in idx]
+
+
+def _cross_validate(
+    docs: Sequence[Document],
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    units: tuple[StanceUnits, TaggerUnits, EventUnits],
+    *,
+    seed: int,
+    fraction: float = 1.0,
+    repeat: int = 0,
+    majority: _OutOfFold | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> _OutOfFold:
+    """Out-of-fold predictions; a model that cannot train in a fold predicts the fold majority."""
+    su, tu, eu = units
+    oof = _OutOfFold(["NONE"] * len(su.labels), {}, [""] * len(eu.labels))
+    for k, (train_docs, test_docs) in enumerate(folds):
+        train_set, test_set = set(train_docs.tolist()), set(test_docs.tolist())
+        rng = random.Random(f"{seed}:{fraction}:{repeat}:{k}")
+
+        def note(model: str, exc: ModelError, k: int = k) -> None:
+            if problems is not None:
+                problems.append({"fold": k, "model": model, "reason": exc.message})
+
+        s_train = [i for i, d in enumerate(su.doc_index) if d in train_set]
+        s_train = _take(s_train, _subsample(len(s_train), fraction, rng))
+        s_test = [i for i, d in enumerate(su.doc_index) if d in test_set]
+        s_major = Counter(_take(su.labels, s_train)).most_common(1)
+        s_fallback = s_major[0][0] if s_major else "NONE"
+        try:
+            model, _ = fit_stance(
+                StanceUnits(_take(su.texts, s_train), _take(su.labels, s_train), []), seed
+            )
+            preds = predict_stance(model, _take(su.texts, s_test))
+        except ModelError as exc:
+            note("stance", exc)
+            preds = [s_fallback] * len(s_test)
+        for i, p in zip(s_test, preds, strict=True):
+            oof.stance[i] = p
+        if majority is not None:
+            for i in s_test:
+                majority.stance[i] = s_fallback
+
+        t_train = [i for i, d in enumerate(tu.doc_index) if d in train_set]
+        t_train = _take(t_train, _subsample(len(t_train), fraction, rng))
+        t_test = [i for i, d in enumerate(tu.doc_index) if d in test_set]
+        try:
+            tmodel, _ = fit_tagger(
+                TaggerUnits(_take(tu.tokens, t_train), _take(tu.tags, t_train), []), seed
+            )
+            tag_preds = predict_tags(tmodel, _take(tu.tokens, t_test))
+        except ModelError as exc:
+            note("tagger", exc)
+            tag_preds = [["O"] * len(tu.tokens[i]) for i in t_test]
+        for d in test_set:
+            oof.spans.setdefault(d, [])
+            if majority is not None:
+                majority.spans.setdefault(d, [])
+        for i, tags in zip(t_test, tag_preds, strict=True):
+            oof.spans[tu.doc_index[i]].extend(spans_from_tags(tu.tokens[i], tags))
+
+        e_train = [i for i, d in enumerate(eu.doc_index) if d in train_set]
+        e_train = _take(e_train, _subsample(len(e_train), fraction, rng))
+        e_test = [i for i, d in enumerate(eu.doc_index) if d in test_set]
+        e_major = Counter(_take(eu.labels, e_train)).most_common(1)
+        e_fallback = e_major[0][0] if e_major else ""
+        try:
+            emodel, _ = fit_event(
+                EventUnits(_take(eu.inputs, e_train), _take(eu.labels, e_train), [], []), seed
+            )
+            e_preds = predict_event(emodel, _take(eu.inputs, e_test))
+        except ModelError as exc:
+            note("event", exc)
+            e_preds = [e_fallback] * len(e_test)
+        for i, p in zip(e_test, e_preds, strict=True):
+            oof.event[i] = p
+        if majority is not None:
+            for i in e_test:
+                majority.event[i] = e_fallback
+    return oof
+
+
+def _gold_spans(doc: Document) -> list[tuple[str, int, int]]:
+    return sorted(
+        (str(s["label"]), int(s["start"]), int(s["end"]))
+        for s in doc.spans
+        if s["label"] in TAGGED_LABELS
+    )
+
+
+def _layer_system(
+    docs: Sequence[Document], layer: Mapping[str, list[dict[str, Any]]], eu: EventUnits
+) -> tuple[_OutOfFold, list[str]]:
+    """Predictions of an annotation layer (rules-v1) in the same shape as a model's."""
+    covered = [d.doc_id for d in docs if d.doc_id in layer]
+    stance: list[str] = []
+    spans: dict[int, list[tuple[str, int, int]]] = {}
+    for i, doc in enumerate(docs):
+        rows = layer.get(doc.doc_id, [])
+        stances = stance_spans_of(rows)
+        stance.extend(sentence_stance(s, stances) for s in doc.sentences)
+        spans[i] = sorted(
+            (str(r["label"]), int(r["start"]), int(r["end"]))
+            for r in rows
+            if r["label"] in TAGGED_LABELS
+        )
+    event: list[str] = []
+    for d, (start, end) in zip(eu.doc_index, eu.offsets, strict=True):
+        best, best_overlap = "", 0
+        for r in layer.get(docs[d].doc_id, []):
+            overlap = min(end, int(r["end"])) - max(start, int(r["start"]))
+            category = (r.get("attributes") or {}).get("category")
+            if r["label"] == "EVENT" and overlap > best_overlap and isinstance(category, str):
+                best, best_overlap = category, overlap
+        event.append(best)
+    return _OutOfFold(stance, spans, event), covered
+
+
+def _score_system(
+    system: _OutOfFold,
+    docs: Sequence[Document],
+    units: tuple[StanceUnits, TaggerUnits, EventUnits],
+    weights: np.ndarray,
+    event_labels: Sequence[str],
+    *,
+    with_agreement: bool = True,
+) -> dict[str, Any]:
+    su, _, eu = units
+    n = len(docs)
+    gold_spans = {i: _gold_spans(d) for i, d in enumerate(docs)}
+    span_counts = np.stack(
+        [semeval_counts(gold_spans[i], sorted(system.spans.get(i, [])), TAGGED_LABELS)
+         for i in range(n)]
+    ) if n else np.zeros((0, len(SCHEMES), len(TAGGED_LABELS), 8))
+    out: dict[str, Any] = {
+        "stance": classification_scores(
+            classification_counts(su.labels, system.stance, su.doc_index, n, STANCE_VALUES),
+            STANCE_VALUES, weights, stance=True,
+        ),
+        "spans": {"semeval2013": span_scores_semeval(span_counts, TAGGED_LABELS, weights)},
+        "event": classification_scores(
+            classification_counts(eu.labels, system.event, eu.doc_index, n, event_labels),
+            event_labels, weights,
+        ),
+    }
+    if with_agreement:
+        out["spans"]["agreement_matcher"] = agreement_span_scores(
+            {docs[i].doc_id: gold_spans[i] for i in range(n)},
+            {docs[i].doc_id: sorted(system.spans.get(i, [])) for i in range(n)},
+        )
+    return out
+
+
+HEADLINE = {
+    "stance": ("stance", "semeval2016_f_avg", "stance F_avg (FAVOR, AGAINST)"),
+    "tagger": ("spans", "strict", "span F1 (strict)"),
+    "event": ("event", "macro_f1", "event category macro F1"),
+}
+
+
+def _headline(scores: Mapping[str, Any], model: str) -> dict[str, Any]:
+    task, key, _ = HEADLINE[model]
+    if task == "spans":
+        return dict(scores["spans"]["semeval2013"][key]["overall"]["f1"])
+    return dict(scores[task][key])
+
+
+def read_agreement(path: str | Path) -> dict[str, Any]:
+    """The agreement report written by ``toolkit agreement`` (agreement.json)."""
+    p = Path(path)
+    try:
+        return dict(json.loads(p.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise InputError("agreement report not found; run `toolkit agreement` first",
+                         path=p) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
+
+
+def human_ceiling(agreement: Mapping[str, Any] | None, doc_ids: Sequence[str]) -> dict[str, Any]:
+    """Human agreement figures from an agreement report, and whether they cover the same documents."""
+    if agreement is None:
+        return {"unavailable": "no agreement report given (--agreement agreement.json)"}
+    report_docs = agreement.get("documents") or agreement.get("doc_ids")
+    if isinstance(report_docs, list):
+        ids = [d if isinstance(d, str) else d.get("doc_id") for d in report_docs]
+        same = sorted(i for i in ids if isinstance(i, str)) == sorted(doc_ids)
+        coverage = "same documents" if same else "different documents"
+    else:
+        coverage = "the agreement report does not list its documents"
+    keep = {k: agreement[k] for k in sorted(agreement) if k in _AGREEMENT_KEYS}
+    return {"coverage": coverage, **keep}
+
+
+_AGREEMENT_KEYS = ("spans", "span_f1", "attributes", "stance", "event", "categories", "pairs",
+                   "annotators", "summary", "labels", "kappa", "alpha")
+
+
+def evaluate_corpus(
+    corpus: Corpus,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    n_boot: int = 1000,
+    fractions: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
+    repeats: int = 3,
+    rules: Mapping[str, list[dict[str, Any]]] | None = None,
+    agreement: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Cluster-grouped cross-validation of the three baselines against majority, rules and humans."""
+    docs = corpus.documents
+    if not docs:
+        raise ModelError("no gold-annotated documents to evaluate on", path=corpus.source)
+    splits, method = group_folds([d.cluster_id for d in docs], folds)
+    units = (stance_units(docs), tagger_units(docs), event_units(docs))
+    su, tu, eu = units
+    event_labels = sorted(set(eu.labels))
+    weights = bootstrap_weights(len(docs), n_boot, seed)
+    problems: list[dict[str, Any]] = []
+    majority = _OutOfFold(["NONE"] * len(su.labels), {}, [""] * len(eu.labels))
+    model = _cross_validate(docs, splits, units, seed=seed, majority=majority, problems=problems)
+    systems: dict[str, Any] = {
+        "model": _score_system(model, docs, units, weights, event_labels),
+        "majority": _score_system(majority, docs, units, weights, event_labels),
+    }
+    if rules is None:
+        systems["rules"] = {"unavailable": f"no {RULES_LAYER} layer in the dataset"}
+    else:
+        rules_system, covered = _layer_system(docs, rules, eu)
+        if len(covered) < len(docs):
+            systems["rules"] = {
+                "unavailable": f"the {RULES_LAYER} layer covers {len(covered)} of {len(docs)} "
+                "gold documents"
+            }
+        else:
+            systems["rules"] = _score_system(rules_system, docs, units, weights, event_labels)
+
+    curves: dict[str, list[dict[str, Any]]] = {m: [] for m in MODEL_NAMES}
+    for fraction in sorted(set(fractions)):
+        runs = [model] if fraction >= 1.0 else [
+            _cross_validate(docs, splits, units, seed=seed, fraction=fraction, repeat=r)
+            for r in range(repeats)
+        ]
+        scored = [
+            _score_system(run, docs, units, weights, event_labels, with_agreement=False)
+            for run in runs
+        ]
+        for name in MODEL_NAMES:
+            points = [_headline(s, name) for s in scored]
+            values = [p["value"] for p in points if p["value"] is not None]
+            lows = [p["ci_low"] for p in points if p["ci_low"] is not None]
+            highs = [p["ci_high"] for p in points if p["ci_high"] is not None]
+            curves[name].append({
+                "fraction": fraction,
+                "runs": len(runs),
+                "value": float(np.mean(values)) if values else None,
+                "run_values": values,
+                "ci_low": min(lows) if lows else None,
+                "ci_high": max(highs) if highs else None,
+            })
+
+    clusters = sorted({d.cluster_id for d in docs})
+    warnings_list = []
+    if len(docs) < SMALL_DATA_DOCUMENTS or len(clusters) < SMALL_DATA_CLUSTERS:
+        warnings_list.append(
+            f"Small data: {len(docs)} document(s) in {len(clusters)} near-duplicate cluster(s). "
+            "Every score below comes from very few independent stories; the bootstrap intervals "
+            "are wide and themselves unreliable, and differences between systems are not "
+            "evidence of anything. Treat these numbers as a smoke test of the pipeline, "
+            "not as model quality."
+        )
+    for p in problems:
+        warnings_list.append(f"fold {p['fold']}: {p['model']}: {p['reason']} "
+                             "(that fold's test units got the fold's majority class)")
+    if corpus.excluded:
+        warnings_list.append(f"{len(corpus.excluded)} document(s) without a completed gold "
+                             "annotation were left out")
+    return {
+        "kind": "baseline-evaluation",
+        "data": {
+            "source": corpus.source,
+            "data_version": corpus.data_version,
+            "taxonomy_sha256": corpus.taxonomy_sha256,
+            "documents": [d.doc_id for d in docs],
+            "excluded_documents": corpus.excluded,
+            "n_documents": len(docs),
+            "n_clusters": len(clusters),
+            "n_sentences": len(su.labels),
+            "n_tokens": sum(len(t) for t in tu.tokens),
+            "stance_distribution": dict(sorted(Counter(su.labels).items())),
+            "event_distribution": dict(sorted(Counter(eu.labels).items())),
+            "span_distribution": dict(sorted(Counter(
+                s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
+            ).items())),
+            "spans_not_expressible_in_bio": tu.unplaceable_spans,
+            "spans_on_token_boundaries": _aligned_fraction(docs),
+        },
+        "setup": {
+            "cv": method,
+            "folds": [
+                {"fold": k, "test_documents": [docs[i].doc_id for i in te.tolist()],
+                 "test_clusters": sorted({docs[i].cluster_id for i in te.tolist()})}
+                for k, (_, te) in enumerate(splits)
+            ],
+            "seed": seed,
+            "bootstrap_resamples": n_boot,
+            "bootstrap_unit": "document",
+            "ci": "95% percentile bootstrap over documents",
+            "learning_curve_fractions": sorted(set(fractions)),
+            "learning_curve_repeats": repeats,
+            "features_version": FEATURES_VERSION,
+            "scikit_learn": sklearn.__version__,
+        },
+        "problems": problems,
+        "warnings": warnings_list,
+        "systems": systems,
+        "human": human_ceiling(agreement, [d.doc_id for d in docs]),
+        "learning_curves": curves,
+    }
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _ci(metric: Mapping[str, Any] | None) -> str:
+    from toolkit.report import format_ci
+
+    if not metric:
+        return "n/a"
+    return format_ci(metric.get("value"), metric.get("ci_low"), metric.get("ci_high"),
+                     reason=metric.get("reason"))
+
+
+def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for name in MODEL_NAMES:
+        label = HEADLINE[name][2]
+        row: list[object] = [label]
+        for system in ("model", "majority", "rules"):
+            scores = data["systems"][system]
+            row.append(scores["unavailable"] if "unavailable" in scores
+                       else _ci(_headline(scores, name)))
+        rows.append(row)
+    return rows
+
+
+def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
+    out: dict[str, list[list[object]]] = {}
+    for task in ("stance", "event"):
+        block = scores[task]
+        out[task] = [
+            [label, v["support"], v["predicted"], _ci(v["precision"]), _ci(v["recall"]),
+             _ci(v["f1"])]
+            for label, v in block["per_label"].items()
+        ]
+        out[task].append(["macro F1", block["n"], "", "", "", _ci(block["macro_f1"])])
+        if "semeval2016_f_avg" in block:
+            out[task].append(["SemEval-2016 F_avg", "", "", "", "",
+                              _ci(block["semeval2016_f_avg"])])
+    rows = []
+    for scheme in SCHEMES:
+        block = scores["spans"]["semeval2013"][scheme]
+        for label, v in [("all", block["overall"]), *block["per_label"].items()]:
+            c = v["counts"]
+            rows.append([scheme, label, c["cor_gold"] + c["inc_gold"] + c["par_gold"] + c["mis"],
+                         c["cor_pred"] + c["inc_pred"] + c["par_pred"] + c["spu"],
+                         _ci(v["precision"]), _ci(v["recall"]), _ci(v["f1"])])
+    out["spans"] = rows
+    return out
+
+
+CLASS_HEADERS = ["label", "gold", "predicted", "precision", "recall", "F1"]
+SPAN_HEADERS = ["scheme", "label", "gold", "predicted", "precision", "recall", "F1"]
+
+
+def render_markdown(data: Mapping[str, Any]) -> str:
+    """The evaluation report as Markdown."""
+    from toolkit.report import markdown_table
+
+    d = data["data"]
+    parts = [
+        "# Baseline evaluation\n",
+        f"Data version `{d['data_version'][:12]}`, taxonomy `{d['taxonomy_sha256'][:12]}`: "
+        f"{d['n_documents']} documents in {d['n_clusters']} near-duplicate clusters, "
+        f"{d['n_sentences']} sentences. Cross-validation: {data['setup']['cv']}; no cluster is "
+        "in both a training and a test fold. Intervals: "
+        f"{data['setup']['ci']} ({data['setup']['bootstrap_resamples']} resamples).\n",
+    ]
+    for w in data["warnings"]:
+        parts.append(f"> **Warning.** {w}\n")
+    parts.append("## Summary\n")
+    parts.append(markdown_table(["score", "model", "majority class", RULES_LAYER],
+                                _summary_rows(data)))
+    parts.append("\n## Human ceiling\n")
+    parts.append("```json\n" + json.dumps(data["human"], indent=2, sort_keys=True,
+                                           ensure_ascii=False)[:4000] + "\n```\n")
+    for system in ("model", "majority", "rules"):
+        scores = data["systems"][system]
+        parts.append(f"\n## {system}\n")
+        if "unavailable" in scores:
+            parts.append(f"Not scored: {scores['unavailable']}.\n")
+            continue
+        rows = _detail_rows(scores)
+        parts.append("\n### Stance (sentences)\n")
+        parts.append(markdown_table(CLASS_HEADERS, rows["stance"]))
+        parts.append("\n### Spans (SemEval-2013 schemes)\n")
+        parts.append(markdown_table(SPAN_HEADERS, rows["spans"]))
+        parts.append("\n### Event category (gold triggers)\n")
+        parts.append(markdown_table(CLASS_HEADERS, rows["event"]))
+    parts.append("\n## Learning curves\n")
+    for name in MODEL_NAMES:
+        parts.append(f"\n### {HEADLINE[name][2]}\n")
+        parts.append(markdown_table(
+            ["training fraction", "runs", "score", "band"],
+            [[p["fraction"], p["runs"], p["value"],
+              _ci({"value": p["value"], "ci_low": p["ci_low"], "ci_high": p["ci_high"]})]
+             for p in data["learning_curves"][name]],
+        ))
+    return "\n".join(parts)
+
+
+def render_html(data: Mapping[str, Any]) -> str:
+    """The evaluation report as a self-contained HTML page with inline SVG plots."""
+    import html as html_mod
+
+    from toolkit.report import html_page, html_table, svg_bar_chart, svg_line_chart
+
+    d = data["data"]
+    body = [
+        f"<p>Data version <code>{d['data_version'][:12]}</code>: {d['n_documents']} documents in "
+        f"{d['n_clusters']} near-duplicate clusters, {d['n_sentences']} sentences. "
+        f"Cross-validation: {html_mod.escape(data['setup']['cv'])}. Intervals: "
+        f"{html_mod.escape(data['setup']['ci'])}.</p>"
+    ]
+    for w in data["warnings"]:
+        body.append(f'<p class="warning"><strong>Warning.</strong> {html_mod.escape(w)}</p>')
+    body.append("<h2>Summary</h2>")
+    body.append(html_table(["score", "model", "majority class", RULES_LAYER], _summary_rows(data)))
+    for name in MODEL_NAMES:
+        items = []
+        for system in ("model", "majority", "rules"):
+            scores = data["systems"][system]
+            if "unavailable" in scores:
+                items.append((system, None, None, None))
+                continue
+            h = _headline(scores, name)
+            items.append((system, h["value"], h["ci_low"], h["ci_high"]))
+        body.append(svg_bar_chart(items, title=HEADLINE[name][2], x_label="score"))
+    body.append("<h2>Learning curves</h2>")
+    for name in MODEL_NAMES:
+        points = data["learning_curves"][name]
+        series = {"model": [(p["fraction"], p["value"]) for p in points if p["value"] is not None]}
+        bands = {"model": [(p["fraction"], p["ci_low"], p["ci_high"]) for p in points
+                           if p["ci_low"] is not None and p["ci_high"] is not None]}
+        body.append(svg_line_chart(series, bands=bands, title=HEADLINE[name][2],
+                                   x_label="fraction of training units", y_label="score"))
+    body.append("<h2>Human ceiling</h2><pre>" + html_mod.escape(
+        json.dumps(data["human"], indent=2, sort_keys=True, ensure_ascii=False)[:4000]) + "</pre>")
+    for system in ("model", "majority", "rules"):
+        scores = data["systems"][system]
+        body.append(f"<h2>{system}</h2>")
+        if "unavailable" in scores:
+            body.append(f"<p>Not scored: {html_mod.escape(scores['unavailable'])}.</p>")
+            continue
+        rows = _detail_rows(scores)
+        body.append(html_table(CLASS_HEADERS, rows["stance"], caption="Stance (sentences)"))
+        body.append(html_table(SPAN_HEADERS, rows["spans"],
+                               caption="Spans (SemEval-2013 schemes)", sortable=True))
+        body.append(html_table(CLASS_HEADERS, rows["event"],
+                               caption="Event category (gold triggers)", sortable=True))
+    return html_page("Baseline evaluation", "\n".join(body))
+
+
+def write_evaluation(out_dir: str | Path, data: Mapping[str, Any]) -> dict[str, Path]:
+    """Write evaluation.json, evaluation.md and evaluation.html."""
+    from toolkit.report import write_report
+
+    return write_report(Path(out_dir), "evaluation", data=data, markdown=render_markdown(data),
+                        html=render_html(data))
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """skops bytes made reproducible: object ids renumbered in order, fixed zip timestamps.
+
+    skops names arrays and memo entries by ``id()`` and stamps the current time, so the same
+    model would otherwise give different bytes on every dump.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        schema = json.loads(src.read("schema.json"))
+        members = {name: src.read(name) for name in src.namelist() if name != "schema.json"}
+    mapping: dict[str, str] = {}
+
+    def renumber(old: str) -> str:
+        return mapping.setdefault(old, str(len(mapping) + 1))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__":
+                    out[key] = int(renumber(str(value)))
+                elif key == "file" and isinstance(value, str) and value.endswith(".npy"):
+                    out[key] = renumber(value[: -len(".npy")]) + ".npy"
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    new_schema = walk(schema)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        def put(name: str, payload: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, payload)
+
+        put("schema.json", json.dumps(new_schema, indent=2, sort_keys=True).encode())
+        for old, payload in sorted(members.items(), key=lambda kv: int(renumber(kv[0][:-4]))):
+            put(renumber(old[: -len(".npy")]) + ".npy", payload)
+    return buffer.getvalue()
+
+
+def _dump_bytes(model: Pipeline) -> bytes:
+    return canonical_skops(sio.dumps(model))
+
+
+def _load_bytes(data: bytes, path: Path) -> Pipeline:
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # skops raises many kinds on a corrupt file
+        raise ModelError(f"not a skops model file ({exc})", path=path) from exc
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelError(
+            f"model file names types that are not trusted: {', '.join(unexpected)}; "
+            f"trusted beyond skops defaults: {', '.join(TRUSTED_TYPES) or 'none'}",
+            path=path,
+        )
+    try:
+        model = sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelError(f"cannot load model ({exc})", path=path) from exc
+    if not isinstance(model, Pipeline):
+        raise ModelError(f"expected a scikit-learn Pipeline, found {type(model).__name__}",
+                         path=path)
+    return model
+
+
+@dataclass
+class Models:
+    """Trained baselines (a model is None when it could not be trained; see ``skipped``)."""
+
+    stance: Pipeline | None
+    tagger: Pipeline | None
+    event: Pipeline | None
+    card: dict[str, Any]
+
+    def get(self, name: str) -> Pipeline | None:
+        """The model called ``name`` (one of MODEL_NAMES)."""
+        return {"stance": self.stance, "tagger": self.tagger, "event": self.event}[name]
+
+
+def train_models(
+    corpus: Corpus,
+    *,
+    name: str = "baseline",
+    seed: int = 0,
+    evaluation: Mapping[str, Any] | None = None,
+) -> tuple[Models, dict[str, bytes]]:
+    """Train the three baselines on every gold document; returns models and their skops bytes.
+
+    A model whose training data is degenerate is skipped with its reason in the card; ModelError
+    when none can be trained.
+    """
+    docs = corpus.documents
+    if not docs:
+        raise ModelError("no gold-annotated documents to train on", path=corpus.source)
+    su, tu, eu = stance_units(docs), tagger_units(docs), event_units(docs)
+    trained: dict[str, Pipeline | None] = {}
+    info: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    fitters: dict[str, Callable[[], tuple[Pipeline, bool]]] = {
+        "stance": lambda: fit_stance(su, seed),
+        "tagger": lambda: fit_tagger(tu, seed),
+        "event": lambda: fit_event(eu, seed),
+    }
+    sizes = {
+        "stance": {"sentences": len(su.labels), "labels": dict(sorted(Counter(su.labels).items()))},
+        "tagger": {"sentences": len(tu.tokens), "tokens": sum(len(t) for t in tu.tokens),
+                   "spans": dict(sorted(Counter(
+                       s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
+                   ).items())),
+                   "spans_not_expressible_in_bio": tu.unplaceable_spans},
+        "event": {"events": len(eu.labels), "labels": dict(sorted(Counter(eu.labels).items()))},
+    }
+    for model_name, fitter in fitters.items():
+        try:
+            model, converged = fitter()
+        except ModelError as exc:
+            trained[model_name] = None
+            skipped[model_name] = exc.message
+            continue
+        trained[model_name] = model
+        info[model_name] = {
+            "classes": [str(c) for c in model.classes_],
+            "converged": converged,
+            "training": sizes[model_name],
+        }
+    if all(m is None for m in trained.values()):
+        raise ModelError(
+            "no baseline could be trained: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(skipped.items())),
+            path=corpus.source,
+        )
+    blobs = {k: _dump_bytes(m) for k, m in trained.items() if m is not None}
+    digest = hashlib.sha256()
+    for k in sorted(blobs):
+        digest.update(k.encode() + b"\0" + hashlib.sha256(blobs[k]).digest())
+    model_version = f"{name}-{digest.hexdigest()[:12]}"
+    card = {
+        "name": name,
+        "layer": f"model-{name}",
+        "model_version": model_version,
+        "data_version": corpus.data_version,
+        "data_source": corpus.source,
+        "taxonomy_sha256": corpus.taxonomy_sha256 or read_taxonomy().sha256,
+        "features_version": FEATURES_VERSION,
+        "seed": seed,
+        "documents": [d.doc_id for d in docs],
+        "n_documents": len(docs),
+        "n_clusters": len({d.cluster_id for d in docs}),
+        "models": {
+            k: {"file": f"{k}{MODEL_SUFFIX}",
+                "sha256": hashlib.sha256(blobs[k]).hexdigest(), **info[k]}
+            for k in sorted(blobs)
+        },
+        "skipped": skipped,
+        "features": FEATURE_DESCRIPTIONS,
+        "software": {"scikit-learn": sklearn.__version__, "skops": skops.__version__,
+                     "numpy": np.__version__},
+        "scores": _card_scores(evaluation),
+    }
+    models = Models(trained["stance"], trained["tagger"], trained["event"], card)
+    return models, blobs
+
+
+FEATURE_DESCRIPTIONS = {
+    "stance": "sentence text; TF-IDF word 1-2-grams (sublinear tf) + character 2-5-grams within "
+    "word boundaries (min_df 2, at most 2^18); LogisticRegression(class_weight='balanced')",
+    "tagger": "tokens (\\w+ or one symbol, code-point offsets) within a sentence; per token: "
+    "lowercase form, 2/3-character prefix and suffix, collapsed shape, length, title/upper/"
+    "digit/punct flags, lowercase form and shape of 2 tokens each side (sentence boundaries "
+    "marked), previous-token bigram; no gazetteer; hashed to 2^18; LogisticRegression over BIO "
+    "tags, spans decoded from B-/I- runs",
+    "event": "EVENT trigger quote (TF-IDF word 1-2-grams + character 2-4-grams) and its sentence "
+    "(TF-IDF word 1-2-grams); LogisticRegression(class_weight='balanced')",
+}
+
+
+def _card_scores(evaluation: Mapping[str, Any] | None) -> dict[str, Any]:
+    if evaluation is None:
+        return {"unavailable": "not evaluated (train ran without cross-validation)"}
+    if "unavailable" in evaluation:
+        return dict(evaluation)
+    model = evaluation["systems"]["model"]
+    majority = evaluation["systems"]["majority"]
+    return {
+        "cv": evaluation["setup"]["cv"],
+        "ci": evaluation["setup"]["ci"],
+        "warnings": evaluation["warnings"],
+        **{
+            HEADLINE[name][2]: {"model": _headline(model, name),
+                                "majority": _headline(majority, name)}
+            for name in MODEL_NAMES
+        },
+    }
+
+
+def render_card(card: Mapping[str, Any]) -> str:
+    """The model card as Markdown."""
+    from toolkit.report import markdown_table
+
+    lines = [
+        f"# Model card: {card['name']}\n",
+        f"- Model version: `{card['model_version']}` (annotation layer `{card['layer']}`)",
+        f"- Data version (sha256 of the dataset manifest): `{card['data_version']}`",
+        f"- Taxonomy sha256: `{card['taxonomy_sha256']}`",
+        f"- Features version: {card['features_version']}; seed {card['seed']}",
+        f"- Training data: {card['n_documents']} gold documents in {card['n_clusters']} "
+        "near-duplicate clusters",
+        f"- Software: " + ", ".join(f"{k} {v}" for k, v in card["software"].items()),
+        "",
+        "## Models\n",
+    ]
+    rows = [[k, v["file"], ", ".join(v["classes"]), "yes" if v["converged"] else "NO",
+             json.dumps(v["training"], sort_keys=True)] for k, v in card["models"].items()]
+    lines.append(markdown_table(["model", "file", "classes", "converged", "training size"], rows))
+    for k, reason in card["skipped"].items():
+        lines.append(f"- **{k} not trained:** {reason}")
+    lines.append("\n## Features\n")
+    lines.extend(f"- **{k}**: {v}" for k, v in card["features"].items())
+    lines.append("\n## Scores (cluster-grouped cross-validation)\n")
+    scores = card["scores"]
+    if "unavailable" in scores:
+        lines.append(f"Not available: {scores['unavailable']}.")
+    else:
+        lines.append(f"{scores['cv']}; intervals: {scores['ci']}.\n")
+        lines.extend(f"> **Warning.** {w}\n" for w in scores["warnings"])
+        lines.append(markdown_table(
+            ["score", "model", "majority class"],
+            [[k, _ci(v["model"]), _ci(v["majority"])] for k, v in scores.items()
+             if isinstance(v, dict) and "model" in v],
+        ))
+    lines.append("\n## Intended use\n")
+    lines.append("Pre-annotations for human annotators in Label Studio (under their own "
+                 "model_version) and a reference point for better models. Not for unreviewed "
+                 "coding of events or stance.")
+    return "\n".join(lines) + "\n"
+
+
+def save_models(model_dir: str | Path, models: Models, blobs: Mapping[str, bytes]) -> Path:
+    """Write the skops files, model_card.json and model_card.md into ``model_dir`` atomically."""
+    out = Path(model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_NAMES:
+        path = out / f"{name}{MODEL_SUFFIX}"
+        if name in blobs:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_bytes(blobs[name])
+            tmp.replace(path)
+        elif path.exists():
+            path.unlink()  # a stale model from an earlier training would contradict the card
+    records.write_text_atomic(out / CARD_JSON,
+                              json.dumps(models.card, indent=2, sort_keys=True,
+                                         ensure_ascii=False) + "\n")
+    records.write_text_atomic(out / CARD_MD, render_card(models.card))
+    return out
+
+
+def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> Models:
+    """Load a model directory written by :func:`save_models`, checking versions and file hashes."""
+    root = Path(model_dir)
+    card_path = root / CARD_JSON
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError("no model_card.json; train with `toolkit baseline train`",
+                         path=card_path) from exc
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"invalid JSON: {exc.msg}", path=card_path, line=exc.lineno) from exc
+    if card.get("features_version") != FEATURES_VERSION:
+        raise ModelError(
+            f"model was trained with features version {card.get('features_version')!r}; this "
+            f"toolkit computes version {FEATURES_VERSION!r}: retrain", path=card_path)
+    tax = taxonomy or read_taxonomy()
+    if card.get("taxonomy_sha256") != tax.sha256:
+        raise ModelError(
+            f"model was trained with taxonomy {str(card.get('taxonomy_sha256'))[:12]}; the current "
+            f"taxonomy is {tax.short_hash}: retrain", path=card_path)
+    loaded: dict[str, Pipeline | None] = {}
+    for name in MODEL_NAMES:
+        entry = card.get("models", {}).get(name)
+        if entry is None:
+            loaded[name] = None
+            continue
+        path = root / entry["file"]
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read model file: {exc.strerror}", path=path) from exc
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ModelError("model file does not match the sha256 in model_card.json",
+                             path=path)
+        loaded[name] = _load_bytes(data, path)
+    return Models(loaded["stance"], loaded["tagger"], loaded["event"], card)
+
+
+# ---------------------------------------------------------------- prediction
+
+
+def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, list[records.Span]]:
+    """Predicted spans per document: tagger spans (EVENT with a category) and stance sentences."""
+    out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
+    raw: dict[str, list[tuple[str, int, int, dict[str, Any]]]] = {d.doc_id: [] for d in docs}
+    if models.tagger is not None:
+        tu = TaggerUnits([], [], [])
+        for i, doc in enumerate(docs):
+            for start, end in doc.sentences:
+                toks = tokenize(doc.text, start, end)
+                if toks:
+                    tu.tokens.append(toks)
+                    tu.doc_index.append(i)
+        tags = predict_tags(models.tagger, tu.tokens)
+        events: list[tuple[int, int, int, int]] = []  # (doc, raw index, start, end)
+        for toks, tag_seq, d in zip(tu.tokens, tags, tu.doc_index, strict=True):
+            doc = docs[d]
+            for label, start, end in spans_from_tags(toks, tag_seq):
+                raw[doc.doc_id].append((label, start, end, {}))
+                if label == "EVENT":
+                    events.append((d, len(raw[doc.doc_id]) - 1, start, end))
+        if models.event is not None and events:
+            inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e)
+                      for d, _, s, e in events]
+            for (d, k, _, _), category in zip(events, predict_event(models.event, inputs),
+                                              strict=True):
+                raw[docs[d].doc_id][k][3]["category"] = category
+    if models.stance is not None:
+        su = stance_units(docs)
+        labels = predict_stance(models.stance, su.texts)
+        pos = 0
+        for doc in docs:
+            for start, end in doc.sentences:
+                value = labels[pos]
+                pos += 1
+                if value in STANCE_TARGETS:
+                    # Trim surrounding spaces so the quote is the sentence itself.
+                    text = doc.text[start:end]
+                    s = start + (len(text) - len(text.lstrip()))
+                    e = end - (len(text) - len(text.rstrip()))
+                    if e > s:
+                        raw[doc.doc_id].append(("STANCE", s, e, {"value": value}))
+    for doc in docs:
+        seen: set[str] = set()
+        for label, start, end, attrs in raw[doc.doc_id]:
+            span_id = records.make_span_id(doc.doc_id, label, start, end)
+            if span_id in seen:
+                continue
+            seen.add(span_id)
+            out[doc.doc_id].append(records.Span(span_id, start, end, doc.text[start:end], label,
+                                                attrs))
+    return out
+
+
+@dataclass
+class PredictResult:
+    """What ``predict`` wrote."""
+
+    layer: str
+    model_version: str
+    written: list[Path]
+    unchanged: list[Path]
+    n_spans: int
+
+
+def predict_to_annotations(
+    models: Models, corpus: Corpus, out_root: str | Path, *, taxonomy: Taxonomy | None = None
+) -> PredictResult:
+    """Write one annotation file per document under ``out_root/model-<name>/``."""
+    tax = taxonomy or read_taxonomy()
+    layer = str(models.card["layer"])
+    version = str(models.card["model_version"])
+    predicted = predict_documents(models, corpus.documents)
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    n_spans = 0
+    for doc in corpus.documents:
+        spans = predicted[doc.doc_id]
+        n_spans += len(spans)
+        annotation = records.AnnotationFile(
+            doc_id=doc.doc_id,
+            text_sha256=doc.text_sha256,
+            annotator_id=layer,
+            codebook_version=tax.codebook_version,
+            spans=spans,
+            source={"kind": "model", "model_version": version},
+        )
+        path = records.annotation_path(out_root, layer, doc.doc_id)
+        (written if records.write_annotation_file(path, annotation) else unchanged).append(path)
+    return PredictResult(layer, version, written, unchanged, n_spans)
+
+
+def read_prediction_corpus(dataset_dir: str | Path) -> Corpus:
+    """Every document of a dataset (annotated or not): predictions need no gold."""
+    root = Path(dataset_dir)
+    table = _read_parquet(root / "documents.parquet")
+    manifest = root / "manifest.json"
+    version = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
+    return corpus_from_table(table, data_version=version, source=str(root / "documents.parquet"))
+
+
+# ---------------------------------------------------------------- generated data
+
+_ACTORS = (
+    "Antony Blinken", "Xi Jinping", "Wang Yi", "Joe Biden", "Tsai Ing-wen", "Lloyd Austin",
+    "Qin Gang", "Li Shangfu", "Kevin McCarthy", "Lai Ching-te", "the State Department",
+    "the Pentagon", "China's foreign ministry", "the People's Liberation Army", "US lawmakers",
+    "Taiwan's defence ministry", "Beijing's Taiwan Affairs Office", "the White House",
+    "Chinese diplomats", "the US Navy", "Japan's prime minister", "the Philippine coast guard",
+)
+_LOCATIONS = (
+    "Beijing", "Washington", "Taipei", "the Taiwan Strait", "the South China Sea", "Singapore",
+    "Tokyo", "Manila", "Guam", "Hawaii", "Kinmen", "San Francisco", "Shanghai", "Bali",
+)
+_EVENTS = {
+    "CONSULT": ("met", "held talks with", "visited", "spoke by phone with", "hosted"),
+    "ACCUSE": ("criticized", "accused", "condemned", "blamed"),
+    "THREATEN": ("warned", "threatened"),
+    "SANCTION": ("sanctioned", "imposed sanctions on", "blacklisted"),
+    "AGREE": ("agreed to cooperate with", "pledged to work with", "offered talks to"),
+    "REQUEST": ("urged", "called on", "demanded that"),
+    "REJECT": ("rejected", "refused to meet", "ruled out talks with"),
+    "MOBILIZE": ("deployed warships near", "sent fighter jets toward"),
+    "SUPPORT": ("praised", "endorsed", "backed"),
+    "COOPERATE": ("signed a deal with", "shared intelligence with"),
+}
+_STANCES = {
+    "AGAINST": (
+        "{a} said Taiwan is an inalienable part of China",
+        "{a} vowed to achieve reunification with Taiwan",
+        "{a} said there is no room for compromise on Taiwan",
+        "{a} warned that Taiwan independence means war",
+    ),
+    "FAVOR": (
+        "{a} pledged to defend Taiwan if it were attacked",
+        "{a} said Washington would help Taiwan defend itself",
+        "{a} praised Taiwan's democracy and vowed to stand with Taipei",
+    ),
+    "NONE": (
+        "{a} said the United States does not support Taiwan independence",
+        "{a} reiterated the one China policy",
+        "{a} called for peace and stability across the Taiwan Strait",
+    ),
+}
+_FILLERS = (
+    "Markets in {l} were calm on {day}",
+    "The talks lasted about {n} hours, officials said",
+    "Analysts expect little change in the coming weeks",
+    "Reporters waited outside the venue in {l} for {n} hours",
+    "The statement was released late on {day}",
+)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _generated_sentence(
+    rng: random.Random, noise: float
+) -> tuple[str, list[tuple[str, int, int, dict[str, Any]]]]:
+    """One synthetic sentence with its gold spans (label, start, end, attributes)."""
+    parts: list[str] = []
+    spans: list[tuple[str, int, int, dict[str, Any]]] = []
+    pos = 0
+
+    def add(text: str, label: str | None = None, attrs: dict[str, Any] | None = None) -> None:
+        nonlocal pos
+        if label is not None:
+            spans.append((label, pos, pos + len(text), attrs or {}))
+        parts.append(text)
+        pos += len(text)
+
+    kind = rng.random()
+    if kind < 0.45:
+        category = rng.choice(sorted(_EVENTS))
+        trigger = rng.choice(_EVENTS[category])
+        if rng.random() < noise:  # annotators disagree: a plausible neighbouring category
+            category = rng.choice(sorted(_EVENTS))
+        a1, a2 = rng.sample(_ACTORS, 2)
+        add(a1[0].upper() + a1[1:], "ACTOR")
+        add(" ")
+        add(trigger, "EVENT", {"category": category, "modality": "asserted"})
+        add(" ")
+        add(a2, "ACTOR")
+        add(" in ")
+        add(rng.choice(_LOCATIONS), "LOCATION")
+        add(f" on {rng.choice(_DAYS)}.")
+    elif kind < 0.75:
+        value = rng.choice(sorted(_STANCES))
+        template = rng.choice(_STANCES[value])
+        if rng.random() < noise:
+            value = rng.choice(sorted(_STANCES))
+        actor = rng.choice(_ACTORS)
+        head, tail = template.split("{a}")
+        start = pos
+        add(head)
+        add(actor[0].upper() + actor[1:] if not head else actor, "ACTOR")
+        add(tail)
+        spans.append(("STANCE", start, pos, {"value": value}))
+        add(".")
+    else:
+        template = rng.choice(_FILLERS)
+        text = template.format(l="{l}", day=rng.choice(_DAYS), n=rng.randint(2, 9))
+        head, sep, tail = text.partition("{l}")
+        add(head)
+        if sep:
+            add(rng.choice(_LOCATIONS), "LOCATION")
+            add(tail)
+        add(".")
+    return "".join(parts), spans
+
+
+def generate_documents(
+    n_docs: int,
+    *,
+    seed: int = 0,
+    sentences_per_doc: int = 20,
+    copies_per_story: int = 2,
+    noise: float = 0.1,
+    taxonomy: Taxonomy | None = None,
+) -> pa.Table:
+    """Synthetic documents (documents_schema) with gold spans, for tests and benchmarks only.
+
+    Each story gets up to ``copies_per_story`` near-duplicate copies (one sentence dropped and
+    another added, like wire copies), sharing a ``cluster_id``. Sentences come from templates of
+    US-China news: ACTOR/EVENT/LOCATION spans with PLOVER categories, STANCE clauses and filler;
+    ``noise`` is the chance that an EVENT category or STANCE value is replaced by a random one,
+    so no model scores perfectly. Not real data: never publish it as such.
+    """
+    tax = taxonomy or read_taxonomy()
+    rng = random.Random(seed)
+    attr_names = tax.attribute_names
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    story = 0
+    while len(rows) < n_docs:
+        base = [_generated_sentence(rng, noise) for _ in range(sentences_per_doc)]
+        copies = []
+        for c in range(min(copies_per_story, n_docs - len(rows))):
+            sents = list(base)
+            if c:
+                sents.pop(rng.randrange(len(sents)))
+                sents.insert(rng.randrange(len(sents) + 1), _generated_sentence(rng, noise))
+            copies.append(sents)
+        docs = []
+        for sents in copies:
+            text_parts: list[str] = []
+            sentences: list[dict[str, int]] = []
+            spans: list[dict[str, Any]] = []
+            pos = 0
+            for sentence, sent_spans in sents:
+                if text_parts:
+                    text_parts.append(" ")
+                    pos += 1
+                sentences.append({"start": pos, "end": pos + len(sentence)})
+                for label, s, e, attrs in sent_spans:
+                    spans.append((label, pos + s, pos + e, attrs))
+                text_parts.append(sentence)
+                pos += len(sentence)
+            text = "".join(text_parts)
+            if text in seen:
+                continue
+            seen.add(text)
+            digest = hashlib.sha256(f"generated:{seed}:{text}".encode()).hexdigest()
+            doc_id = "doc_" + digest[:16]
+            span_rows = []
+            for label, s, e, attrs in sorted(spans, key=lambda x: (x[1], x[2], x[0])):
+                span_rows.append({
+                    "span_id": records.make_span_id(doc_id, label, s, e),
+                    "label": label, "start": s, "end": e, "text": text[s:e],
+                    "attributes": {n: attrs.get(n) for n in attr_names},
+                    "relations": [],
+                })
+            docs.append((doc_id, text, sentences, span_rows, digest))
+        if not docs:
+            continue
+        cluster = min(d[0] for d in docs)
+        for doc_id, text, sentences, span_rows, digest in docs:
+            rows.append({
+                "doc_id": doc_id, "cluster_id": cluster, "outlet": "generated",
+                "title": f"Generated story {story}", "byline": None, "published_date": None,
+                "source_urls": [], "links": [], "text": text,
+                "text_sha256": records.sha256_text(text), "sentences": sentences,
+                "shared_sentences": [], "removed": [],
+                "source_path": f"generated/{seed}/{story}/{doc_id}",
+                "source_sha256": digest, "source_encoding": "utf-8",
+                "converter_version": "generated", "spans": span_rows,
+            })
+        story += 1
+    rows.sort(key=lambda r: r["doc_id"])
+    schema = records.documents_schema(tax).with_metadata(records.schema_metadata(tax, "documents"))
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def write_generated_dataset(
+    out_dir: str | Path, table: pa.Table, *, description: str
+) -> Path:
+    """Write a generated documents table as a dataset folder (documents.parquet, manifest.json)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    docs_path = out / "documents.parquet"
+    tmp = out / ".documents.parquet.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(docs_path)
+    manifest = {
+        "generated": description,
+        "counts": {"documents": table.num_rows},
+        "files": {"documents.parquet": {"sha256": hashlib.sha256(docs_path.read_bytes())
+                                        .hexdigest()}},
+    }
+    records.write_text_atomic(out / "manifest.json",
+                              json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return out

@@ -1,0 +1,917 @@
+"""`convert`: raw articles and annotation files to the Parquet dataset, built atomically.
+
+Two streaming passes keep memory flat whatever the corpus size. Pass 1 parses articles batch by
+batch into a partial Parquet file and keeps only small per-document state (doc id, MinHash
+signature, 64-bit sentence-key hashes in numpy arrays). Between the passes come the
+near-duplicate clusters, the shared sentences and the annotation checks. Pass 2 streams the
+partial file back, adds cluster ids, shared sentences and gold spans, and writes
+documents.parquet. Everything is built in a temporary folder next to the output and renamed into
+place only after a complete success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from toolkit import SCHEMA_VERSION, __version__
+from toolkit.errors import InputError, Problem
+from toolkit.records import (
+    SHARED_SENTENCE_TYPE,
+    AnnotationFile,
+    annotation_sets_schema,
+    annotations_schema,
+    documents_schema,
+    iter_annotation_paths,
+    rejects_schema,
+    schema_metadata,
+    sha256_text,
+    span_rows,
+    write_text_atomic,
+)
+from toolkit.taxonomy import Taxonomy, read_taxonomy
+
+GOLD_LAYER = "gold"
+SHARED_SENTENCE_MAX_DOCS = 100
+"""At most this many other documents are listed per shared sentence (the smallest doc ids):
+a sentence repeated across thousands of articles is boilerplate, and listing every copy would
+make the column quadratic in the corpus size."""
+PARQUET_COMPRESSION = "zstd"
+MANIFEST_NAME = "manifest.json"
+CARD_NAME = "README.md"
+TABLE_FILES = ("documents", "annotations", "annotation_sets", "rejects")
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each parsed chunk of inputs."""
+
+# Columns pass 2 adds; pass 1 writes every other documents.parquet column.
+_LATE_COLUMNS = ("cluster_id", "shared_sentences", "spans")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An input (article or annotation file) left out of the dataset, and why."""
+
+    input: str
+    kind: str
+    reason: str
+
+
+@dataclass
+class ConvertResult:
+    """What `convert` built: where, how much, and what it left out."""
+
+    out_dir: Path
+    n_inputs: int
+    n_documents: int
+    n_clusters: int
+    rejects: list[Reject]
+    manifest: dict[str, Any] = field(repr=False)
+
+    def summary(self) -> str:
+        """One line for people: ``5 documents, 1 reject (see rejects.parquet)``."""
+        docs = f"{self.n_documents} document{'' if self.n_documents == 1 else 's'}"
+        n = len(self.rejects)
+        if not n:
+            return f"{docs}, no rejects"
+        return f"{docs}, {n} reject{'' if n == 1 else 's'} (see rejects.parquet)"
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Every input file as ``(path, display path)``, folders walked recursively, sorted.
+
+    Hidden files and folders (names starting with a dot) inside a folder are skipped; a file
+    named explicitly is always taken. The display path is the path as given, joined with the
+    file's path inside a given folder, in POSIX form.
+    """
+    found: dict[str, Path] = {}
+    for item in inputs:
+        root = Path(item)
+        if root.is_file():
+            found.setdefault(root.as_posix(), root)
+        elif root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in filenames:
+                    if name.startswith("."):
+                        continue
+                    path = Path(dirpath) / name
+                    if path.is_file():
+                        found.setdefault(path.as_posix(), path)
+        else:
+            raise InputError("no such file or folder; give article files or folders", path=root)
+    seen_real: set[str] = set()
+    result: list[tuple[Path, str]] = []
+    for display in sorted(found):
+        path = found[display]
+        real = os.path.realpath(path)
+        if real in seen_real:
+            continue
+        seen_real.add(real)
+        result.append((path, display))
+    return result
+
+
+# ---------------------------------------------------------------- pass 1 (worker side)
+
+
+def partial_schema(taxonomy: Taxonomy) -> pa.Schema:
+    """documents.parquet without the columns that need the whole corpus (written by pass 2)."""
+    full = documents_schema(taxonomy)
+    return pa.schema([f for f in full if f.name not in _LATE_COLUMNS])
+
+
+def sentence_key_hash(key: str) -> int:
+    """64-bit hash of a sentence key (stable across runs and processes, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@dataclass
+class _Chunk:
+    """Pass-1 result for a run of consecutive inputs, built in a worker process."""
+
+    displays: list[str]
+    shas: list[str]
+    errors: list[str | None]
+    rows: pa.RecordBatch
+    """One row per input whose error is None, in input order."""
+    signatures: np.ndarray
+    """uint64, one row per parsed input."""
+    sentence_row: np.ndarray
+    """int32 row (into ``rows``) of each sentence key."""
+    sentence_index: np.ndarray
+    """int32 sentence index of each key within its document."""
+    sentence_hash: np.ndarray
+    """uint64 hash of each sentence key."""
+
+
+def _reason(exc: InputError) -> str:
+    return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
+
+
+def _parse_chunk(items: Sequence[tuple[str, str]], schema: pa.Schema) -> _Chunk:
+    """Read and parse a run of inputs; failures become reasons, not exceptions."""
+    from toolkit.ingest import CONVERTER_VERSION, parse_article
+    from toolkit.normalize import minhash_signature, sentence_key
+
+    displays: list[str] = []
+    shas: list[str] = []
+    errors: list[str | None] = []
+    rows: list[dict[str, Any]] = []
+    signatures: list[np.ndarray] = []
+    s_row: list[int] = []
+    s_index: list[int] = []
+    s_hash: list[int] = []
+    for path, display in items:
+        displays.append(display)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            shas.append("")
+            errors.append(f"cannot read: {exc.strerror}")
+            continue
+        shas.append(hashlib.sha256(data).hexdigest())
+        try:
+            article = parse_article(data, source_path=display)
+        except InputError as exc:
+            errors.append(_reason(exc))
+            continue
+        errors.append(None)
+        text = article.text
+        row = len(rows)
+        for k, (start, end) in enumerate(article.sentences):
+            key = sentence_key(text[start:end])
+            if key:
+                s_row.append(row)
+                s_index.append(k)
+                s_hash.append(sentence_key_hash(key))
+        signatures.append(np.asarray(minhash_signature(text), dtype=np.uint64))
+        rows.append(
+            {
+                "doc_id": article.doc_id,
+                "outlet": article.outlet,
+                "title": article.title,
+                "byline": article.byline,
+                "published_date": article.published_date,
+                "source_urls": list(article.source_urls),
+                "links": [
+                    {"text": ln.text, "href": ln.href, "start": ln.start, "end": ln.end}
+                    for ln in article.links
+                ],
+                "text": text,
+                "text_sha256": sha256_text(text),
+                "sentences": [{"start": s, "end": e} for s, e in article.sentences],
+                "removed": [{"reason": r.reason, "text": r.text} for r in article.removed],
+                "source_path": article.source_path,
+                "source_sha256": article.source_sha256,
+                "source_encoding": article.source_encoding,
+                "converter_version": CONVERTER_VERSION,
+            }
+        )
+    width = signatures[0].shape[0] if signatures else 0
+    return _Chunk(
+        displays=displays,
+        shas=shas,
+        errors=errors,
+        rows=pa.RecordBatch.from_pylist(rows, schema=schema),
+        signatures=np.vstack(signatures) if signatures else np.empty((0, width), np.uint64),
+        sentence_row=np.asarray(s_row, dtype=np.int32),
+        sentence_index=np.asarray(s_index, dtype=np.int32),
+        sentence_hash=np.asarray(s_hash, dtype=np.uint64),
+    )
+
+
+# ---------------------------------------------------------------- pass 1 (main side)
+
+
+class _Growing:
+    """An append-only numpy array that doubles its capacity (no per-item Python objects)."""
+
+    def __init__(self, dtype: Any, width: int | None = None) -> None:
+        shape = (1024,) if width is None else (1024, width)
+        self._data = np.empty(shape, dtype=dtype)
+        self._n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self._n + len(values)
+        if need > len(self._data):
+            capacity = max(need, 2 * len(self._data))
+            grown = np.empty((capacity, *self._data.shape[1:]), dtype=self._data.dtype)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : need] = values
+        self._n = need
+
+    def array(self) -> np.ndarray:
+        return self._data[: self._n]
+
+
+@dataclass
+class _Pass1:
+    """Small per-document state kept between the passes."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    signatures: _Growing | None = None
+    sentence_doc: _Growing = field(default_factory=lambda: _Growing(np.int32))
+    sentence_index: _Growing = field(default_factory=lambda: _Growing(np.int32))
+    sentence_hash: _Growing = field(default_factory=lambda: _Growing(np.uint64))
+    first_seen: dict[str, str] = field(default_factory=dict)
+    """sha256 of the raw bytes -> display path of the first input with those bytes."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """Texts of the documents that have annotation files (for the annotation checks)."""
+    n_inputs: int = 0
+
+
+def _iter_chunks(
+    items: Sequence[tuple[Path, str]], schema: pa.Schema, chunk_size: int, workers: int
+) -> Iterator[_Chunk]:
+    """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead."""
+    pieces = [
+        [(str(p), d) for p, d in items[i : i + chunk_size]]
+        for i in range(0, len(items), chunk_size)
+    ]
+    if workers <= 1:
+        for piece in pieces:
+            yield _parse_chunk(piece, schema)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # fork is unsafe with Arrow/polars threads
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        pending: deque[Future[_Chunk]] = deque()
+        queue = iter(pieces)
+        for piece in queue:
+            pending.append(executor.submit(_parse_chunk, piece, schema))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            chunk = pending.popleft().result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(executor.submit(_parse_chunk, nxt, schema))
+            yield chunk
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pass1(
+    items: Sequence[tuple[Path, str]],
+    partial_path: Path,
+    inputs_log: Path,
+    *,
+    schema: pa.Schema,
+    wanted_texts: set[str],
+    rejects: list[Reject],
+    batch_size: int,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> _Pass1:
+    """Parse every input into the partial Parquet file; returns the per-document state."""
+    state = _Pass1()
+    chunk_size = max(1, min(batch_size, 250))
+    buffered: list[pa.RecordBatch] = []
+    n_buffered = 0
+    with (
+        pq.ParquetWriter(partial_path, schema, compression="lz4") as writer,
+        inputs_log.open("w", encoding="utf-8", newline="\n") as log,
+    ):
+
+        def flush(final: bool) -> None:
+            nonlocal buffered, n_buffered
+            while n_buffered >= batch_size or (final and n_buffered):
+                table = pa.Table.from_batches(buffered, schema=schema).combine_chunks()
+                take = min(batch_size, n_buffered)
+                writer.write_table(table.slice(0, take), row_group_size=batch_size)
+                rest = table.slice(take)
+                buffered = rest.to_batches() if rest.num_rows else []
+                n_buffered = rest.num_rows
+
+        for chunk in _iter_chunks(items, schema, chunk_size, workers):
+            keep: list[bool] = []
+            row = 0
+            for display, sha, error in zip(chunk.displays, chunk.shas, chunk.errors, strict=True):
+                state.n_inputs += 1
+                doc_id: str | None = None
+                if error is not None:
+                    rejects.append(Reject(display, "article", error))
+                elif sha in state.first_seen:
+                    rejects.append(
+                        Reject(display, "article", f"duplicate of {state.first_seen[sha]}")
+                    )
+                    keep.append(False)
+                    row += 1
+                else:
+                    state.first_seen[sha] = display
+                    keep.append(True)
+                    doc_id = str(chunk.rows.column(0)[row])
+                    row += 1
+                entry = {"path": display, "sha256": sha or None, "doc_id": doc_id}
+                log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+            mask = np.asarray(keep, dtype=bool)
+            kept = chunk.rows.filter(pa.array(mask)) if not mask.all() else chunk.rows
+            base = len(state.doc_ids)
+            # Renumber the kept rows into global document indices.
+            new_index = np.cumsum(mask, dtype=np.int64) - 1 + base
+            in_kept = mask[chunk.sentence_row] if len(chunk.sentence_row) else mask[:0]
+            state.sentence_doc.extend(new_index[chunk.sentence_row[in_kept]].astype(np.int32))
+            state.sentence_index.extend(chunk.sentence_index[in_kept])
+            state.sentence_hash.extend(chunk.sentence_hash[in_kept])
+            if state.signatures is None and len(chunk.signatures):
+                state.signatures = _Growing(np.uint64, chunk.signatures.shape[1])
+            if state.signatures is not None:
+                state.signatures.extend(chunk.signatures[mask])
+            ids = kept.column(0).to_pylist()
+            state.doc_ids.extend(ids)
+            if wanted_texts:
+                texts = kept.column(schema.get_field_index("text"))
+                for i, doc_id in enumerate(ids):
+                    if doc_id in wanted_texts:
+                        state.texts[doc_id] = texts[i].as_py()
+            if kept.num_rows:
+                buffered.append(kept)
+                n_buffered += kept.num_rows
+                flush(final=False)
+            if progress is not None:
+                progress(state.n_inputs, len(items))
+        flush(final=True)
+    return state
+
+
+# ---------------------------------------------------------------- between the passes
+
+
+class _SignatureRows(Mapping[str, np.ndarray]):
+    """doc_id -> MinHash signature, as views into one 2-D array (no per-document copies)."""
+
+    def __init__(self, doc_ids: Sequence[str], matrix: np.ndarray) -> None:
+        self._ids = doc_ids
+        self._index = {d: i for i, d in enumerate(doc_ids)}
+        self._matrix = matrix
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._matrix[self._index[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def compute_clusters(doc_ids: Sequence[str], signatures: np.ndarray) -> list[str]:
+    """Cluster id of each document (the smallest doc id of its near-duplicate cluster)."""
+    from toolkit.normalize import cluster_near_duplicates
+
+    if not doc_ids:
+        return []
+    found = cluster_near_duplicates(_SignatureRows(doc_ids, signatures))
+    return [found.get(d, d) for d in doc_ids]
+
+
+class SharedSentences:
+    """Which sentences of each document also occur (same sentence key) in other documents.
+
+    Built once from three parallel arrays (document index, sentence index, key hash) with
+    polars; `for_range` then answers one pass-2 batch at a time, so the joined result never
+    exists for the whole corpus at once.
+    """
+
+    def __init__(
+        self,
+        doc_ids: Sequence[str],
+        sentence_doc: np.ndarray,
+        sentence_index: np.ndarray,
+        sentence_hash: np.ndarray,
+        *,
+        max_docs: int = SHARED_SENTENCE_MAX_DOCS,
+    ) -> None:
+        self.max_docs = max_docs
+        ids = np.asarray(doc_ids, dtype=object)
+        order = np.argsort(ids, kind="stable") if len(ids) else np.empty(0, np.int64)
+        rank = np.empty(len(ids), dtype=np.int32)
+        rank[order] = np.arange(len(ids), dtype=np.int32)
+        # rank -> doc_id, so "the smallest doc ids" is "the smallest ranks".
+        self._ids_by_rank = pa.array(ids[order].tolist() if len(ids) else [], pa.string())
+        self._rank = rank
+        sentences = pl.DataFrame(
+            {
+                "doc": pl.Series(sentence_doc, dtype=pl.Int32),
+                "sent": pl.Series(sentence_index, dtype=pl.Int32),
+                "key": pl.Series(sentence_hash, dtype=pl.UInt64),
+            }
+        ).with_columns(rank=pl.Series(rank[sentence_doc], dtype=pl.Int32))
+        members = sentences.select("key", "rank").unique().sort("key", "rank")
+        members = members.with_columns(
+            n=pl.len().over("key"), pos=pl.int_range(pl.len()).over("key")
+        ).filter(pl.col("n") > 1)
+        # One more than max_docs, so max_docs remain once the document itself is left out.
+        self._members = members.filter(pl.col("pos") <= max_docs).select("key", "rank")
+        self._shared = (
+            sentences.join(members.select("key").unique(), on="key", how="semi")
+            .sort("doc", "sent")
+            .select("doc", "sent", "key", "rank")
+        )
+        self._shared_doc = self._shared.get_column("doc").to_numpy()
+
+    @property
+    def n_shared(self) -> int:
+        """Number of (document, sentence) pairs whose sentence occurs in another document."""
+        return self._shared.height
+
+    def for_range(self, lo: int, hi: int) -> pa.ListArray:
+        """``shared_sentences`` of documents ``lo`` to ``hi - 1`` (empty lists when none)."""
+        a, b = np.searchsorted(self._shared_doc, [lo, hi])
+        part = self._shared.slice(int(a), int(b - a))
+        if part.height:
+            joined = (
+                part.join(self._members, on="key", how="inner", suffix="_other")
+                .filter(pl.col("rank") != pl.col("rank_other"))
+                .group_by("doc", "sent")
+                .agg(pl.col("rank_other").unique().sort().head(self.max_docs))
+                .sort("doc", "sent")
+            )
+        else:
+            joined = pl.DataFrame(
+                {"doc": [], "sent": [], "rank_other": []},
+                schema={"doc": pl.Int32, "sent": pl.Int32, "rank_other": pl.List(pl.Int32)},
+            )
+        docs = joined.get_column("doc").to_numpy()
+        lists = joined.get_column("rank_other").to_arrow()
+        if isinstance(lists, pa.ChunkedArray):
+            lists = lists.combine_chunks()
+        lists = lists.cast(pa.list_(pa.int32()))
+        names = self._ids_by_rank.take(lists.flatten())
+        doc_id_lists = pa.ListArray.from_arrays(
+            pa.array(lists.offsets.to_numpy() - lists.offsets[0].as_py(), pa.int32()), names
+        )
+        values = pa.StructArray.from_arrays(
+            [pa.array(joined.get_column("sent").to_numpy(), pa.int32()), doc_id_lists],
+            fields=list(SHARED_SENTENCE_TYPE),
+        )
+        offsets = np.searchsorted(docs, np.arange(lo, hi + 1)).astype(np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values).cast(
+            pa.list_(SHARED_SENTENCE_TYPE)
+        )
+
+
+@dataclass
+class _Annotations:
+    """Checked annotation layers: rows of annotations.parquet and annotation_sets.parquet."""
+
+    span_rows: list[dict[str, Any]] = field(default_factory=list)
+    set_rows: list[dict[str, Any]] = field(default_factory=list)
+    gold: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    files: list[dict[str, str]] = field(default_factory=list)
+
+
+def _problem_reason(problems: Sequence[Problem]) -> str:
+    """The problems of one file as one reject reason (the file itself is the reject's input)."""
+    parts = []
+    for p in problems:
+        where = " ".join(
+            x for x in (f"line {p.line}" if p.line else "", p.pointer, p.record_id or "") if x
+        )
+        parts.append(f"{where}: {p.message}" if where else p.message)
+    return "; ".join(parts)
+
+
+def _display_annotation_path(path: Path, root: Path, root_display: str) -> str:
+    return f"{root_display.rstrip('/')}/{path.relative_to(root).as_posix()}"
+
+
+def load_annotations(
+    root: Path,
+    *,
+    texts: Mapping[str, str],
+    taxonomy: Taxonomy,
+    rejects: list[Reject],
+) -> _Annotations:
+    """Check every annotation file against the converted texts; bad files become rejects."""
+    from toolkit.validate import check_annotation_file
+
+    result = _Annotations()
+    root_display = root.as_posix()
+    for path in iter_annotation_paths(root):
+        display = _display_annotation_path(path, root, root_display)
+        annotation, problems = check_annotation_file(path, texts=texts, taxonomy=taxonomy)
+        if problems or annotation is None:
+            reason = _problem_reason(problems) or "could not be parsed"
+            rejects.append(Reject(display, "annotation", reason))
+            continue
+        result.files.append(
+            {"path": display, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        )
+        _add_layer(result, annotation, taxonomy)
+    result.span_rows.sort(
+        key=lambda r: (
+            r["doc_id"],
+            r["annotator_id"],
+            r["start"],
+            r["end"],
+            r["label"],
+            r["span_id"],
+        )
+    )
+    result.set_rows.sort(key=lambda r: (r["doc_id"], r["annotator_id"]))
+    return result
+
+
+def _add_layer(result: _Annotations, annotation: AnnotationFile, taxonomy: Taxonomy) -> None:
+    rows = list(span_rows(annotation, taxonomy))
+    for row in rows:
+        result.span_rows.append(
+            {
+                "doc_id": annotation.doc_id,
+                "annotator_id": annotation.annotator_id,
+                **row,
+                "codebook_version": annotation.codebook_version,
+            }
+        )
+    result.set_rows.append(
+        {
+            "doc_id": annotation.doc_id,
+            "annotator_id": annotation.annotator_id,
+            "status": annotation.status,
+            "source_kind": annotation.source.get("kind"),
+            "n_spans": len(rows),
+            "text_sha256": annotation.text_sha256,
+            "codebook_version": annotation.codebook_version,
+        }
+    )
+    if annotation.annotator_id == GOLD_LAYER:
+        result.gold[annotation.doc_id] = rows
+
+
+def _wanted_doc_ids(root: Path | None) -> set[str]:
+    """Doc ids named by annotation file names: only their texts are kept for the checks."""
+    if root is None:
+        return set()
+    return {p.stem for p in iter_annotation_paths(root)}
+
+
+# ---------------------------------------------------------------- pass 2 and the other tables
+
+
+@dataclass
+class _DocStats:
+    """Figures about documents.parquet gathered while it is written (for manifest and card)."""
+
+    outlets: Counter[str] = field(default_factory=Counter)
+    first_date: date | None = None
+    last_date: date | None = None
+    n_sentences: int = 0
+    n_characters: int = 0
+
+
+def _run_pass2(
+    partial_path: Path,
+    out_path: Path,
+    *,
+    schema: pa.Schema,
+    clusters: Sequence[str],
+    shared: SharedSentences,
+    gold: Mapping[str, list[dict[str, Any]]],
+    span_list_type: pa.DataType,
+) -> _DocStats:
+    """Stream the partial file back, add the corpus-wide columns, write documents.parquet."""
+    stats = _DocStats()
+    source = pq.ParquetFile(partial_path)
+    lo = 0
+    with pq.ParquetWriter(out_path, schema, compression=PARQUET_COMPRESSION) as writer:
+        for group in range(source.num_row_groups):
+            part = source.read_row_group(group)
+            hi = lo + part.num_rows
+            doc_ids = part.column("doc_id").to_pylist()
+            columns: dict[str, pa.Array | pa.ChunkedArray] = {
+                name: part.column(name) for name in part.column_names
+            }
+            columns["cluster_id"] = pa.array(clusters[lo:hi], pa.string())
+            columns["shared_sentences"] = shared.for_range(lo, hi)
+            columns["spans"] = pa.array([gold.get(d) for d in doc_ids], span_list_type)
+            table = pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
+            writer.write_table(table, row_group_size=max(1, part.num_rows))
+            _gather_stats(stats, part)
+            lo = hi
+    return stats
+
+
+def _gather_stats(stats: _DocStats, part: pa.Table) -> None:
+    outlets = part.column("outlet").to_pylist()
+    stats.outlets.update(o for o in outlets if o)
+    dates = [d for d in part.column("published_date").to_pylist() if d is not None]
+    if dates:
+        lo, hi = min(dates), max(dates)
+        stats.first_date = lo if stats.first_date is None else min(stats.first_date, lo)
+        stats.last_date = hi if stats.last_date is None else max(stats.last_date, hi)
+    lengths = pa.compute.list_value_length(part.column("sentences")).to_pylist()
+    stats.n_sentences += sum(n or 0 for n in lengths)
+    stats.n_characters += sum(pa.compute.utf8_length(part.column("text")).to_pylist())
+
+
+def write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    """Write a small table (annotations, annotation sets, rejects) as one Parquet file."""
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, path, compression=PARQUET_COMPRESSION)
+
+
+def _file_entry(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {
+        "sha256": digest.hexdigest(),
+        "bytes": path.stat().st_size,
+        "rows": pq.ParquetFile(path).metadata.num_rows,
+    }
+
+
+def _write_manifest(path: Path, head: dict[str, Any], inputs_log: Path) -> None:
+    """manifest.json: sorted keys, one input per line, no timestamps (reruns are identical)."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("{\n")
+        for key in sorted(head):
+            value = json.dumps(head[key], ensure_ascii=False, indent=2, sort_keys=True)
+            out.write(f"  {json.dumps(key)}: {value.replace(chr(10), chr(10) + '  ')},\n")
+        out.write('  "inputs": [')
+        with inputs_log.open(encoding="utf-8") as log:
+            first = True
+            for line in log:
+                out.write(("\n    " if first else ",\n    ") + line.rstrip("\n"))
+                first = False
+        out.write("\n  ]\n}\n" if not first else "]\n}\n")
+
+
+def read_manifest(dataset_dir: str | Path) -> dict[str, Any]:
+    """The manifest of a built dataset; raises InputError when it is missing or malformed."""
+    path = Path(dataset_dir) / MANIFEST_NAME
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise InputError(
+            "no manifest.json; build the dataset with `toolkit convert`", path=path
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+
+
+# ---------------------------------------------------------------- the atomic build
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse to replace a folder that is not a dataset (a typo must not delete someone's work)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError("output exists and is not a folder; give a dataset folder", path=out)
+    if any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+        raise InputError(
+            "output folder is not empty and holds no manifest.json, so it is not a dataset "
+            "built by `toolkit convert`; refusing to replace it: give a new or empty folder",
+            path=out,
+        )
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Move the finished build into place; the old dataset goes only after the new one is in."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def convert(
+    inputs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    annotations_dir: str | Path | None = None,
+    taxonomy: Taxonomy | None = None,
+    batch_size: int = 1000,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+) -> ConvertResult:
+    """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
+
+    Rejected inputs are listed in rejects.parquet and the rest goes on; the previous dataset
+    at ``out_dir`` is replaced only after a complete success.
+    """
+    if batch_size < 1:
+        raise InputError(f"batch size must be at least 1, got {batch_size}")
+    if workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}")
+    tax = taxonomy or read_taxonomy()
+    out = Path(out_dir)
+    ann_root = Path(annotations_dir) if annotations_dir is not None else None
+    if ann_root is not None and not ann_root.is_dir():
+        raise InputError("annotation folder not found; give annotations/", path=ann_root)
+    items = collect_inputs(inputs)
+    _check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.out_dir = out
+    return result
+
+
+def _build(
+    items: Sequence[tuple[Path, str]],
+    tmp: Path,
+    tax: Taxonomy,
+    ann_root: Path | None,
+    batch_size: int,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> ConvertResult:
+    """Everything `convert` writes, into the temporary folder ``tmp``."""
+    from toolkit.card import render_card
+    from toolkit.ingest import CONVERTER_VERSION
+
+    rejects: list[Reject] = []
+    partial = tmp / ".documents.partial.parquet"
+    inputs_log = tmp / ".inputs.jsonl"
+    pschema = partial_schema(tax)
+    state = _run_pass1(
+        items,
+        partial,
+        inputs_log,
+        schema=pschema,
+        wanted_texts=_wanted_doc_ids(ann_root),
+        rejects=rejects,
+        batch_size=batch_size,
+        workers=workers,
+        progress=progress,
+    )
+    signatures = (
+        state.signatures.array() if state.signatures is not None else np.empty((0, 0), np.uint64)
+    )
+    clusters = compute_clusters(state.doc_ids, signatures)
+    shared = SharedSentences(
+        state.doc_ids,
+        state.sentence_doc.array(),
+        state.sentence_index.array(),
+        state.sentence_hash.array(),
+    )
+    del signatures
+    state.signatures = None
+    annotations = (
+        load_annotations(ann_root, texts=state.texts, taxonomy=tax, rejects=rejects)
+        if ann_root is not None
+        else _Annotations()
+    )
+    state.texts.clear()
+
+    doc_schema = documents_schema(tax).with_metadata(schema_metadata(tax, "documents"))
+    stats = _run_pass2(
+        partial,
+        tmp / "documents.parquet",
+        schema=doc_schema,
+        clusters=clusters,
+        shared=shared,
+        gold=annotations.gold,
+        span_list_type=doc_schema.field("spans").type,
+    )
+    partial.unlink()
+    write_table(
+        tmp / "annotations.parquet",
+        annotations.span_rows,
+        annotations_schema(tax).with_metadata(schema_metadata(tax, "annotations")),
+    )
+    write_table(
+        tmp / "annotation_sets.parquet",
+        annotations.set_rows,
+        annotation_sets_schema().with_metadata(schema_metadata(tax, "annotation_sets")),
+    )
+    write_table(
+        tmp / "rejects.parquet",
+        [{"input": r.input, "kind": r.kind, "reason": r.reason} for r in rejects],
+        rejects_schema().with_metadata(schema_metadata(tax, "rejects")),
+    )
+
+    cluster_sizes = Counter(clusters)
+    spans: dict[str, dict[str, int]] = {}
+    for row in annotations.span_rows:
+        layer = spans.setdefault(row["annotator_id"], {})
+        layer[row["label"]] = layer.get(row["label"], 0) + 1
+    files_per_layer = Counter(r["annotator_id"] for r in annotations.set_rows)
+    head: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "converter_version": CONVERTER_VERSION,
+        "toolkit_version": __version__,
+        "taxonomy": {
+            "sha256": tax.sha256,
+            "taxonomy_version": tax.taxonomy_version,
+            "codebook_version": tax.codebook_version,
+        },
+        "counts": {
+            "inputs": state.n_inputs,
+            "documents": len(state.doc_ids),
+            "rejects": len(rejects),
+            "rejects_by_kind": dict(sorted(Counter(r.kind for r in rejects).items())),
+            "clusters": len(cluster_sizes),
+            "clusters_with_several_documents": sum(1 for n in cluster_sizes.values() if n > 1),
+            "largest_cluster": max(cluster_sizes.values(), default=0),
+            "sentences": stats.n_sentences,
+            "shared_sentences": shared.n_shared,
+            "characters": stats.n_characters,
+            "annotation_files": len(annotations.set_rows),
+            "annotation_files_per_layer": dict(sorted(files_per_layer.items())),
+            "spans": {k: dict(sorted(v.items())) for k, v in sorted(spans.items())},
+        },
+        "outlets": dict(sorted(stats.outlets.items())),
+        "published_dates": {
+            "first": stats.first_date.isoformat() if stats.first_date else None,
+            "last": stats.last_date.isoformat() if stats.last_date else None,
+        },
+        "shared_sentence_max_docs": SHARED_SENTENCE_MAX_DOCS,
+        "annotation_inputs": annotations.files,
+        "files": {f"{name}.parquet": _file_entry(tmp / f"{name}.parquet") for name in TABLE_FILES},
+    }
+    _write_manifest(tmp / MANIFEST_NAME, head, inputs_log)
+    inputs_log.unlink()
+    schemas = {
+        "documents": documents_schema(tax),
+        "annotations": annotations_schema(tax),
+        "annotation_sets": annotation_sets_schema(),
+        "rejects": rejects_schema(),
+    }
+    write_text_atomic(tmp / CARD_NAME, render_card(head, schemas=schemas, taxonomy=tax))
+    return ConvertResult(
+        out_dir=tmp,
+        n_inputs=state.n_inputs,
+        n_documents=len(state.doc_ids),
+        n_clusters=len(cluster_sizes),
+        rejects=rejects,
+        manifest=head,
+    )
