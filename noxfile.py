@@ -119,6 +119,46 @@ def bench_labelstudio(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_preannotate(session: nox.Session) -> None:
+    """Benchmark the rule-based pre-annotator: articles/s on one core (target >= 2,000).
+
+    Annotates 20,000 articles derived from seeds/ (paragraphs rotated) and prints articles/s
+    next to a floor measured in the same run; `nox -s bench_preannotate -- 5000` sets the size.
+    """
+    install_toolkit(session)
+    session.run(
+        "python",
+        "-c",
+        "import sys; from toolkit.preannotate import main_benchmark; main_benchmark(sys.argv[1:])",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def bench_agreement(session: nox.Session) -> None:
+    """Benchmark `toolkit agreement` on 1,000,000 generated spans from three annotators.
+
+    Prints wall time, CPU time and peak memory of the full report without bootstrap and with
+    1,000 resamples (targets 30 s and 60 s, 2 GiB) next to a read-only floor measured in the
+    same run; `nox -s bench_agreement -- --spans 100000` sets the size.
+    """
+    install_toolkit(session)
+    session.run("python", str(ROOT / "tests" / "bench" / "bench_agreement.py"), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_baseline(session: nox.Session) -> None:
+    """Benchmark the scikit-learn baselines on generated data (not run by default).
+
+    Prints training time on 100,000 sentences (target < 2 min) and prediction throughput of all
+    three models (target >= 5,000 sentences/s), each with its peak RSS and a floor measured in
+    the same run; `nox -s bench_baseline -- --sentences 20000` sets the training size.
+    """
+    install_toolkit(session)
+    session.run("python", str(ROOT / "tests" / "bench" / "bench_baseline.py"), *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def validate(session: nox.Session) -> None:
     """Validate annotations/ and the built dataset against the schemas and the texts."""
     install_toolkit(session)

@@ -1,11 +1,36 @@
-"""Shared fixtures."""
+"""Shared pytest fixtures: the seed articles (raw bytes, parsed) and a real Label Studio."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from toolkit.ingest import Article, read_article
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> dict[str, Path]:
+    """Seed files by their three-digit number ("000" ... "004")."""
+    return {p.name[:3]: p for p in sorted(SEEDS_DIR.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_bytes(seed_paths: dict[str, Path]) -> dict[str, bytes]:
+    """Raw bytes of each seed."""
+    return {k: p.read_bytes() for k, p in seed_paths.items()}
+
+
+@pytest.fixture(scope="session")
+def seed_articles(seed_paths: dict[str, Path]) -> dict[str, Article]:
+    """Each seed converted by toolkit.ingest.read_article."""
+    return {k: read_article(p) for k, p in seed_paths.items()}
+
 
 # ---------------------------------------------------------------- Label Studio (real server)
 

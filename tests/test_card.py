@@ -85,8 +85,14 @@ def card() -> str:
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (99_999, "10K<n<100K"),
-     (100_000, "100K<n<1M"), (10**8, "10M<n<100M")],
+    [
+        (0, "n<1K"),
+        (999, "n<1K"),
+        (1000, "1K<n<10K"),
+        (99_999, "10K<n<100K"),
+        (100_000, "100K<n<1M"),
+        (10**8, "10M<n<100M"),
+    ],
     ids=["empty", "999", "1000", "99999", "100000", "huge"],
 )
 def test_size_category(n: int, expected: str) -> None:
@@ -98,8 +104,10 @@ def test_size_category(n: int, expected: str) -> None:
     [
         (pa.string(), "string"),
         (pa.list_(pa.string()), "list<string>"),
-        (pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32())])),
-         "list<struct{start, end}>"),
+        (
+            pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32())])),
+            "list<struct{start, end}>",
+        ),
         (pa.date32(), "date32[day]"),
     ],
     ids=["string", "list", "list-of-struct", "date"],
@@ -149,7 +157,7 @@ def test_card_states_versions_taiwan_loading_and_limitations(card: str) -> None:
     assert "Taiwan is coded `TWN`, as in PLOVER's own gold records" in card
     assert "makes no political claim" in card
     assert "one of AGAINST / NONE / FAVOR" in card
-    for snippet in ("pl.read_parquet(", "FROM 'annotations.parquet'", "load_dataset(\"parquet\""):
+    for snippet in ("pl.read_parquet(", "FROM 'annotations.parquet'", 'load_dataset("parquet"'):
         assert snippet in card
     assert "Only 5 documents in 4 near-duplicate clusters" in card
     assert "from 2023-06-19 to 2023-06-20" in card

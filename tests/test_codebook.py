@@ -1,4 +1,4 @@
-"""The generated taxonomy tables in the guidelines are current, and the marker block is rewritten safely."""
+"""The guidelines' generated taxonomy tables are current; the marker block is rewritten safely."""
 
 from __future__ import annotations
 

@@ -105,9 +105,7 @@ def annotations_dir(tmp_path: Path, texts: dict[str, str]) -> Path:
     root = tmp_path / "annotations"
     d2, d3 = seed_doc_id(2), seed_doc_id(3)
     write_annotation_file(root / "gold" / f"{d2}.json", actor_annotation(texts[d2], d2, "gold"))
-    write_annotation_file(
-        root / "pass-a" / f"{d2}.json", actor_annotation(texts[d2], d2, "pass-a")
-    )
+    write_annotation_file(root / "pass-a" / f"{d2}.json", actor_annotation(texts[d2], d2, "pass-a"))
     write_annotation_file(
         root / "pass-b" / f"{d3}.json", actor_annotation(texts[d3], d3, "pass-b", shift=1)
     )
@@ -254,9 +252,7 @@ def test_cli_exits_1_with_a_summary_when_inputs_are_rejected(
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["convert", str(seeds_with_bad_inputs), "--out", str(out)])
     assert result.exit_code == 1, result.output
-    assert result.stdout.strip() == (
-        f"5 documents, 1 reject (see rejects.parquet). Wrote {out}."
-    )
+    assert result.stdout.strip() == (f"5 documents, 1 reject (see rejects.parquet). Wrote {out}.")
     assert f"Rejected {seeds_with_bad_inputs.as_posix()}/zz_copy_of_000.txt: duplicate of" in (
         result.stderr
     )
@@ -408,7 +404,7 @@ def test_collect_inputs_sorts_recurses_and_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     for name in ("b/2.html", "a.txt", "b/1.txt", ".hidden.txt", ".git/config", "c.dat"):
         (tmp_path / name).write_text("x", encoding="utf-8")
-    found = [d for _, d in collect_inputs([tmp_path, tmp_path / "a.txt"])]
+    found = collect_inputs([tmp_path, tmp_path / "a.txt"])
     base = tmp_path.as_posix()
     assert found == [f"{base}/a.txt", f"{base}/b/1.txt", f"{base}/b/2.html", f"{base}/c.dat"]
 
@@ -465,3 +461,15 @@ def test_shared_sentences_match_a_brute_force_answer(
     split = data.draw(st.integers(0, n_docs))
     got = shared.for_range(0, split).to_pylist() + shared.for_range(split, n_docs).to_pylist()
     assert got == expected
+
+
+def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    result = convert([folder], out)
+    assert (result.n_documents, len(result.rejects), result.n_clusters) == (0, 1, 0)
+    assert read_rows(out, "documents") == []
+    assert pq.read_schema(out / "documents.parquet").remove_metadata().equals(documents_schema(TAX))
+    assert "| documents | 0 |" in (out / "README.md").read_text(encoding="utf-8")

@@ -137,7 +137,9 @@ def test_duplicate_ids_and_unknown_alias_targets_are_errors(tmp_path: Path) -> N
     path.write_text(json.dumps({"entries": [], "aliases": {"geonames:1": ["Y"]}}), encoding="utf-8")
     with pytest.raises(InputError) as info:
         build_gazetteer(path)
-    assert str(info.value) == f"{path} [geonames:1]: alias target geonames:1 is not in the gazetteer"
+    assert (
+        str(info.value) == f"{path} [geonames:1]: alias target geonames:1 is not in the gazetteer"
+    )
 
 
 def test_invalid_json_names_the_line(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The codebook quotes the seeds exactly, covers every label and attribute, and states its version."""
+"""The codebook quotes the seeds exactly, covers every label and attribute, states its version."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.codebook import GUIDELINES_PATH
+from toolkit.records import read_annotation_file
 from toolkit.taxonomy import read_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,5 +75,16 @@ def test_hard_cases_are_settled() -> None:
         "Annotate the clean document text",
         "Nested places are separate, non-overlapping spans",
         "exactly one `holder` relation",
+        "**Hedge words stay inside**",
+        "**Ships and aircraft** take the state's armed-forces name",
+        "A STANCE may coincide exactly with an EVENT trigger",
     ):
         assert phrase in text
+
+
+def test_gold_files_follow_the_current_codebook() -> None:
+    version = read_taxonomy().codebook_version
+    gold = sorted((ROOT / "annotations" / "gold").glob("*.json"))
+    assert gold
+    for path in gold:
+        assert read_annotation_file(path).codebook_version == version, path.name

@@ -42,33 +42,11 @@ SALT = b"test-salt"
 
 
 def _seed_dataset(out: Path) -> Path:
-    """documents.parquet of the seeds, built by the real converter when it is importable."""
-    try:
-        from toolkit.dataset import convert
+    """documents.parquet of the seeds, built by the real converter."""
+    from toolkit.dataset import convert
 
-        convert([SEEDS], out / "dataset")
-        return out / "dataset"
-    except ModuleNotFoundError:
-        # The converter's parser (toolkit.ingest) is written in parallel; until it exists the
-        # raw seed texts stand in as document texts (same doc_id rule, same task fields).
-        import hashlib
-
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        rows = []
-        for path in sorted(SEEDS.glob("*.txt")):
-            raw = path.read_bytes()
-            text = raw.decode("utf-8")
-            doc_id = "doc_" + hashlib.sha256(raw).hexdigest()[:16]
-            rows.append(
-                {"doc_id": doc_id, "text": text, "text_sha256": sha256_text(text),
-                 "title": text.strip().splitlines()[0][:80], "outlet": "seed",
-                 "published_date": None, "cluster_id": doc_id}
-            )
-        (out / "dataset").mkdir(parents=True)
-        pq.write_table(pa.Table.from_pylist(rows), out / "dataset" / "documents.parquet")
-        return out / "dataset"
+    convert([SEEDS], out / "dataset")
+    return out / "dataset"
 
 
 @pytest.fixture(scope="module")
@@ -123,30 +101,56 @@ def rules_annotation(doc: ls.TaskDocument, layer: str = "rules-v1") -> Annotatio
     def add(label: str, where: tuple[int, int] | None, attrs: dict[str, str]) -> Span | None:
         if where is None:
             return None
-        span = Span(make_span_id(doc.doc_id, label, *where), *where, text[where[0]:where[1]],
-                    label, attrs)
+        span = Span(
+            make_span_id(doc.doc_id, label, *where), *where, text[where[0] : where[1]], label, attrs
+        )
         spans.append(span)
         return span
 
-    add("ACTOR", _first(text, "Antony Blinken"),
-        {"canonical_name": "Antony Blinken", "country": "USA", "sector": "GOV"})
-    add("ACTOR", _first(text, "Xi Jinping"),
-        {"canonical_name": "Xi Jinping", "country": "CHN", "sector": "GOV"})
-    add("LOCATION", _first(text, "Beijing"),
-        {"gazetteer_id": "geonames:1816670", "country": "CHN", "feature_type": "city"})
-    add("EVENT", _first(text, "visit"),
-        {"category": "CONSULT", "mode": "visit", "modality": "asserted"})
+    add(
+        "ACTOR",
+        _first(text, "Antony Blinken"),
+        {"canonical_name": "Antony Blinken", "country": "USA", "sector": "GOV"},
+    )
+    add(
+        "ACTOR",
+        _first(text, "Xi Jinping"),
+        {"canonical_name": "Xi Jinping", "country": "CHN", "sector": "GOV"},
+    )
+    add(
+        "LOCATION",
+        _first(text, "Beijing"),
+        {"gazetteer_id": "geonames:1816670", "country": "CHN", "feature_type": "city"},
+    )
+    add(
+        "EVENT",
+        _first(text, "visit"),
+        {"category": "CONSULT", "mode": "visit", "modality": "asserted"},
+    )
     stance_at = _first(text, "not support Taiwan independence")
     if stance_at is not None:
         *_, us = re.finditer(r"\b(US|United States)\b", text[: stance_at[0]])
-        holder = add("ACTOR", us.span(),
-                     {"canonical_name": "Government of the United States", "country": "USA",
-                      "sector": "GOV"})
+        holder = add(
+            "ACTOR",
+            us.span(),
+            {
+                "canonical_name": "Government of the United States",
+                "country": "USA",
+                "sector": "GOV",
+            },
+        )
         stance = add("STANCE", stance_at, {"value": "NONE", "facet": "STATUS_QUO"})
         assert holder is not None and stance is not None
         relations.append(RelationLink("holder", stance.id, holder.id))
-    return AnnotationFile(doc.doc_id, doc.text_sha256, layer, "1.0.0", spans, relations,
-                          source={"kind": "rules", "name": "test-rules", "version": "1"})
+    return AnnotationFile(
+        doc.doc_id,
+        doc.text_sha256,
+        layer,
+        "1.0.0",
+        spans,
+        relations,
+        source={"kind": "rules", "name": "test-rules", "version": "1"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -169,12 +173,22 @@ def _by_doc(client: Any, project_id: int) -> dict[str, Any]:
     return {t.data["doc_id"]: t for t in _tasks(client, project_id)}
 
 
-def _push(client: Any, documents: list[ls.TaskDocument], title: str, taxonomy: Taxonomy,
-          layers: list[Path] | None = None, **kw: Any) -> ls.PushResult:
+def _push(
+    client: Any,
+    documents: list[ls.TaskDocument],
+    title: str,
+    taxonomy: Taxonomy,
+    layers: list[Path] | None = None,
+    **kw: Any,
+) -> ls.PushResult:
     return ls.push_documents(
-        client, documents, project_title=title, taxonomy=taxonomy,
+        client,
+        documents,
+        project_title=title,
+        taxonomy=taxonomy,
         prediction_layers=[ls.read_prediction_layer(p) for p in layers or []],
-        retry=kw.pop("retry", FAST), **kw,
+        retry=kw.pop("retry", FAST),
+        **kw,
     )
 
 
@@ -227,28 +241,38 @@ def annotated(
     for doc in documents:
         base = rules_annotation(doc)
         # Annotator a accepts the suggestions and adds a Wikidata id to Blinken.
-        a = dataclasses.replace(base, spans=[dataclasses.replace(s, attributes=dict(s.attributes))
-                                             for s in base.spans])
+        a = dataclasses.replace(
+            base, spans=[dataclasses.replace(s, attributes=dict(s.attributes)) for s in base.spans]
+        )
         for span in a.spans:
             if span.attributes.get("canonical_name") == "Antony Blinken":
                 span.attributes["wikidata_id"] = "Q4773949"
         # Annotator b drops the location and marks the visit as planned, in editor-style ids.
-        b = dataclasses.replace(base, spans=[dataclasses.replace(s, attributes=dict(s.attributes))
-                                             for s in base.spans if s.label != "LOCATION"])
+        b = dataclasses.replace(
+            base,
+            spans=[
+                dataclasses.replace(s, attributes=dict(s.attributes))
+                for s in base.spans
+                if s.label != "LOCATION"
+            ],
+        )
         for span in b.spans:
             if span.label == "EVENT":
                 span.attributes["modality"] = "future"
         task_id = tasks[doc.doc_id].id
         for name, ann, ui in (("a", a, False), ("b", b, True)):
             if name == "b" and doc is documents[-1]:
-                made = client.annotations.create(id=task_id, result=[], completed_by=users[name],
-                                                 was_cancelled=True)
-                expected[(name, doc.doc_id)] = dataclasses.replace(ann, spans=[], relations=[],
-                                                                   status="skipped")
+                made = client.annotations.create(
+                    id=task_id, result=[], completed_by=users[name], was_cancelled=True
+                )
+                expected[(name, doc.doc_id)] = dataclasses.replace(
+                    ann, spans=[], relations=[], status="skipped"
+                )
             else:
                 result = ls.annotation_to_result(ann, taxonomy)
-                made = client.annotations.create(id=task_id, result=_ui_like(result) if ui else result,
-                                                 completed_by=users[name])
+                made = client.annotations.create(
+                    id=task_id, result=_ui_like(result) if ui else result, completed_by=users[name]
+                )
                 expected[(name, doc.doc_id)] = ann
             ann_ids[(name, doc.doc_id)] = made.id
     # A draft of annotator a's work on the first task: never pulled.
@@ -264,8 +288,15 @@ def annotated(
 
 
 def _pull(client: Any, title: str, out: Path, taxonomy: Taxonomy, **kw: Any) -> ls.PullResult:
-    return ls.pull_annotations(client, project_title=title, out_dir=out, taxonomy=taxonomy,
-                               salt=SALT, retry=kw.pop("retry", FAST), **kw)
+    return ls.pull_annotations(
+        client,
+        project_title=title,
+        out_dir=out,
+        taxonomy=taxonomy,
+        salt=SALT,
+        retry=kw.pop("retry", FAST),
+        **kw,
+    )
 
 
 def _content(annotation: AnnotationFile) -> dict[str, Any]:
@@ -280,8 +311,9 @@ def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 # ---------------------------------------------------------------- push
 
 
-def test_label_config_is_accepted_by_the_server(client: Any, new_title: Callable[[], str],
-                                                taxonomy: Taxonomy) -> None:
+def test_label_config_is_accepted_by_the_server(
+    client: Any, new_title: Callable[[], str], taxonomy: Taxonomy
+) -> None:
     config = ls.make_label_config(taxonomy)
     project = client.projects.create(title=new_title(), label_config=config)
     client.projects.validate_label_config(id=project.id, label_config=config)
@@ -289,7 +321,10 @@ def test_label_config_is_accepted_by_the_server(client: Any, new_title: Callable
 
 
 def test_push_makes_one_task_per_document_with_suggestions(
-    client: Any, documents: list[ls.TaskDocument], rules_layer: Path, taxonomy: Taxonomy,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
     new_title: Callable[[], str],
 ) -> None:
     result = _push(client, documents, new_title(), taxonomy, [rules_layer])
@@ -307,24 +342,39 @@ def test_push_makes_one_task_per_document_with_suggestions(
 
 
 def test_second_push_changes_nothing(
-    client: Any, documents: list[ls.TaskDocument], rules_layer: Path, taxonomy: Taxonomy,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
     new_title: Callable[[], str],
 ) -> None:
     title = new_title()
     first = _push(client, documents, title, taxonomy, [rules_layer])
-    before = {d: (t.id, [_get(p, "id") for p in t.predictions])
-              for d, t in _by_doc(client, first.project_id).items()}
+    before = {
+        d: (t.id, [_get(p, "id") for p in t.predictions])
+        for d, t in _by_doc(client, first.project_id).items()
+    }
     again = _push(client, documents, title, taxonomy, [rules_layer], batch_size=2)
     assert (again.project_id, again.created, again.updated, again.unchanged) == (
-        first.project_id, 0, 0, 5)
-    after = {d: (t.id, [_get(p, "id") for p in t.predictions])
-             for d, t in _by_doc(client, first.project_id).items()}
+        first.project_id,
+        0,
+        0,
+        5,
+    )
+    after = {
+        d: (t.id, [_get(p, "id") for p in t.predictions])
+        for d, t in _by_doc(client, first.project_id).items()
+    }
     assert after == before
 
 
 def test_changed_suggestion_replaces_the_prediction(
-    client: Any, documents: list[ls.TaskDocument], rules_layer: Path, taxonomy: Taxonomy,
-    new_title: Callable[[], str], tmp_path: Path,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
 ) -> None:
     title = new_title()
     _push(client, documents, title, taxonomy, [rules_layer])
@@ -335,14 +385,20 @@ def test_changed_suggestion_replaces_the_prediction(
             annotation.spans = [s for s in annotation.spans if s.label != "LOCATION"]
         write_annotation_file(layer / f"{doc.doc_id}.json", annotation)
     result = _push(client, documents, title, taxonomy, [layer])
-    assert (result.updated, result.unchanged, result.predictions_set,
-            result.predictions_removed) == (1, 4, 1, 1)
+    assert (
+        result.updated,
+        result.unchanged,
+        result.predictions_set,
+        result.predictions_removed,
+    ) == (1, 4, 1, 1)
     [prediction] = _by_doc(client, result.project_id)[documents[1].doc_id].predictions
     assert "LOCATION" not in json.dumps(_get(prediction, "result"))
 
 
 def test_changed_text_is_refused_once_annotated_and_updated_before(
-    client: Any, documents: list[ls.TaskDocument], taxonomy: Taxonomy,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    taxonomy: Taxonomy,
     new_title: Callable[[], str],
 ) -> None:
     title = new_title()
@@ -351,7 +407,9 @@ def test_changed_text_is_refused_once_annotated_and_updated_before(
     annotated_task = tasks[documents[0].doc_id].id
     client.annotations.create(id=annotated_task, result=[])
     changed = [
-        dataclasses.replace(d, text=d.text + " Updated.", text_sha256=sha256_text(d.text + " Updated."))
+        dataclasses.replace(
+            d, text=d.text + " Updated.", text_sha256=sha256_text(d.text + " Updated.")
+        )
         for d in documents[:2]
     ]
     result = _push(client, changed, title, taxonomy)
@@ -413,50 +471,75 @@ def test_second_pull_changes_no_file(client: Any, annotated: Annotated, taxonomy
 
 
 def test_edit_and_delete_in_label_studio_reach_the_next_pull(
-    client: Any, documents: list[ls.TaskDocument], rules_layer: Path, taxonomy: Taxonomy,
-    new_title: Callable[[], str], tmp_path: Path,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
 ) -> None:
     title = new_title()
     pushed = _push(client, documents[:2], title, taxonomy, [rules_layer])
     tasks = _by_doc(client, pushed.project_id)
-    made = {d.doc_id: client.annotations.create(
-        id=tasks[d.doc_id].id, result=ls.annotation_to_result(rules_annotation(d), taxonomy))
-        for d in documents[:2]}
+    made = {
+        d.doc_id: client.annotations.create(
+            id=tasks[d.doc_id].id, result=ls.annotation_to_result(rules_annotation(d), taxonomy)
+        )
+        for d in documents[:2]
+    }
     _pull(client, title, tmp_path, taxonomy)
     edited = rules_annotation(documents[0])
     edited.spans = edited.spans[:1]
     edited.relations = []
-    client.annotations.update(id=made[documents[0].doc_id].id,
-                              result=ls.annotation_to_result(edited, taxonomy))
+    client.annotations.update(
+        id=made[documents[0].doc_id].id, result=ls.annotation_to_result(edited, taxonomy)
+    )
     client.annotations.delete(id=made[documents[1].doc_id].id)
     result = _pull(client, title, tmp_path, taxonomy)
     [written] = result.written
     assert _content(read_annotation_file(written))["spans"] == [s.to_json() for s in edited.spans]
     [deleted] = result.deleted
-    assert (deleted.doc_id, deleted.annotation_id) == (documents[1].doc_id,
-                                                        made[documents[1].doc_id].id)
+    assert (deleted.doc_id, deleted.annotation_id) == (
+        documents[1].doc_id,
+        made[documents[1].doc_id].id,
+    )
     assert Path(deleted.path).exists(), "a deleted annotation's file is kept and reported"
     assert str(deleted) == (
-        f"{deleted.path}: annotation {deleted.annotation_id} of task {tasks[documents[1].doc_id].id} "
+        f"{deleted.path}: annotation {deleted.annotation_id} of task "
+        f"{tasks[documents[1].doc_id].id} "
         "was deleted in Label Studio; file kept (delete it by hand if the deletion was meant)"
     )
 
 
 def test_span_not_matching_the_text_is_reported_not_written(
-    client: Any, documents: list[ls.TaskDocument], taxonomy: Taxonomy,
-    new_title: Callable[[], str], tmp_path: Path,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
 ) -> None:
     title = new_title()
     pushed = _push(client, documents[:1], title, taxonomy)
     task_id = _by_doc(client, pushed.project_id)[documents[0].doc_id].id
     start, end = _first(documents[0].text, "Blinken") or (0, 0)
-    wrong = [{"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
-              "value": {"start": start + 3, "end": end + 3, "text": "Blinken", "labels": ["EVENT"]}}]
-    made = client.annotations.create(id=task_id, result=wrong)
+    wrong = [
+        {
+            "id": "r1",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start + 3, "end": end + 3, "text": "Blinken", "labels": ["EVENT"]},
+        }
+    ]
+    made = client.annotations.create(id=task_id, result=[])
+    [earlier] = _pull(client, title, tmp_path, taxonomy).written
+    before = Path(earlier).read_bytes()
+    client.annotations.update(id=made.id, result=wrong)
     result = _pull(client, title, tmp_path, taxonomy)
-    assert result.written == []
+    assert (result.written, result.deleted) == ([], [])
+    assert Path(earlier).read_bytes() == before, "the last good pull stays until fixed"
     [problem] = result.problems
-    quote = documents[0].text[start + 3:end + 3]
+    quote = documents[0].text[start + 3 : end + 3]
     assert str(problem) == (
         f"task {task_id} annotation {made.id} [{documents[0].doc_id}]: region r1 (EVENT): "
         f"text[{start + 3}:{end + 3}] is {quote!r} but Label Studio shows 'Blinken'; "
@@ -470,9 +553,21 @@ def test_span_not_matching_the_text_is_reported_not_written(
 class FlakyTransport(httpx.BaseTransport):
     """Forwards to the real server; answers ``status`` to chosen requests instead."""
 
-    def __init__(self, inner: httpx.BaseTransport, match: Callable[[httpx.Request], bool],
-                 fail: Callable[[int], bool], status: int = 500, forward: bool = True) -> None:
-        self.inner, self.match, self.fail, self.status, self.forward = inner, match, fail, status, forward
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        match: Callable[[httpx.Request], bool],
+        fail: Callable[[int], bool],
+        status: int = 500,
+        forward: bool = True,
+    ) -> None:
+        self.inner, self.match, self.fail, self.status, self.forward = (
+            inner,
+            match,
+            fail,
+            status,
+            forward,
+        )
         self.seen = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -493,12 +588,17 @@ def _is_import(request: httpx.Request) -> bool:
 
 
 def _flaky_client(conn: lsserver.Connection, **kw: Any) -> Any:
-    return ls.make_client(conn.url, conn.api_key, transport=FlakyTransport(httpx.HTTPTransport(), **kw))
+    return ls.make_client(
+        conn.url, conn.api_key, transport=FlakyTransport(httpx.HTTPTransport(), **kw)
+    )
 
 
 def test_batch_failing_after_the_server_committed_it_is_not_imported_twice(
-    ls_connection: lsserver.Connection, client: Any, documents: list[ls.TaskDocument],
-    taxonomy: Taxonomy, new_title: Callable[[], str],
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
 ) -> None:
     flaky = _flaky_client(ls_connection, match=_is_import, fail=lambda n: n == 2)
     title = new_title()
@@ -508,12 +608,36 @@ def test_batch_failing_after_the_server_committed_it_is_not_imported_twice(
     assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.doc_id for d in documents)
 
 
-def test_interrupted_push_reports_the_status_and_a_rerun_finishes(
-    ls_connection: lsserver.Connection, client: Any, documents: list[ls.TaskDocument],
-    rules_layer: Path, taxonomy: Taxonomy, new_title: Callable[[], str],
+def test_project_created_by_a_failed_request_is_not_made_twice(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
 ) -> None:
-    flaky = _flaky_client(ls_connection, match=_is_import, fail=lambda n: n >= 2, status=503,
-                          forward=False)
+    def is_create(request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path.rstrip("/") == "/api/projects"
+
+    flaky = _flaky_client(ls_connection, match=is_create, fail=lambda n: n == 1, status=502)
+    title = new_title()
+    result = _push(flaky, documents[:1], title, taxonomy)
+    assert result.created == 1
+    assert [p.id for p in client.projects.list(title=title) if p.title == title] == [
+        result.project_id
+    ]
+
+
+def test_interrupted_push_reports_the_status_and_a_rerun_finishes(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[ls.TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    flaky = _flaky_client(
+        ls_connection, match=_is_import, fail=lambda n: n >= 2, status=503, forward=False
+    )
     title = new_title()
     with pytest.raises(LabelStudioError) as info:
         _push(flaky, documents, title, taxonomy, [rules_layer], batch_size=2)
@@ -529,14 +653,18 @@ def test_interrupted_push_reports_the_status_and_a_rerun_finishes(
 
 
 def test_interrupted_pull_writes_nothing_and_a_rerun_finishes(
-    ls_connection: lsserver.Connection, client: Any, annotated: Annotated, taxonomy: Taxonomy,
+    ls_connection: lsserver.Connection,
+    client: Any,
+    annotated: Annotated,
+    taxonomy: Taxonomy,
     tmp_path: Path,
 ) -> None:
     def is_download(request: httpx.Request) -> bool:
         return "/download" in request.url.path
 
-    flaky = _flaky_client(ls_connection, match=is_download, fail=lambda n: True, status=502,
-                          forward=False)
+    flaky = _flaky_client(
+        ls_connection, match=is_download, fail=lambda n: True, status=502, forward=False
+    )
     with pytest.raises(LabelStudioError) as info:
         _pull(flaky, annotated.title, tmp_path, taxonomy)
     assert info.value.status_code == 502
@@ -546,8 +674,9 @@ def test_interrupted_pull_writes_nothing_and_a_rerun_finishes(
     assert (len(result.written), result.problems) == (10, [])
 
 
-def test_wrong_token_is_a_clear_401(ls_connection: lsserver.Connection, taxonomy: Taxonomy,
-                                    documents: list[ls.TaskDocument]) -> None:
+def test_wrong_token_is_a_clear_401(
+    ls_connection: lsserver.Connection, taxonomy: Taxonomy, documents: list[ls.TaskDocument]
+) -> None:
     bad = ls.make_client(ls_connection.url, "0" * 40)
     with pytest.raises(LabelStudioError) as info:
         _push(bad, documents, "never-made", taxonomy)
@@ -558,8 +687,9 @@ def test_wrong_token_is_a_clear_401(ls_connection: lsserver.Connection, taxonomy
     )
 
 
-def test_unreachable_server_is_retried_then_reported(taxonomy: Taxonomy,
-                                                      documents: list[ls.TaskDocument]) -> None:
+def test_unreachable_server_is_retried_then_reported(
+    taxonomy: Taxonomy, documents: list[ls.TaskDocument]
+) -> None:
     waits: list[float] = []
     retry = ls.RetryPolicy(attempts=3, base_delay_s=0.5, sleep=waits.append)
     down = ls.make_client(f"http://127.0.0.1:{lsserver.free_port()}", "x" * 40)
@@ -567,7 +697,8 @@ def test_unreachable_server_is_retried_then_reported(taxonomy: Taxonomy,
         _push(down, documents, "never-made", taxonomy, retry=retry)
     assert info.value.status_code is None
     assert "listing projects titled 'never-made': cannot reach Label Studio (ConnectError" in str(
-        info.value)
+        info.value
+    )
     assert waits == [0.5, 1.0]
 
 
@@ -575,28 +706,49 @@ def test_unreachable_server_is_retried_then_reported(taxonomy: Taxonomy,
 
 
 def test_cli_push_and_pull_never_show_the_token(
-    ls_connection: lsserver.Connection, dataset_dir: Path, rules_layer: Path,
-    new_title: Callable[[], str], tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    ls_connection: lsserver.Connection,
+    dataset_dir: Path,
+    rules_layer: Path,
+    new_title: Callable[[], str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     settings = tmp_path / "labelstudio.env"
-    env = {lsserver.URL_KEY: ls_connection.url, lsserver.API_KEY_KEY: ls_connection.api_key,
-           "GEOEVENT_LABELSTUDIO_ENV": str(settings)}
+    env = {
+        lsserver.URL_KEY: ls_connection.url,
+        lsserver.API_KEY_KEY: ls_connection.api_key,
+        "GEOEVENT_LABELSTUDIO_ENV": str(settings),
+    }
     title = new_title()
     runner = CliRunner()
-    push = runner.invoke(cli, ["labelstudio", "push", str(dataset_dir), "--project", title,
-                               "--predictions", str(rules_layer)], env=env)
+    push = runner.invoke(
+        cli,
+        [
+            "labelstudio",
+            "push",
+            str(dataset_dir),
+            "--project",
+            title,
+            "--predictions",
+            str(rules_layer),
+        ],
+        env=env,
+    )
     assert push.exit_code == 0, push.output
     assert push.stdout.startswith(f"Project {title!r} (id ")
     assert push.stdout.endswith(
-        "5 task(s) created, 0 updated, 0 unchanged, 0 refused; 5 prediction(s) set, 0 removed.\n")
-    pull = runner.invoke(cli, ["labelstudio", "pull", "--project", title, "--out",
-                               str(tmp_path / "out")], env=env)
+        "5 task(s) created, 0 updated, 0 unchanged, 0 refused; 5 prediction(s) set, 0 removed.\n"
+    )
+    pull = runner.invoke(
+        cli, ["labelstudio", "pull", "--project", title, "--out", str(tmp_path / "out")], env=env
+    )
     assert pull.exit_code == 0, pull.output
     assert pull.stdout == (
         "0 file(s) written, 0 unchanged (0 skipped task(s)); 0 draft(s) ignored; "
-        "0 problem(s), 0 deleted in Label Studio.\n")
+        "0 problem(s), 0 deleted in Label Studio.\n"
+    )
     assert settings.stat().st_mode & 0o777 == 0o600, "the generated salt file is private"
     captured = capfd.readouterr()
     seen = push.output + pull.output + captured.out + captured.err + caplog.text
@@ -605,11 +757,15 @@ def test_cli_push_and_pull_never_show_the_token(
 
 
 def test_cli_reports_a_missing_connection(tmp_path: Path) -> None:
-    env = {lsserver.URL_KEY: "", lsserver.API_KEY_KEY: "",
-           "GEOEVENT_LABELSTUDIO_ENV": str(tmp_path / "none.env")}
+    env = {
+        lsserver.URL_KEY: "",
+        lsserver.API_KEY_KEY: "",
+        "GEOEVENT_LABELSTUDIO_ENV": str(tmp_path / "none.env"),
+    }
     result = CliRunner().invoke(cli, ["labelstudio", "pull", "--project", "x"], env=env)
     assert result.exit_code == 2
     assert result.output == (
         "Error: no Label Studio connection: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY, or "
-        f"start a local server with `toolkit labelstudio serve` (it writes {tmp_path / 'none.env'})\n"
+        "start a local server with `toolkit labelstudio serve` "
+        f"(it writes {tmp_path / 'none.env'})\n"
     )

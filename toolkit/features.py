@@ -1,11 +1,15 @@
-"""Features for the baselines: tokens with code-point offsets, token features, BIO tags, sentence labels."""
+"""Baseline features: tokens with code-point offsets, token features, BIO tags, sentence labels."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import murmurhash3_32
 
 FEATURES_VERSION = "1"
 """Bumped whenever a feature below changes: a saved model only loads with the same version."""
@@ -19,12 +23,14 @@ STANCE_VALUES = ("AGAINST", "FAVOR", "NONE")
 CONTEXT_WINDOW = 2
 """Neighbouring tokens on each side whose features a token sees (within its sentence)."""
 
-# Words and single non-space symbols: "US-China" is three tokens, so a span on "US" keeps exact offsets.
+HASH_FEATURES = 2**20
+"""Columns token features are hashed into (as sklearn's FeatureHasher, alternate_sign=False)."""
+
+# Words and single symbols: "US-China" is three tokens, so a span on "US" keeps exact offsets.
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A token and its half-open code-point range in the document text."""
 
     text: str
@@ -94,7 +100,10 @@ _BOUNDARY = {
 
 
 def token_features(words: Sequence[str]) -> list[list[str]]:
-    """Feature strings of every token of one sentence: its own form and a context window."""
+    """Feature strings of every token of one sentence: its own form and a context window.
+
+    The readable definition; models use :func:`hash_token_features`, which computes the same.
+    """
     n = len(words)
     rows: list[list[str]] = []
     for i, word in enumerate(words):
@@ -113,10 +122,67 @@ def token_features(words: Sequence[str]) -> list[list[str]]:
     return rows
 
 
+def _hash(feature: str) -> int:
+    # The same column as FeatureHasher(n_features=HASH_FEATURES, alternate_sign=False) gives.
+    return abs(int(murmurhash3_32(feature, seed=0))) % HASH_FEATURES
+
+
+@lru_cache(maxsize=200_000)
+def _own_ids(word: str) -> tuple[int, ...]:
+    return tuple(_hash(f) for f in _own_features(word))
+
+
+@lru_cache(maxsize=400_000)
+def _context_ids(word: str, offset: int) -> tuple[int, ...]:
+    return tuple(_hash(f) for f in _context_features(word, offset))
+
+
+_BOUNDARY_IDS = {offset: tuple(_hash(f) for f in feats) for offset, feats in _BOUNDARY.items()}
+
+
+@lru_cache(maxsize=400_000)
+def _bigram_id(previous: str, word: str) -> int:
+    return _hash("bigram-1=" + previous.lower() + "|" + word.lower())
+
+
+def hash_token_features(sentences: Iterable[Sequence[str]]) -> sp.csr_matrix:
+    """Token features of many sentences hashed into one sparse matrix, a row per token.
+
+    Equal to FeatureHasher over :func:`token_features`, but word-level hashes are cached, which
+    makes it several times faster on news text where words repeat.
+    """
+    indices: list[int] = []
+    indptr = [0]
+    offsets = [o for o in range(-CONTEXT_WINDOW, CONTEXT_WINDOW + 1) if o]
+    for words in sentences:
+        n = len(words)
+        for i, word in enumerate(words):
+            indices.extend(_own_ids(word))
+            for offset in offsets:
+                j = i + offset
+                if 0 <= j < n:
+                    indices.extend(_context_ids(words[j], offset))
+                elif j == -1 or j == n:
+                    indices.extend(_BOUNDARY_IDS[offset])
+            if i > 0:
+                indices.append(_bigram_id(words[i - 1], word))
+            indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int64),
+        ),
+        shape=(len(indptr) - 1, HASH_FEATURES),
+    )
+    matrix.sum_duplicates()
+    return matrix
+
+
 def bio_tags(
     tokens: Sequence[Token], spans: Iterable[tuple[str, int, int]]
 ) -> tuple[list[str], int]:
-    """BIO tags of tokens from ``(label, start, end)`` spans, and how many spans could not be placed.
+    """BIO tags of tokens from ``(label, start, end)`` spans, and how many spans found no place.
 
     Spans are placed longest first; a span overlapping tokens already taken (nesting, crossing)
     is skipped and counted, because BIO cannot express it.
@@ -154,9 +220,7 @@ def spans_from_tags(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[
     return spans
 
 
-def sentence_stance(
-    sentence: tuple[int, int], stance_spans: Iterable[tuple[str, int, int]]
-) -> str:
+def sentence_stance(sentence: tuple[int, int], stance_spans: Iterable[tuple[str, int, int]]) -> str:
     """A sentence's stance: the value of the STANCE span overlapping it most, else NONE.
 
     Ties go to the earlier span, then to the value first in :data:`STANCE_VALUES`.
@@ -174,7 +238,9 @@ def sentence_stance(
     return label
 
 
-def event_inputs(text: str, sentences: Sequence[tuple[int, int]], start: int, end: int) -> list[str]:
+def event_inputs(
+    text: str, sentences: Sequence[tuple[int, int]], start: int, end: int
+) -> list[str]:
     """Inputs of the event-category model: the trigger's quote and the sentence containing it."""
     sentence = next(
         (text[s:e] for s, e in sentences if s <= start < e),

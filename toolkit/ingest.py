@@ -1,4 +1,22 @@
-"""Raw article bytes to a clean Article: decoding, HTML to text with links, metadata, boilerplate."""
+"""Raw article bytes to a clean Article: decoding, HTML with links, metadata, boilerplate.
+
+Metadata comes from evidence only, else it stays None:
+
+- title: a headline paragraph at the top (short, no closing full stop, before the body), or the
+  page's og:title / first <h1> / <title>; with a title in the page metadata only a paragraph
+  equal to it counts as the headline;
+- byline: a "By ..." line in the header, a line of person names right after the headline, or
+  <meta name="author">;
+- published_date: <meta> publication dates, "Published"/"date" lines and prefixes, a <time>
+  element, then "Updated" lines (in that order of preference);
+- outlet: og:site_name (or application-name), else the host of the canonical URL, else the host
+  of most links (at least two, more than half). Hosts are stored as found ("thenationalnews.com"):
+  a host-to-name table would be a guess the text does not support.
+- aggregator: a site named in a "... is not responsible for the content" disclaimer; it
+  republished the article, so it is not the outlet.
+
+Every removed piece is recorded as a Removal with one of REMOVAL_REASONS.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +32,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from toolkit.errors import InputError
-from toolkit.normalize import LINK_CLOSE, LINK_OPEN, _normalize, normalize_text, split_sentences
+from toolkit.normalize import (
+    LINK_CLOSE,
+    LINK_OPEN,
+    normalize_text,
+    normalize_with_link_markers,
+    split_sentences,
+)
 
 CONVERTER_VERSION = "1.0.0"
 """Version of the text conversion; bump it whenever the text made from the same bytes changes."""
@@ -22,9 +46,14 @@ CONVERTER_VERSION = "1.0.0"
 _EXPECTED = "expected a news article as text or HTML in UTF-8, UTF-16 (with BOM) or Windows-1252"
 
 
+def _words(text: str) -> frozenset[str]:
+    """The space-separated words of a literal (keeps long word lists compact)."""
+    return frozenset(text.split())
+
+
 @dataclass(frozen=True)
 class Link:
-    """A hyperlink; start/end are code-point offsets of its anchor text in Article.text (None if removed)."""
+    """A hyperlink; start/end: code-point offsets of its anchor text in Article.text, or None."""
 
     text: str
     href: str
@@ -32,9 +61,36 @@ class Link:
     end: int | None
 
 
+REMOVAL_REASONS = (
+    "html-script",
+    "html-style",
+    "html-iframe",
+    "html-noscript",
+    "html-template",
+    "html-svg",
+    "html-object",
+    "html-comment",
+    "aggregator-disclaimer",
+    "repeated-caption",
+    "photo-caption",
+    "language-switcher",
+    "navigation",
+    "dateline",
+    "repeated-paragraph",
+    "headline",
+    "byline",
+    "trailing-unrelated-block",
+)
+"""Every reason a Removal can give."""
+
+
 @dataclass(frozen=True)
 class Removal:
-    """A piece of the source left out of the text, and why."""
+    """A piece of the source left out of the text, and why (one of REMOVAL_REASONS).
+
+    One Removal per removed paragraph, paragraph prefix ("date 2023-06-19"), HTML element, or
+    multi-paragraph unit (a language menu, a trailing block); paragraphs joined by a blank line.
+    """
 
     reason: str
     text: str
@@ -92,10 +148,12 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
             return _decode_strict(data, encoding, source_path), encoding
     nul = data.find(b"\x00")
     if nul != -1:
-        encoding = _utf16_without_bom(data)
-        if encoding is None:
-            raise InputError(f"binary file: NUL byte at offset {nul}; {_EXPECTED}", path=source_path)
-        return _decode_strict(data, encoding, source_path), encoding
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise InputError(
+                f"binary file: NUL byte at offset {nul}; {_EXPECTED}", path=source_path
+            )
+        return _decode_strict(data, utf16, source_path), utf16
     try:
         return _check_text(data.decode("utf-8"), source_path), "utf-8"
     except UnicodeDecodeError as exc:
@@ -119,7 +177,7 @@ def _decode_strict(data: bytes, encoding: str, source_path: str) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(
             f"undecodable text: byte 0x{data[exc.start]:02X} at offset {exc.start} is not valid "
-            f"{exc.encoding}; {_EXPECTED}",
+            f"{encoding}; {_EXPECTED}",
             path=source_path,
         ) from exc
     return _check_text(text, source_path)
@@ -163,10 +221,9 @@ _HTML_BLOCK = re.compile(
     r"|footer|nav|aside|main|figure|figcaption|body|html|dl|dt|dd|address)\b",
     re.IGNORECASE,
 )
-_BLOCK_TAGS = frozenset(
+_BLOCK_TAGS = _words(
     "p div hr h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote pre section article header "
-    "footer aside main figure body html dl dt dd address caption form fieldset details "
-    "summary".split()
+    "footer aside main figure body html dl dt dd address caption form fieldset details summary"
 )
 # Elements whose content never reaches the text, and the removal reason recorded for them.
 _SKIP_TAGS = {
@@ -180,7 +237,7 @@ _SKIP_TAGS = {
     "nav": "navigation",
     "figcaption": "photo-caption",
 }
-_VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+_VOID_TAGS = _words("area base br col embed hr img input link meta source track wbr")
 _WHITESPACE = re.compile(r"\s+")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 _DATE_META = {
@@ -390,7 +447,9 @@ _MONTHS = {
     for name in names
 }
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
-_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+_WEEKDAY = (
+    r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)?"
+)
 _DATE = (
     rf"(?:(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?"  # noqa: E501
     rf"|{_WEEKDAY}(?P<mdy_m>{_MONTH})\s+(?P<mdy_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<mdy_y>\d{{4}})"
@@ -446,7 +505,8 @@ _CREDIT_TAIL = re.compile(
     rf"|{_NAME}\s*/\s*{_NAME})\s*$"
 )
 _PAREN_CREDIT = re.compile(
-    r"\((?:(?:[^()/]{1,50}/){1,2}[^()/]{1,50}|(?:Photo|Image|Picture)s?(?: by)?:?\s[^()]{1,60})\)\s*$"
+    r"\((?:(?:[^()/]{1,50}/){1,2}[^()/]{1,50}"
+    r"|(?:Photo|Image|Picture)s?(?: by)?:?\s[^()]{1,60})\)\s*$"
 )
 _PHOTO_PREFIX = re.compile(r"(?:Photo|Image|Picture|Pictured|File photo)s?\s*:", re.IGNORECASE)
 _DISCLAIMER = re.compile(
@@ -455,7 +515,9 @@ _DISCLAIMER = re.compile(
     r"|uploaded) by (?:the|a|an|our) (?:external )?user\b",
     re.IGNORECASE,
 )
-_AGGREGATOR = re.compile(r"([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,3}) is not responsible for the content")
+_AGGREGATOR = re.compile(
+    r"([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,3}) is not responsible for the content"
+)
 # Language names as they appear in site language menus (English and native names).
 _LANGUAGE = (
     r"(?:English|Arabic|العربية|French|Français|Spanish|Español|German|Deutsch|Chinese|中文"
@@ -470,24 +532,27 @@ _LANGUAGE_MENU = re.compile(rf"{_BULLET}?\s*{_LANGUAGE}(?:\s*{_BULLET}\s*{_LANGU
 _NAVIGATION = re.compile(
     r"(?:advertisement|skip to (?:main )?content|share(?: this (?:article|story))?|share on \w+"
     r"|read more|related(?: articles| stories| topics)?|most (?:popular|read)|menu|search"
-    r"|sign up (?:for|to) .{0,60}newsletters?.{0,30}|subscribe(?: now| today)?|follow us(?: on .{0,40})?"
+    r"|sign up (?:for|to) .{0,60}newsletters?.{0,30}|subscribe(?: now| today)?"
+    r"|follow us(?: on .{0,40})?"
     r"|(?:home|news)(?:\s*[>›»/|]\s*[\w ,&'-]{1,40}){1,6}|back to top|print|email|comments?)",
     re.IGNORECASE,
 )
 _BYLINE_BY = re.compile(
-    rf"By\s+(?P<name>{_NAME}(?:(?:,\s*|\s+and\s+|\s*&\s*){_NAME})*)(?:\s*[,|–—-]\s*[\w .&'’-]{{1,40}})?"
+    rf"By\s+(?P<name>{_NAME}(?:(?:,\s*|\s+and\s+|\s*&\s*){_NAME})*)"
+    rf"(?:\s*[,|–—-]\s*[\w .&'’-]{{1,40}})?"
 )
-_PERSON = r"[A-Z][\w'’.-]+(?:\s+(?:(?:van|von|de|da|del|der|bin|al|el|la|le|di|du)\s+)?[A-Z][\w'’.-]+){1,3}"
+_PARTICLE = r"(?:van|von|de|da|del|der|bin|al|el|la|le|di|du)"
+_PERSON = rf"[A-Z][\w'’.-]+(?:\s+(?:{_PARTICLE}\s+)?[A-Z][\w'’.-]+){{1,3}}"
 _BYLINE_NAMES = re.compile(rf"{_PERSON}(?:(?:,\s*|\s+and\s+|\s*&\s*){_PERSON})*")
 _TERMINAL = re.compile("[.,;:]$|[.!?][\"'”’)]$")
 _KEY_VALUE = re.compile(r"[A-Z][\w '’&/()-]{0,40}:\s+\S")
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
-_STOPWORDS = frozenset(
-    "about above after again against also among been before being below between both could "
-    "does doing down during each from further have having here into more most much must only "
-    "other over said same should since some such than that their them then there these they "
-    "this those through under until very were what when where which while will with would "
-    "your year years first last week month today".split()
+_STOPWORDS = _words(
+    "about above after again against also among been before being below between both could does "
+    "doing down during each from further have having here into more most much must only other "
+    "over said same should since some such than that their them then there these they this "
+    "those through under until very were what when where which while will with would your year "
+    "years first last week month today"
 )
 _MARKERS = re.compile(f"([{LINK_OPEN}{LINK_CLOSE}])")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"“”‘’()\[\]]+")
@@ -513,12 +578,15 @@ class _Cleanup:
 
 
 def _is_caption(text: str) -> bool:
-    if len(text) > 400:
+    if not text or len(text) > 400:
         return False
-    tail = text[-160:]
-    return bool(
-        _CREDIT_TAIL.search(tail) or _PAREN_CREDIT.search(tail) or _PHOTO_PREFIX.match(text)
-    )
+    if _PHOTO_PREFIX.match(text):
+        return True
+    # Cheap test of the last character first: most body paragraphs end in punctuation.
+    last = text[-1]
+    if last == ")":
+        return bool(_PAREN_CREDIT.search(text[-160:]))
+    return last.isalnum() and bool(_CREDIT_TAIL.search(text[-160:]))
 
 
 def _looks_like_headline(text: str) -> bool:
@@ -557,7 +625,12 @@ def _clean_paragraphs(paras: list[str], known_titles: set[str]) -> _Cleanup:
     while i < n:
         text = paras[i]
         short = len(text) <= 500
-        if short and _DISCLAIMER.search(text):
+        lowered = text.lower() if short else ""
+        if (
+            short
+            and (lowered.startswith("this ") or "responsible for the content" in lowered)
+            and _DISCLAIMER.search(text)
+        ):
             out.remove([i], "aggregator-disclaimer")
             agg = _AGGREGATOR.search(text)
             if agg and out.aggregator is None:
@@ -566,11 +639,11 @@ def _clean_paragraphs(paras: list[str], known_titles: set[str]) -> _Cleanup:
             out.remove([i], "repeated-caption")
         elif _is_caption(text):
             out.remove([i], "photo-caption")
-        elif short and _LANGUAGE_MENU.fullmatch(text):
+        elif len(text) <= 300 and _LANGUAGE_MENU.fullmatch(text):
             out.remove([i], "language-switcher")
-        elif short and _LANGUAGE_LINE.fullmatch(text):
+        elif len(text) <= 60 and _LANGUAGE_LINE.fullmatch(text):
             j = i
-            while j + 1 < n and _LANGUAGE_LINE.fullmatch(paras[j + 1]):
+            while j + 1 < n and len(paras[j + 1]) <= 60 and _LANGUAGE_LINE.fullmatch(paras[j + 1]):
                 j += 1
             if j > i:
                 out.remove(list(range(i, j + 1)), "language-switcher")
@@ -611,8 +684,13 @@ def _clean_paragraphs(paras: list[str], known_titles: set[str]) -> _Cleanup:
         elif out.title is not None and len(text) <= 120 and _BYLINE_NAMES.fullmatch(text):
             out.remove([i], "byline")
             out.byline = out.byline or text
-        elif out.title is None and later_body and (
-            text in known_titles or _looks_like_headline(text)
+        elif (
+            out.title is None
+            and later_body
+            and (
+                # With a title in the page's metadata only that title is a headline.
+                text in known_titles if known_titles else _looks_like_headline(text)
+            )
         ):
             out.remove([i], "headline")
             out.title = text
@@ -651,10 +729,14 @@ def _remove_trailing_block(paras: list[str], out: _Cleanup) -> None:
 # ------------------------------------------------------------------ article
 
 
+def _host(url: str) -> str | None:
+    """A URL's host without "www." (the outlet, when the URL is the article's own)."""
+    return (urlsplit(url).hostname or "").removeprefix("www.") or None
+
+
 def _outlet_from_links(hrefs: Iterable[str]) -> str | None:
     """The host of most links (at least two, more than half), without "www."."""
-    hosts = [urlsplit(h).hostname or "" for h in hrefs]
-    hosts = [h.removeprefix("www.") for h in hosts if h]
+    hosts = [h for h in map(_host, hrefs) if h]
     if len(hosts) < 2:
         return None
     host, count = Counter(hosts).most_common(1)[0]
@@ -685,6 +767,70 @@ def _single_line(text: str | None) -> str | None:
     return value or None
 
 
+@dataclass
+class _Source:
+    """The text to normalize (with link markers) and what the markup said about the article."""
+
+    marked: str
+    links: list[_RawLink] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    base: str | None = None
+    known_titles: set[str] = field(default_factory=set)
+    title: str | None = None
+    outlet: str | None = None
+    byline: str | None = None
+    dates: list[tuple[int, int, datetime.date]] = field(default_factory=list)
+
+
+def _read_html(raw: str, source_path: str) -> _Source:
+    """Text with link markers, removed elements and metadata of an HTML page or fragment."""
+    html = _parse_html(raw, source_path)
+    base = html.base or next((u for u in html.urls if _is_web_url(u)), None)
+    h1 = [t for t in (_single_line(h) for h in html.h1) if t]
+    titles = [_single_line(t) for t in [html.meta.get(k) for k in _TITLE_META] + h1[:1]]
+    titles.append(_single_line(html.title))
+    author = next((html.meta[k] for k in _AUTHOR_META if html.meta.get(k)), None)
+    source = _Source(
+        marked="".join(html.parts),
+        links=html.links,
+        removals=html.removals,
+        urls=[_resolve(u, base) for u in html.urls],
+        base=base,
+        known_titles={t for t in titles if t},
+        title=next((t for t in titles if t), None),
+        outlet=next((_single_line(html.meta[k]) for k in _OUTLET_META if html.meta.get(k)), None),
+        byline=None if author is None or _is_web_url(author) else _single_line(author),
+    )
+    for key, value in html.meta.items():
+        if key in _DATE_META and (day := parse_date(value)):
+            source.dates.append((_DATE_META[key], -1, day))
+    for value in html.times:
+        if day := parse_date(value):
+            source.dates.append((2, -1, day))
+            break
+    return source
+
+
+def _assemble(paragraphs: list[str], cleanup: _Cleanup) -> tuple[str, dict[int, int]]:
+    """The kept paragraphs joined by blank lines, and the text offset of each one's offset 0."""
+    pieces: list[str] = []
+    starts: dict[int, int] = {}
+    pos = 0
+    for i, para in enumerate(paragraphs):
+        if i in cleanup.removed:
+            continue
+        kept = para[cleanup.prefix.get(i, (0, ""))[0] :].lstrip()
+        if not kept:
+            continue
+        if pieces:
+            pos += 2
+        starts[i] = pos - (len(para) - len(kept))
+        pieces.append(kept)
+        pos += len(kept)
+    return "\n\n".join(pieces), starts
+
+
 def parse_article(data: bytes, *, source_path: str) -> Article:
     """Convert one article's raw bytes to an Article; InputError (with the path) for a reject."""
     if not data:
@@ -697,70 +843,25 @@ def parse_article(data: bytes, *, source_path: str) -> Article:
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
             path=source_path,
         )
-    removals: list[Removal] = []
-    raw_links: list[_RawLink] = []
-    urls: list[str] = []
-    known_titles: set[str] = set()
-    meta_title = outlet = meta_byline = None
-    dates: list[tuple[int, int, datetime.date]] = []
-    base: str | None = None
-    if _HTML_TAG.search(raw):
-        html = _parse_html(raw, source_path)
-        removals.extend(html.removals)
-        raw_links = html.links
-        marked = "".join(html.parts)
-        base = html.base or next((u for u in html.urls if _is_web_url(u)), None)
-        urls = [_resolve(u, base) for u in html.urls]
-        h1 = [t for t in (_single_line(h) for h in html.h1) if t]
-        titles = [html.meta.get(k) for k in _TITLE_META] + h1[:1] + [html.title]
-        meta_title = next((t for t in map(_single_line, titles) if t), None)
-        known_titles = {t for t in map(_single_line, titles) if t}
-        outlet = next((_single_line(html.meta.get(k)) for k in _OUTLET_META if html.meta.get(k)), None)
-        author = next((html.meta[k] for k in _AUTHOR_META if html.meta.get(k)), None)
-        meta_byline = None if author is None or _is_web_url(author) else _single_line(author)
-        for k, value in html.meta.items():
-            if k in _DATE_META and (day := parse_date(value)):
-                dates.append((_DATE_META[k], -1, day))
-        for value in html.times:
-            if day := parse_date(value):
-                dates.append((2, -1, day))
-                break
-    else:
-        marked = raw
-    normalized = _normalize(marked, markers=True)
-    if not normalized and not removals:
+    source = _read_html(raw, source_path) if _HTML_TAG.search(raw) else _Source(marked=raw)
+    normalized = normalize_with_link_markers(source.marked)
+    if not normalized and not source.removals:
         raise InputError(
             f"no text: the file holds only whitespace and invisible characters; {_EXPECTED}",
             path=source_path,
         )
     paragraphs, opens, closes = _split_marked(normalized)
-    cleanup = _clean_paragraphs(paragraphs, known_titles)
-    dates.extend(cleanup.dates)
+    cleanup = _clean_paragraphs(paragraphs, source.known_titles)
+    text, starts = _assemble(paragraphs, cleanup)
 
-    # Assemble the text from the kept paragraphs; track where each one starts.
-    pieces: list[str] = []
-    starts: dict[int, int] = {}
-    pos = 0
-    for i, para in enumerate(paragraphs):
-        if i in cleanup.removed:
-            continue
-        cut = cleanup.prefix.get(i, (0, ""))[0]
-        body = para[cut:]
-        stripped = body.lstrip()
-        if not stripped:
-            continue
-        if pieces:
-            pos += 2
-        starts[i] = pos - (len(para) - len(stripped))
-        pieces.append(stripped)
-        pos += len(stripped)
-    text = "\n\n".join(pieces)
-    found: list[tuple[int, Removal]] = [
+    found = [
         (indexes[0], Removal(reason, "\n\n".join(paragraphs[i] for i in indexes)))
         for indexes, reason in cleanup.units
     ]
-    found += [(i, Removal(r, paragraphs[i][:cut].strip())) for i, (cut, r) in cleanup.prefix.items()]
-    removals.extend(removal for _, removal in sorted(found, key=lambda item: item[0]))
+    found += [
+        (i, Removal(r, paragraphs[i][:cut].strip())) for i, (cut, r) in cleanup.prefix.items()
+    ]
+    removals = source.removals + [r for _, r in sorted(found, key=lambda item: item[0])]
     if not text:
         reasons = Counter(r.reason for r in removals)
         summary = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
@@ -772,37 +873,38 @@ def parse_article(data: bytes, *, source_path: str) -> Article:
 
     links: list[Link] = []
     marked_no = 0
-    for raw_link in raw_links:
-        href = _resolve(raw_link.href, base)
+    for raw_link in source.links:
         start = end = None
         if raw_link.marked:
             start, end = _link_offsets(marked_no, opens, closes, starts, cleanup.prefix)
             marked_no += 1
         anchor = text[start:end] if start is not None and end is not None else None
+        href = _resolve(raw_link.href, source.base)
         links.append(Link(anchor or _single_line(raw_link.text) or "", href, start, end))
-    if normalize_text(text) != text:  # a rare interplay of markers and normalization
+    # Markers can, rarely, stop a normalization step from seeing two characters as neighbours.
+    if marked_no and normalize_text(text) != text:
         text = normalize_text(text)
         links = _relocate(links, text)
 
-    found_urls = urls + [link.href for link in links] + _urls_in_text(text)
-    source_urls = list(dict.fromkeys(u for u in found_urls if _is_web_url(u)))
-    outlet = outlet or next(
-        ((urlsplit(u).hostname or "").removeprefix("www.") or None for u in urls if _is_web_url(u)),
-        None,
+    found_urls = source.urls + [link.href for link in links] + _urls_in_text(text)
+    web_urls = [u for u in found_urls if _is_web_url(u)]
+    outlet = (
+        source.outlet
+        or next((_host(u) for u in source.urls if _is_web_url(u)), None)
+        or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
     )
-    outlet = outlet or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
-    published = min(dates)[2] if dates else None
+    dates = source.dates + cleanup.dates
     return Article(
         doc_id="doc_" + sha[:16],
         source_path=source_path,
         source_sha256=sha,
         source_encoding=encoding,
         text=text,
-        title=cleanup.title or meta_title,
+        title=cleanup.title or source.title,
         outlet=outlet,
-        byline=cleanup.byline or meta_byline,
-        published_date=published,
-        source_urls=source_urls,
+        byline=cleanup.byline or source.byline,
+        published_date=min(dates)[2] if dates else None,
+        source_urls=list(dict.fromkeys(web_urls)),
         links=links,
         sentences=split_sentences(text),
         removed=removals,
@@ -819,7 +921,7 @@ def _split_marked(
     closes: dict[int, tuple[int, int]] = {}
     number = -1
     is_open = False
-    for p, para in enumerate(text.split("\n\n")):
+    for p, para in enumerate(text.split("\n\n") if text else []):
         if LINK_OPEN not in para and LINK_CLOSE not in para:
             paragraphs.append(para)
             continue

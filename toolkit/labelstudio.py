@@ -1,20 +1,22 @@
-"""Label Studio sync: labeling config from the taxonomy, push documents with predictions, pull annotations.
+"""Label Studio sync: config from the taxonomy, push documents with predictions, pull annotations.
 
-The client (``label_studio_sdk.LabelStudio``) is passed in. Every SDK or transport error is translated
-once, here, into ``LabelStudioError`` with the HTTP status; 5xx answers and connection failures are
-retried with exponential backoff, 4xx never. Build the client with ``max_retries=0`` so that only
-these retries run: a retried import first looks up which documents already arrived, so a batch that
-the server committed before failing is never imported twice.
+The client (``label_studio_sdk.LabelStudio``) is passed in. Every SDK or transport error is
+translated once, here, into ``LabelStudioError`` with the HTTP status; 5xx answers and
+connection failures are retried with exponential backoff, 4xx never. Build the client with
+``max_retries=0`` (``make_client`` does) so that only these retries run: a retried import first
+looks up which documents already arrived, so a batch that the server committed before failing
+is never imported twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -47,6 +49,7 @@ TASK_FIELDS = ("doc_id", "text_sha256", "title", "outlet", "published_date", "cl
 SELECT_LAYOUT_OVER = 8
 """Choice lists longer than this render as a drop-down instead of radio buttons."""
 ANNOTATOR_PREFIX = "ls-"
+LOOKUP_FIELDS = "id,data,predictions,total_annotations,cancelled_annotations"
 PULL_TITLE = "toolkit pull"
 
 
@@ -160,7 +163,7 @@ def _attribute_tag(label: Label, attr: Attribute) -> list[str]:
         + (' required="true"' if attr.required else "")
     )
     caption = attr.name + (" (required)" if attr.required else "")
-    lines = [f"      <Header value={quoteattr(caption)} size=\"6\"/>"]
+    lines = [f'      <Header value={quoteattr(caption)} size="6"/>']
     if attr.is_choice:
         many = len(attr.values) > SELECT_LAYOUT_OVER
         layout = ' layout="select"' if many else ' showInline="true"'
@@ -175,7 +178,7 @@ def _attribute_tag(label: Label, attr: Attribute) -> list[str]:
     else:
         placeholder = attr.description or attr.name
         lines.append(
-            f"      <TextArea {common} maxSubmissions=\"1\" editable=\"true\" rows=\"1\" "
+            f'      <TextArea {common} maxSubmissions="1" editable="true" rows="1" '
             f"placeholder={quoteattr(placeholder)}/>"
         )
     return lines
@@ -190,7 +193,7 @@ def make_label_config(taxonomy: Taxonomy) -> str:
     lines = [
         "<View>",
         "  <Style>.htx-richtext { white-space: pre-wrap; }</Style>",
-        f"  <Header value={quoteattr(header)} size=\"5\"/>",
+        f'  <Header value={quoteattr(header)} size="5"/>',
         '  <Header value="$title" size="4"/>',
         f'  <Labels name="{LABELS_NAME}" toName="{TEXT_NAME}">',
     ]
@@ -208,9 +211,7 @@ def make_label_config(taxonomy: Taxonomy) -> str:
     for label in taxonomy.labels.values():
         if not label.attributes:
             continue
-        lines.append(
-            f'  <View visibleWhen="region-selected" whenLabelValue="{label.name}">'
-        )
+        lines.append(f'  <View visibleWhen="region-selected" whenLabelValue="{label.name}">')
         lines.append(f'    <Header value="{label.name} attributes" size="5"/>')
         for attr in label.attributes:
             lines += _attribute_tag(label, attr)
@@ -261,7 +262,17 @@ def annotation_to_result(annotation: AnnotationFile, taxonomy: Taxonomy) -> list
 
 
 def _result_key(result: Sequence[dict[str, Any]]) -> str:
-    keep = ("id", "from_name", "to_name", "type", "value", "from_id", "to_id", "direction", "labels")
+    keep = (
+        "id",
+        "from_name",
+        "to_name",
+        "type",
+        "value",
+        "from_id",
+        "to_id",
+        "direction",
+        "labels",
+    )
     items = [json.dumps({k: r.get(k) for k in keep}, sort_keys=True) for r in result]
     return "\n".join(sorted(items))
 
@@ -313,8 +324,12 @@ def result_to_annotation(
                     f"{', '.join(taxonomy.label_names)})"
                 )
                 continue
-            regions[rid] = {"label": labels[0], "start": value.get("start"), "end": value.get("end"),
-                            "quote": value.get("text")}
+            regions[rid] = {
+                "label": labels[0],
+                "start": value.get("start"),
+                "end": value.get("end"),
+                "quote": value.get("text"),
+            }
         elif kind in ("choices", "textarea") and item.get("from_name") in controls:
             label_name, attr = controls[item["from_name"]]
             if kind == "choices":
@@ -361,21 +376,24 @@ def result_to_annotation(
         span_of_region[rid] = span
     relations: list[RelationLink] = []
     for link in links:
-        a, b = span_of_region.get(str(link.get("from_id"))), span_of_region.get(str(link.get("to_id")))
+        a, b = (
+            span_of_region.get(str(link.get("from_id"))),
+            span_of_region.get(str(link.get("to_id"))),
+        )
         names = link.get("labels") or []
         if a is None or b is None:
             problems.append(f"relation {link.get('from_id')}->{link.get('to_id')}: unknown region")
             continue
         matched = False
-        for rel in taxonomy.relations.values():
-            if names and names != [rel.name]:
+        for kind in taxonomy.relations.values():
+            if names and names != [kind.name]:
                 continue
             # Annotators may draw the arrow either way; the labels give the direction.
-            if (a.label, b.label) == (rel.from_label, rel.to_label):
-                relations.append(RelationLink(type=rel.name, from_id=a.id, to_id=b.id))
+            if (a.label, b.label) == (kind.from_label, kind.to_label):
+                relations.append(RelationLink(type=kind.name, from_id=a.id, to_id=b.id))
                 matched = True
-            elif (b.label, a.label) == (rel.from_label, rel.to_label):
-                relations.append(RelationLink(type=rel.name, from_id=b.id, to_id=a.id))
+            elif (b.label, a.label) == (kind.from_label, kind.to_label):
+                relations.append(RelationLink(type=kind.name, from_id=b.id, to_id=a.id))
                 matched = True
             if matched:
                 break
@@ -534,7 +552,9 @@ def find_project(client: Any, title: str, retry: RetryPolicy = RetryPolicy()) ->
     )
     if len(found) > 1:
         ids = ", ".join(str(p.id) for p in found)
-        raise LabelStudioError(f"{len(found)} projects are titled {title!r} (ids {ids}); rename all but one")
+        raise LabelStudioError(
+            f"{len(found)} projects are titled {title!r} (ids {ids}); rename all but one"
+        )
     return found[0] if found else None
 
 
@@ -549,18 +569,23 @@ def ensure_project(
     """Create the project or bring its config up to date; returns (project id, task count)."""
     project = find_project(client, title, retry)
     if project is None:
-        created = _call(
+        # The server validates the config on create; a failed create may still have happened.
+        created = call_api(
             f"creating project {title!r}",
             lambda: client.projects.create(
                 title=title,
                 label_config=label_config,
-                description="Made by geoevent-toolkit; config generated from schemas/taxonomy.json.",
+                description="Made by geoevent-toolkit; config from schemas/taxonomy.json.",
                 show_collab_predictions=True,
                 **({"model_version": model_version} if model_version else {}),
             ),
             retry,
+            before_retry=lambda: find_project(client, title, retry) is None,
         )
-        return int(created.id), 0
+        if created is not None:
+            return int(created.id), 0
+        project = find_project(client, title, retry)
+        assert project is not None, "before_retry stopped because the project exists"
     pid = int(project.id)
     changes: dict[str, Any] = {}
     if (project.label_config or "").strip() != label_config.strip():
@@ -613,8 +638,12 @@ def lookup_tasks(
         return {}
 
     def fetch() -> list[Any]:
+        # Only the fields compared here: the full task list is ~5x slower to serialize.
         pager = client.tasks.list(
-            project=project_id, fields="all", page_size=max(len(doc_ids), 10),
+            project=project_id,
+            fields="all",
+            include=LOOKUP_FIELDS,
+            page_size=max(len(doc_ids), 10),
             query=_doc_filter(doc_ids),
         )
         return list(pager)
@@ -623,18 +652,23 @@ def lookup_tasks(
     for task in _call(f"looking up {len(doc_ids)} tasks in project {project_id}", fetch, retry):
         data = dict(_field(task, "data") or {})
         preds = tuple(
-            (int(_field(p, "id")), str(_field(p, "model_version") or ""),
-             _result_key(_field(p, "result") or []))
+            (
+                int(_field(p, "id")),
+                str(_field(p, "model_version") or ""),
+                _result_key(_field(p, "result") or []),
+            )
             for p in _field(task, "predictions") or []
         )
         annotated = bool(
-            (_field(task, "total_annotations") or 0)
-            + (_field(task, "cancelled_annotations") or 0)
+            (_field(task, "total_annotations") or 0) + (_field(task, "cancelled_annotations") or 0)
             or _field(task, "annotations")
         )
         existing = ExistingTask(
-            task_id=int(_field(task, "id")), doc_id=str(data.get("doc_id")), data=data,
-            annotated=annotated, predictions=preds,
+            task_id=int(_field(task, "id")),
+            doc_id=str(data.get("doc_id")),
+            data=data,
+            annotated=annotated,
+            predictions=preds,
         )
         found.setdefault(existing.doc_id, []).append(existing)
     return found
@@ -645,11 +679,69 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+def _shape(item: dict[str, Any]) -> str:
+    """What validity of a region depends on: offsets and free text only by their types."""
+    value = dict(item.get("value") or {})
+    for key in ("start", "end"):
+        if key in value:
+            value[key] = type(value[key]).__name__
+    text = value.get("text")
+    if isinstance(text, list):
+        value["text"] = [type(t).__name__ for t in text]
+    elif text is not None:
+        value["text"] = type(text).__name__
+    keep = {k: item.get(k) for k in ("from_name", "to_name", "type")}
+    return json.dumps({**keep, "value": value}, sort_keys=True)
+
+
+class PredictionChecker:
+    """``LabelInterface.validate_prediction``, never asked twice about the same region shape.
+
+    A region's validity depends on its control, type, labels or choices and the types of its
+    offsets and text, not on their values (those are checked against the document text before).
+    Regions whose shape already passed are left out of later calls, except relation endpoints.
+    """
+
+    def __init__(self, interface: LabelInterface) -> None:
+        self._interface = interface
+        self._passed: set[str] = set()
+
+    def errors(self, result: Sequence[dict[str, Any]]) -> list[str]:
+        """Validation errors of one prediction's result (empty when valid)."""
+        endpoints = {
+            str(r.get(end))
+            for r in result
+            if r.get("type") == "relation"
+            for end in ("from_id", "to_id")
+        }
+        asked: list[dict[str, Any]] = []
+        shapes: list[str] = []
+        for item in result:
+            if item.get("type") == "relation":
+                asked.append(item)
+                continue
+            shape = _shape(item)
+            if shape in self._passed and str(item.get("id")) not in endpoints:
+                continue
+            asked.append(item)
+            shapes.append(shape)
+        if not asked:
+            return []
+        errors = list(self._interface.validate_prediction({"result": asked}, return_errors=True))
+        if not errors:
+            self._passed.update(shapes)
+            return errors
+        # Rare: ask again about the whole result so region numbers in messages are right.
+        return list(
+            self._interface.validate_prediction({"result": list(result)}, return_errors=True)
+        )
+
+
 def build_predictions(
     doc: TaskDocument,
     layers: Sequence[tuple[str, dict[str, AnnotationFile]]],
     taxonomy: Taxonomy,
-    interface: LabelInterface,
+    checker: PredictionChecker,
 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """Validated prediction results of one document per model_version; plus problems."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -666,7 +758,8 @@ def build_predictions(
             )
             continue
         bad = [
-            s for s in annotation.spans
+            s
+            for s in annotation.spans
             if not (0 <= s.start < s.end <= len(doc.text) and doc.text[s.start : s.end] == s.text)
         ]
         if bad:
@@ -676,9 +769,10 @@ def build_predictions(
             )
             continue
         result = annotation_to_result(annotation, taxonomy)
-        errors = interface.validate_prediction({"result": result}, return_errors=True)
+        errors = checker.errors(result)
         if errors:
-            problems.append(f"prediction layer {model_version} is not valid: {'; '.join(errors[:3])}")
+            shown = "; ".join(e if len(e) < 300 else e[:300] + " ..." for e in errors[:3])
+            problems.append(f"prediction layer {model_version} is not valid: {shown}")
             continue
         out[model_version] = result
     return out, problems
@@ -699,25 +793,37 @@ def push_documents(
     from tqdm import tqdm
 
     label_config = make_label_config(taxonomy)
-    interface = LabelInterface(label_config)
+    checker = PredictionChecker(LabelInterface(label_config))
     show = prediction_layers[-1][0] if prediction_layers else None
     project_id, task_count = ensure_project(
         client, project_title, label_config, model_version=show, retry=retry
     )
     result = PushResult(project_id=project_id)
-    docs = sorted(documents, key=lambda d: d.doc_id)
-    with tqdm(total=len(docs), unit="doc", desc="push", disable=not progress) as bar:
-        for batch in _chunks(docs, batch_size):
-            # A fresh project holds none of our documents: skip the lookup (fast first push).
+    docs: dict[str, TaskDocument] = {}
+    for doc in documents:
+        if doc.doc_id in docs:
+            result.refused.append(Refusal(doc.doc_id, None, "listed twice; the first is pushed"))
+        docs.setdefault(doc.doc_id, doc)
+    ordered = [docs[d] for d in sorted(docs)]
+    # A project empty at the start holds none of our documents, and doc ids are unique, so a
+    # first push skips the lookups entirely; a resumed or repeated push looks every batch up.
+    look_up = task_count > 0
+    with (
+        tqdm(total=len(ordered), unit="doc", desc="push", disable=not progress) as bar,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="ls-import") as pool,
+    ):
+        # One import in flight while the next batch is built and validated (CPU overlaps I/O).
+        inflight: Future[int] | None = None
+        for batch in _chunks(ordered, batch_size):
             existing = (
                 lookup_tasks(client, project_id, [d.doc_id for d in batch], retry)
-                if task_count
+                if look_up
                 else {}
             )
             new: list[dict[str, Any]] = []
             new_ids: list[str] = []
             for doc in batch:
-                preds, problems = build_predictions(doc, prediction_layers, taxonomy, interface)
+                preds, problems = build_predictions(doc, prediction_layers, taxonomy, checker)
                 result.refused += [Refusal(doc.doc_id, None, p) for p in problems]
                 tasks = existing.get(doc.doc_id, [])
                 if not tasks:
@@ -735,16 +841,23 @@ def push_documents(
                 if len(tasks) > 1:
                     ids = ", ".join(str(t.task_id) for t in tasks)
                     result.refused.append(
-                        Refusal(doc.doc_id, tasks[0].task_id,
-                                f"{len(tasks)} tasks hold this document (ids {ids}); "
-                                "delete the extra ones in Label Studio")
+                        Refusal(
+                            doc.doc_id,
+                            tasks[0].task_id,
+                            f"{len(tasks)} tasks hold this document (ids {ids}); "
+                            "delete the extra ones in Label Studio",
+                        )
                     )
                     continue
                 _update_task(client, tasks[0], doc, preds, prediction_layers, result, retry)
+            if inflight is not None:
+                result.created += inflight.result()
+                inflight = None
             if new:
-                _import_batch(client, project_id, new, new_ids, result, retry)
-                task_count += len(new)
+                inflight = pool.submit(_import_batch, client, project_id, new, new_ids, retry)
             bar.update(len(batch))
+        if inflight is not None:
+            result.created += inflight.result()
     return result
 
 
@@ -781,7 +894,12 @@ def _update_task(
     for model_version, _files in layers:
         mine = [p for p in task.predictions if p[1] == model_version]
         wanted = preds.get(model_version)
-        if wanted is not None and not text_changed and len(mine) == 1 and mine[0][2] == _result_key(wanted):
+        if (
+            wanted is not None
+            and not text_changed
+            and len(mine) == 1
+            and mine[0][2] == _result_key(wanted)
+        ):
             continue
         if wanted is None and not mine:
             continue
@@ -813,17 +931,18 @@ def _import_batch(
     project_id: int,
     tasks: list[dict[str, Any]],
     doc_ids: list[str],
-    result: PushResult,
     retry: RetryPolicy,
-) -> None:
+) -> int:
+    """Import one batch; returns how many of its tasks now exist (none twice)."""
     pending = {doc_id: task for doc_id, task in zip(doc_ids, tasks, strict=True)}
+    arrived_before = 0
 
     def recheck() -> bool:
+        nonlocal arrived_before
         # The failed request may have been committed: import only what is still missing.
-        arrived = lookup_tasks(client, project_id, list(pending), retry)
-        for doc_id in arrived:
+        for doc_id in lookup_tasks(client, project_id, list(pending), retry):
             pending.pop(doc_id, None)
-            result.created += 1
+            arrived_before += 1
         return bool(pending)
 
     what = f"importing {len(tasks)} tasks into project {project_id}"
@@ -835,8 +954,7 @@ def _import_batch(
         retry,
         before_retry=recheck,
     )
-    if answer is not None:
-        result.created += len(pending)
+    return arrived_before + (len(pending) if answer is not None else 0)
 
 
 # ---------------------------------------------------------------- pull
@@ -864,6 +982,7 @@ def export_project(
     from label_studio_sdk.types import (
         LseAnnotationFilterOptionsRequest,
         LseTaskFilterOptionsRequest,
+        SerializationOptionRequest,
         SerializationOptionsRequest,
     )
 
@@ -877,7 +996,8 @@ def export_project(
                 usual=True, ground_truth=True, skipped=True
             ),
             serialization_options=SerializationOptionsRequest(
-                drafts={"only_id": True}, predictions={"only_id": True}
+                drafts=SerializationOptionRequest(only_id=True),
+                predictions=SerializationOptionRequest(only_id=True),
             ),
         ),
         retry,
@@ -894,7 +1014,9 @@ def export_project(
         if status == "completed":
             break
         if status == "failed":
-            raise LabelStudioError(f"export {export_pk} of project {project_id} failed on the server")
+            raise LabelStudioError(
+                f"export {export_pk} of project {project_id} failed on the server"
+            )
         if time.monotonic() > deadline:
             raise LabelStudioError(
                 f"export {export_pk} of project {project_id} not ready after {timeout_s:.0f} s"
@@ -917,10 +1039,8 @@ def export_project(
     except json.JSONDecodeError as exc:
         raise LabelStudioError(f"export {export_pk} is not JSON: {exc.msg}") from exc
     # Snapshots are kept by the server; delete ours so repeated pulls do not pile them up.
-    try:
+    with contextlib.suppress(ApiError, httpx.TransportError):
         client.projects.exports.delete(id=project_id, export_pk=export_pk)
-    except (ApiError, httpx.TransportError):
-        pass
     return list(tasks)
 
 
@@ -959,32 +1079,52 @@ def _user_id(value: Any) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
+@dataclass
+class Converted:
+    """Annotation files made from an export, and what else the export showed."""
+
+    files: list[AnnotationFile] = field(default_factory=list)
+    problems: list[PullProblem] = field(default_factory=list)
+    task_ids: set[int] = field(default_factory=set)
+    existing: set[tuple[str, str]] = field(default_factory=set)
+    """(annotator_id, doc_id) of every annotation in the export, written or not."""
+    drafts: int = 0
+
+
 def convert_export(
     tasks: Iterable[dict[str, Any]],
     *,
     taxonomy: Taxonomy,
     salt: bytes,
-) -> tuple[list[AnnotationFile], list[PullProblem], set[str], int]:
-    """Annotation files from exported tasks; problems; the project's doc ids; drafts seen."""
+) -> Converted:
+    """Annotation files from exported tasks (one per annotator and document), with problems."""
     files: dict[tuple[str, str], AnnotationFile] = {}
-    problems: list[PullProblem] = []
-    doc_ids: set[str] = set()
-    drafts = 0
+    out = Converted()
+    problems = out.problems
     for task in tasks:
         task_id = int(task["id"])
+        out.task_ids.add(task_id)
         data = task.get("data") or {}
         doc_id = str(data.get("doc_id") or "")
         text = data.get("text")
-        drafts += len(task.get("drafts") or [])
+        out.drafts += len(task.get("drafts") or [])
+        for ann in task.get("annotations") or []:
+            user = _user_id(ann.get("completed_by"))
+            if user is not None:
+                out.existing.add((annotator_id(user, salt), doc_id))
         if not doc_id or not isinstance(text, str):
             problems.append(PullProblem(task_id, None, doc_id or "?", "task has no doc_id or text"))
             continue
-        doc_ids.add(doc_id)
         text_sha = sha256_text(text)
         if data.get("text_sha256") and data["text_sha256"] != text_sha:
             problems.append(
-                PullProblem(task_id, None, doc_id, "task text does not match its text_sha256; "
-                            "the task was edited in Label Studio, annotations not taken")
+                PullProblem(
+                    task_id,
+                    None,
+                    doc_id,
+                    "task text does not match its text_sha256; "
+                    "the task was edited in Label Studio, annotations not taken",
+                )
             )
             continue
         for ann in task.get("annotations") or []:
@@ -1002,8 +1142,12 @@ def convert_export(
             }
             if ann.get("was_cancelled"):
                 annotation = AnnotationFile(
-                    doc_id=doc_id, text_sha256=text_sha, annotator_id=layer,
-                    codebook_version=taxonomy.codebook_version, status="skipped", source=source,
+                    doc_id=doc_id,
+                    text_sha256=text_sha,
+                    annotator_id=layer,
+                    codebook_version=taxonomy.codebook_version,
+                    status="skipped",
+                    source=source,
                 )
             else:
                 spans, relations, found = result_to_annotation(
@@ -1013,9 +1157,13 @@ def convert_export(
                     problems += [PullProblem(task_id, ann_id, doc_id, m) for m in found]
                     continue
                 annotation = AnnotationFile(
-                    doc_id=doc_id, text_sha256=text_sha, annotator_id=layer,
-                    codebook_version=taxonomy.codebook_version, spans=spans,
-                    relations=relations, source=source,
+                    doc_id=doc_id,
+                    text_sha256=text_sha,
+                    annotator_id=layer,
+                    codebook_version=taxonomy.codebook_version,
+                    spans=spans,
+                    relations=relations,
+                    source=source,
                 )
             key = (layer, doc_id)
             previous = files.get(key)
@@ -1026,21 +1174,23 @@ def convert_export(
                     reverse=True,
                 )
                 problems.append(
-                    PullProblem(task_id, int(drop.source["annotation_id"]), doc_id,
-                                f"annotator {layer} has several annotations of this task; kept the "
-                                f"latest ({keep.source['annotation_id']})")
+                    PullProblem(
+                        task_id,
+                        int(drop.source["annotation_id"]),
+                        doc_id,
+                        f"annotator {layer} has several annotations of this task; kept the "
+                        f"latest ({keep.source['annotation_id']})",
+                    )
                 )
                 annotation = keep
             files[key] = annotation
     ordered = [files[k] for k in sorted(files)]
-    return ordered, problems, doc_ids, drafts
+    out.files = ordered
+    return out
 
 
-def find_deleted(
-    out_dir: str | Path, pulled: Iterable[AnnotationFile], doc_ids: set[str]
-) -> list[DeletedAnnotation]:
-    """Earlier pulled files of this project's documents that the export no longer has."""
-    present = {(a.annotator_id, a.doc_id) for a in pulled}
+def find_deleted(out_dir: str | Path, converted: Converted) -> list[DeletedAnnotation]:
+    """Earlier pulled files of this project's tasks whose annotation the export no longer has."""
     deleted = []
     for path in iter_annotation_paths(out_dir):
         if not path.parent.name.startswith(ANNOTATOR_PREFIX):
@@ -1049,13 +1199,18 @@ def find_deleted(
             old = read_annotation_file(path)
         except InputError:
             continue
-        if old.source.get("kind") != "labelstudio" or old.doc_id not in doc_ids:
+        if old.source.get("kind") != "labelstudio":
             continue
-        if (old.annotator_id, old.doc_id) not in present:
+        if old.source.get("task_id") not in converted.task_ids:
+            continue  # another project's task, or a task deleted as a whole
+        if (old.annotator_id, old.doc_id) not in converted.existing:
             deleted.append(
                 DeletedAnnotation(
-                    path=str(path), doc_id=old.doc_id, annotator_id=old.annotator_id,
-                    task_id=old.source.get("task_id"), annotation_id=old.source.get("annotation_id"),
+                    path=str(path),
+                    doc_id=old.doc_id,
+                    annotator_id=old.annotator_id,
+                    task_id=old.source.get("task_id"),
+                    annotation_id=old.source.get("annotation_id"),
                 )
             )
     return deleted
@@ -1075,9 +1230,9 @@ def pull_annotations(
     if project is None:
         raise LabelStudioError(f"no project titled {project_title!r}; push first")
     tasks = export_project(client, int(project.id), retry=retry)
-    files, problems, doc_ids, drafts = convert_export(tasks, taxonomy=taxonomy, salt=salt)
-    result = PullResult(problems=problems, drafts_ignored=drafts)
-    for annotation in files:
+    converted = convert_export(tasks, taxonomy=taxonomy, salt=salt)
+    result = PullResult(problems=converted.problems, drafts_ignored=converted.drafts)
+    for annotation in converted.files:
         path = annotation_path(out_dir, annotation.annotator_id, annotation.doc_id)
         if annotation.status == "skipped":
             result.skipped += 1
@@ -1085,10 +1240,8 @@ def pull_annotations(
             result.written.append(str(path))
         else:
             result.unchanged += 1
-    result.deleted = find_deleted(out_dir, files, doc_ids)
+    result.deleted = find_deleted(out_dir, converted)
     return result
-
-
 
 
 def make_client(url: str, api_key: str, *, timeout_s: float = 300.0, transport: Any = None) -> Any:
@@ -1096,5 +1249,6 @@ def make_client(url: str, api_key: str, *, timeout_s: float = 300.0, transport: 
     from label_studio_sdk import LabelStudio
 
     http = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True)
-    return LabelStudio(base_url=url, api_key=api_key, httpx_client=http, max_retries=0,
-                       timeout=timeout_s)
+    return LabelStudio(
+        base_url=url, api_key=api_key, httpx_client=http, max_retries=0, timeout=timeout_s
+    )

@@ -210,7 +210,15 @@ def install_server(layout: ServerLayout, *, python: str = sys.executable) -> boo
     layout.root.mkdir(parents=True, exist_ok=True)
     commands = [
         [python, "-m", "venv", str(layout.venv)],
-        [str(layout.venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+        [
+            str(layout.venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--upgrade",
+            "pip",
+        ],
         [
             str(layout.venv / "bin" / "python"),
             "-m",
@@ -254,7 +262,7 @@ def server_environment(
     """A clean environment: nothing leaks in (LS reads bare HOST, PORT, USERNAME, PASSWORD)."""
     env = os.environ if base is None else base
     clean = {
-        "PATH": f"{layout.venv / 'bin'}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "PATH": os.pathsep.join([str(layout.venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": env.get("HOME", str(layout.root)),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
@@ -278,7 +286,7 @@ def server_environment(
 def health_ok(url: str, timeout_s: float = 2.0) -> bool:
     """True when ``GET /health`` answers 200 ``{"status": "UP"}``."""
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s) as response:
             return bool(response.status == 200 and b"UP" in response.read())
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -435,7 +443,7 @@ def check_token(url: str, api_key: str, timeout_s: float = 10.0) -> None:
         f"{url}/api/current-user/whoami", headers={"Authorization": f"Token {api_key}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         raise LabelStudioError(

@@ -1,8 +1,9 @@
-"""Rule-based pre-annotator (layer rules-v1) written from the codebook, and its scoring against gold."""
+"""Rule-based pre-annotator (layer rules-v1) written from the codebook, and its scores vs gold."""
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,7 +31,8 @@ LAYER = "rules-v1"
 MIN_CITY_POPULATION = 500_000
 
 _WORD_END = r"(?![\w])(?!['’][a-rt-z])"
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘A-Z0-9])|\n+")
+_SENTENCE_END = re.compile(r"[.!?\n][\"”’]?\s*")
+_SENTENCE_START = frozenset('"“‘ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
 _ADVERBS = (
     "also|long|already|recently|repeatedly|previously|later|then|now|still|again|once|"
     "not|never|firmly|strongly|quickly|publicly|reportedly|has|have|had|is|was|were|are|will|"
@@ -42,13 +44,93 @@ _STRIP_CHARS = " \t\n\"“”‘’'.,;:—-()"
 # Words that may follow a noun phrase; any other lowercase word after a country name makes the
 # name a modifier ("U.S. sanctions", "China trade"), which the codebook leaves unannotated.
 _FUNCTION_WORDS = frozenset(
-    "and or but nor in on at to of for from with by as that which who whom whose over since "
-    "after before during under than into about against between through across amid despite "
-    "while when where if because so yet also whether then last this next now today earlier later "
-    "tomorrow yesterday".split()
+    (
+        "and",
+        "or",
+        "but",
+        "nor",
+        "in",
+        "on",
+        "at",
+        "to",
+        "of",
+        "for",
+        "from",
+        "with",
+        "by",
+        "as",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "over",
+        "since",
+        "after",
+        "before",
+        "during",
+        "under",
+        "than",
+        "into",
+        "about",
+        "against",
+        "between",
+        "through",
+        "across",
+        "amid",
+        "despite",
+        "while",
+        "when",
+        "where",
+        "if",
+        "because",
+        "so",
+        "yet",
+        "also",
+        "whether",
+        "then",
+        "last",
+        "this",
+        "next",
+        "now",
+        "today",
+        "earlier",
+        "later",
+        "tomorrow",
+        "yesterday",
+        "toward",
+        "towards",
+        "near",
+        "off",
+        "around",
+        "via",
+        "within",
+        "without",
+        "beyond",
+        "along",
+        "inside",
+        "outside",
+        "upon",
+        "onto",
+        "among",
+        "amid",
+        "amongst",
+        "again",
+        "instead",
+        "too",
+        "only",
+        "even",
+        "just",
+        "here",
+        "there",
+    )
 )
 _NEXT_WORD = re.compile(r"^ ([a-z]+)\b")
-_LEADING_WORDS = re.compile(r"^(?:(?:and|but|also|while|as well as)\s+)+")
+_LEADING_WORDS = re.compile(
+    r"(?:(?:and|but|also|while|though|although|as well as|that|stating|saying)\s+)+"
+)
+_AUX_ONLY = re.compile(rf"\s+(?:(?:{_ADVERBS})\s+)*")
+_STANCE_VERBS = frozenset({"considers", "regards", "claims", "maintained", "has maintained"})
 
 
 def trie_regex(words: Iterable[str]) -> str:
@@ -78,7 +160,7 @@ def trie_regex(words: Iterable[str]) -> str:
 
 
 def read_lexicon(path: str | Path | None = None) -> dict[str, Any]:
-    """Parse the rule lexicon (default: toolkit/lexicon.json); raises InputError naming file and line."""
+    """Parse the rule lexicon (default: toolkit/lexicon.json); errors name the file and line."""
     p = Path(path) if path is not None else LEXICON_PATH
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
@@ -90,6 +172,28 @@ def read_lexicon(path: str | Path | None = None) -> dict[str, Any]:
         if key not in doc:
             raise InputError(f"lexicon lacks key {key!r}", path=p)
     return dict(doc)
+
+
+_HONORIFICS = ("Mr", "Ms", "Mrs", "Dr")
+_MODIFIERS = ("top", "senior", "former", "acting", "chief")
+_HON_NAME = re.compile(r"\.?\s+([A-Z][a-z]+(?:-[A-Z]?[a-z]+)*)")
+_CAP_NAME = re.compile(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+){0,2}(?![\w])")
+
+
+class _Roles:
+    """What one lexicon string can be: a place, title, demonym, person, body, event trigger..."""
+
+    __slots__ = ("body", "dem", "event", "hon", "mod", "person", "place", "title")
+
+    def __init__(self) -> None:
+        self.place: GazetteerEntry | None = None
+        self.title: dict[str, Any] | None = None
+        self.dem: str | None = None
+        self.person: ActorInfo | None = None
+        self.body: tuple[ActorInfo, bool] | None = None
+        self.event: tuple[str, str | None] | None = None
+        self.hon = False
+        self.mod = False
 
 
 @dataclass(frozen=True)
@@ -139,9 +243,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence ranges by punctuation and line breaks (used when the dataset gives none)."""
     out: list[tuple[int, int]] = []
     pos = 0
+    size = len(text)
     for m in _SENTENCE_END.finditer(text):
-        if m.start() > pos:
-            out.append((pos, m.start()))
+        first = m.start()
+        if text[first] != "\n":
+            # A full stop ends a sentence only before white space and a capital, digit or quote.
+            if m.end() == size or m.end() == first + 1 or text[m.end() - 1] not in " \t\n":
+                continue
+            if text[m.end()] not in _SENTENCE_START:
+                continue
+            end = first + 1
+        else:
+            end = first
+        if end > pos:
+            out.append((pos, end))
         pos = m.end()
     if pos < len(text):
         out.append((pos, len(text)))
@@ -160,14 +275,13 @@ class RuleSet:
         self.name = str(lexicon["name"])
         self.version = str(lexicon["version"])
         self.codebook_version = taxonomy.codebook_version
-        self._taxonomy = taxonomy
         valid_countries = set(taxonomy.label("ACTOR").attribute("country").values)
         self._governments: dict[str, str] = dict(lexicon.get("governments", {}))
         self._demonyms: dict[str, str] = dict(lexicon.get("demonyms", {}))
 
         # people: full names, surnames
         self._people: dict[str, ActorInfo] = {}
-        self._surnames: dict[str, ActorInfo] = {}
+        self._surnames: dict[str, tuple[ActorInfo, ...]] = {}
         for person in lexicon["people"]:
             info = ActorInfo(
                 canonical_name=person["canonical_name"],
@@ -180,7 +294,8 @@ class RuleSet:
             for name in person["names"]:
                 self._people[name] = info
             if person.get("surname"):
-                self._surnames[person["surname"]] = info
+                surname = person["surname"]
+                self._surnames[surname] = (*self._surnames.get(surname, ()), info)
         # bodies (organizations named outright)
         self._bodies: dict[str, tuple[ActorInfo, bool]] = {}
         for body in lexicon["bodies"]:
@@ -218,65 +333,86 @@ class RuleSet:
                 continue
             for capital in gazetteer.capital_names(entry.id):
                 self._capitals[capital] = entry.country
-        country_surface = sorted(
-            n for n, e in self._places.items() if e.feature_type == "country" and e.country
-        )
-
-        name_re = trie_regex([*self._people, *self._surnames])
-        cap_name = r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+){0,2}"
-        modifier = r"(?:(?:top|senior|former|acting|then|chief|U\.S\.|US)\s+)?"
-        premodifier = r"(?:(?:top|senior|former|acting|chief)\s+)?"
-        prefix = premodifier + (
-            rf"(?:(?P<dem>{trie_regex(self._demonyms)})\s+|"
-            rf"(?P<poss>{trie_regex(country_surface)})['’]s\s+)?"
-        )
-        self._entity_re = re.compile(
-            r"(?<![\w-])(?:"
-            rf"(?P<tp>{prefix}{modifier}(?P<ptitle>{trie_regex(self._titles)})"
-            rf"(?:\s+(?P<tname>{name_re}|{cap_name}))?){_WORD_END}"
-            rf"|(?P<hon>(?:Mr|Ms|Mrs|Dr)\.?\s+(?P<hname>[A-Z][\w’'-]*[a-z]))"
-            rf"|(?P<person>{name_re}){_WORD_END}"
-            rf"|(?P<body>{trie_regex(self._bodies)}){_WORD_END}"
-            rf"|(?P<place>{trie_regex(self._places)}){_WORD_END}"
-            r")"
-        )
-        # events
         self._events: dict[str, tuple[str, str | None]] = {}
+        # Context vetoes: the word before or after that makes a form something else
+        # ("an alleged balloon", "when asked by reporters").
+        self._event_vetoes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         for event in lexicon["events"]:
+            vetoes = (frozenset(event.get("not_after", ())), frozenset(event.get("not_before", ())))
             for form in event["forms"]:
-                self._events[form] = (event["category"], event.get("mode"))
-        self._event_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self._events)}){_WORD_END}")
+                for variant in (form, form[:1].upper() + form[1:]):
+                    # sentence-initial and headline forms ("Talks resumed ...") too
+                    self._events.setdefault(variant, (event["category"], event.get("mode")))
+                    if vetoes[0] or vetoes[1]:
+                        self._event_vetoes[variant] = vetoes
+        # One trie regex over every surface string; what a string can be is looked up after.
+        self._roles: dict[str, _Roles] = {}
+
+        def role(word: str) -> _Roles:
+            return self._roles.setdefault(word, _Roles())
+
+        for word, entry in self._places.items():
+            role(word).place = entry
+        for word, title in self._titles.items():
+            role(word).title = title
+        for word, iso3 in self._demonyms.items():
+            role(word).dem = iso3
+        for word, info in self._people.items():
+            role(word).person = info
+        for word, body in self._bodies.items():
+            role(word).body = body
+        for word, event in self._events.items():
+            role(word).event = event
+        for word in _HONORIFICS:
+            role(word).hon = True
+        for word in _MODIFIERS:
+            role(word).mod = True
+        self._scan_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self._roles)})")
         cues = lexicon.get("modality_cues", {})
-        self._modality_re = {
-            name: re.compile(rf"(?<![\w-])(?:{trie_regex(cues.get(name, ()))})(?![\w])")
-            for name in ("negated", "hypothetical", "future", "historical")
-        }
+        self._historical_re = re.compile(
+            rf"(?<![\w-])(?:{trie_regex(cues.get('historical', ()))})(?![\w])", re.IGNORECASE
+        )
+        self._modality_cue_re = re.compile(
+            "|".join(
+                rf"(?P<{name}>(?<![\w-])(?:{trie_regex(cues.get(name, ()))})(?![\w]))"
+                for name in ("negated", "hypothetical", "future")
+            )
+        )
         self._month_re = re.compile(
             r"\b(?:in|In|since|Since)\s+(?:January|February|March|April|May|June|July|August|"
-            r"September|October|November|December)\b|\blast (?:year|month)\b|\bin (?:19|20)\d\d\b"
+            r"September|October|November|December)\b|\b[Ll]ast (?:year|month)\b"
+            r"|\b[Ii]n (?:19|20)\d\d\b"
         )
         # stance
+        # Each cue has an anchor, a literal every match contains: str.find on a few anchors is
+        # far cheaper than trying every cue pattern at every position.
         self._stance: list[dict[str, Any]] = list(lexicon["stance_cues"])
-        self._stance_re = re.compile(
-            "|".join(f"(?P<s{i}>{cue['pattern']})" for i, cue in enumerate(self._stance))
-        )
+        self._stance_by_anchor: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        for i, cue in enumerate(self._stance):
+            if "anchor" not in cue:
+                raise InputError(f"stance cue {cue.get('pattern')!r} has no 'anchor'")
+            self._stance_by_anchor.setdefault(cue["anchor"], []).append(
+                (i, re.compile(cue["pattern"]))
+            )
         self._negation_before = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$")
         # context
-        self._place_cue_re = re.compile(
-            rf"(?<![\w-])(?:{trie_regex(lexicon.get('place_cues', ()))})\s+(?:the\s+)?$"
-        )
-        self._actor_cue_re = re.compile(
-            rf"(?<![\w-])(?:{trie_regex(lexicon.get('actor_cues_before', ()))})\s+(?:the\s+)?$"
-        )
+        self._place_cues = frozenset(lexicon.get("place_cues", ()))
+        self._actor_cues = frozenset(lexicon.get("actor_cues_before", ()))
+        for cue in (*self._place_cues, *self._actor_cues):
+            if len(cue.split()) > 2:
+                raise InputError(f"context cue {cue!r} has more than two words")
         self._finite = set(lexicon.get("finite_verbs", ()))
+        self._compound_heads = frozenset(lexicon.get("place_compound_heads", ()))
+        self._topic_countries = frozenset(lexicon.get("topic_countries", ()))
         self._follow_re = re.compile(
             r"^(?:(?:,\s*|\s+and\s+|\s+or\s+)(?:the\s+)?(?:[A-Z][\w.’']*\s*){1,4})?"
-            rf"\s+(?P<aux>(?:(?:{_ADVERBS})\s+)*)(?P<w>[a-z]+)"
+            rf"\s+(?P<aux>(?:(?:{_ADVERBS})\s+)*)[\"“]?(?P<w>[a-z]+)"
         )
         speech = trie_regex(lexicon.get("speech_verbs", ()))
         self._speech_after_re = re.compile(
-            rf"^['’]?s?\s*(?:,[^,]{{0,60}},\s*)?(?:(?:{_ADVERBS})\s+)*(?:{speech})\b"
+            rf"['’]?s?\s*(?:,[^,]{{0,60}},\s*)?(?:(?:{_ADVERBS})\s+)*(?P<verb>{speech})\b"
         )
+        self._speech_verb_re = re.compile(rf"(?<![\w-])(?:{speech})\s+(?:that\s+)?")
         self._speech_before_re = re.compile(
             rf"(?:{speech})(?:\s+of\s+\w+)?\s*[:,]?\s*$|according to\s+(?:the\s+)?$"
         )
@@ -288,123 +424,232 @@ class RuleSet:
 
     # ------------------------------------------------------------------ pass 1: mentions
 
-    def _country_from(self, m: re.Match[str]) -> str | None:
-        if m.group("dem"):
-            return self._demonyms[m.group("dem")]
-        if m.group("poss"):
-            return self._places[m.group("poss")].country
-        return None
+    def _place_or_actor(
+        self, text: str, start: int, end: int, sent_start: int, country: str | None = None
+    ) -> str:
+        """ACTOR when a country or capital stands for its state (the codebook's replacement test).
 
-    def _place_or_actor(self, text: str, start: int, end: int, sent_start: int) -> str:
-        """ACTOR when a country or capital stands for its government, else LOCATION."""
+        LOCATION after a place cue ("in", "visit to"), and by default for topic countries
+        (Taiwan is usually what is talked about); SKIP for compounds, formulas and modifiers.
+        """
         before = text[max(sent_start, start - 30) : start]
         after = text[end : end + 60]
         if after[:1] == "-" or (start > 0 and text[start - 1] == "-"):
             return "SKIP"  # compounds such as "U.S.-China relations" are not annotated
         if after.startswith(" airspace"):
             return "AIRSPACE"
-        if self._actor_cue_re.search(before):
+        words = before.split()
+        if words and words[-1] == "the":
+            words.pop()
+        last = words[-1] if words else ""
+        if last.strip("“\"‘'").casefold() == "one":
+            return "SKIP"  # the "one China" formula names a policy, not a place or actor
+        last_two = " ".join(words[-2:])
+        nxt = _NEXT_WORD.match(after)
+        if nxt and nxt.group(1) in self._compound_heads:
+            return "LOCATION"  # "Taiwan independence": about the place itself
+        if last in self._actor_cues or last_two in self._actor_cues:
             return "ACTOR"
-        if self._place_cue_re.search(before):
+        if last in self._place_cues or last_two in self._place_cues:
             return "LOCATION"
         if after[:2] in ("'s", "’s"):
             return "ACTOR"
         follow = self._follow_re.match(after)
         if follow:
             word = follow.group("w")
-            if follow.group("aux") or word in self._finite or (word.endswith("ed") and len(word) > 4):
+            if (
+                follow.group("aux")
+                or word in self._finite
+                or (word.endswith("ed") and len(word) > 4)
+            ):
                 return "ACTOR"
         if self._is_modifier(after):
             return "SKIP"
-        return "LOCATION"
+        return "LOCATION" if country in self._topic_countries else "ACTOR"
 
     def _is_modifier(self, after: str) -> bool:
-        """True when the name is followed by a content word, as in "U.S. sanctions", "Asia programme"."""
+        """True when a content word follows the name ("U.S. sanctions", "Asia programme")."""
         nxt = _NEXT_WORD.match(after)
         if nxt is None:
             return False
         word = nxt.group(1)
         return word not in _FUNCTION_WORDS and word not in self._finite and not word.endswith("ed")
 
+    def _tokens(self, text: str) -> list[tuple[int, int, _Roles]]:
+        """Lexicon strings found in the text that end at a word end ("Xi'an" is not "Xi")."""
+        size = len(text)
+        toks = []
+        for m in self._scan_re.finditer(text):
+            end = m.end()
+            if end < size:
+                c = text[end]
+                if c.isalnum() or c == "_":
+                    continue
+                if (
+                    c in "'’"
+                    and end + 1 < size
+                    and text[end + 1].isalpha()
+                    and text[end + 1] != "s"
+                ):
+                    continue
+            toks.append((m.start(), end, self._roles[m.group()]))
+        return toks
+
+    def _title_phrase(
+        self, text: str, toks: list[tuple[int, int, _Roles]], k: int
+    ) -> tuple[_Mention | None, int] | None:
+        """A title mention starting at token k: [top] [Chinese | China's] [top] TITLE [Name].
+
+        Returns the mention (None when it cannot be an actor span) and the next token index.
+        """
+        n = len(toks)
+
+        def adjacent(a: int) -> bool:
+            return a + 1 < n and toks[a + 1][0] == toks[a][1] + 1 and text[toks[a][1]] == " "
+
+        def title_follows(a: int) -> bool:
+            nxt = toks[a + 1][2]
+            return nxt.title is not None or (
+                nxt.mod and adjacent(a + 1) and toks[a + 2][2].title is not None
+            )
+
+        j = k
+        start = toks[k][0]
+        country: str | None = None
+        if toks[j][2].mod and adjacent(j):
+            j += 1
+        phrase_start = toks[j][0]
+        r = toks[j][2]
+        if r.dem is not None and adjacent(j) and title_follows(j):
+            country = r.dem
+            j += 1
+            phrase_start = toks[j][0]
+        elif (
+            r.place is not None
+            and r.place.feature_type == "country"
+            and text[toks[j][1] : toks[j][1] + 3] in ("'s ", "’s ")
+            and j + 1 < n
+            and toks[j + 1][0] == toks[j][1] + 3
+            and title_follows(j)
+        ):
+            country = r.place.country
+            j += 1
+            phrase_start = toks[j][0]
+        if toks[j][2].mod and adjacent(j) and toks[j + 1][2].title is not None:
+            j += 1
+        entry = toks[j][2].title
+        if entry is None:
+            return None
+        title = text[toks[j][0] : toks[j][1]]
+        end = toks[j][1]
+        nxt = j + 1
+        country = country or entry.get("default_country")
+        mention = _Mention(
+            start,
+            end,
+            entry["kind"],
+            title=title,
+            country=country,
+            sector=entry["sector"],
+            office=entry.get("office"),
+            title_phrase=text[phrase_start:end].casefold(),
+        )
+        if entry["kind"] == "person" and end < len(text) and text[end] == " ":
+            name: str | None = None
+            if adjacent(j) and toks[j + 1][2].person is not None:
+                name = text[toks[j + 1][0] : toks[j + 1][1]]
+                mention.end = toks[j + 1][1]
+                nxt = j + 2
+            else:
+                cap = _CAP_NAME.match(text, end + 1)
+                if cap:
+                    name = cap.group()
+                    mention.end = cap.end()
+                    while nxt < n and toks[nxt][0] < cap.end():
+                        nxt += 1
+            if name:
+                known = self._people.get(name) or self._unique_surname(name)
+                if known is not None:
+                    mention.actor = known
+                elif country:
+                    mention.actor = ActorInfo(name, country, entry["sector"], titles=(title,))
+                else:
+                    return None, nxt
+                mention.kind = "named"
+                return mention, nxt
+        if country is None and title[:1].islower() and entry["kind"] != "person":
+            return None, nxt  # "officials said": no country, no span
+        return mention, nxt
+
     def _mentions(
         self, text: str, sentences: Sequence[tuple[int, int]]
-    ) -> tuple[list[_Mention], list[tuple[int, int, GazetteerEntry]]]:
+    ) -> tuple[
+        list[_Mention],
+        list[tuple[int, int, GazetteerEntry]],
+        list[tuple[int, int, tuple[str, str | None]]],
+    ]:
+        """Actor candidates, places and event triggers, left to right, never overlapping."""
         starts = [s for s, _ in sentences]
         mentions: list[_Mention] = []
         places: list[tuple[int, int, GazetteerEntry]] = []
-        for m in self._entity_re.finditer(text):
-            kind = m.lastgroup
-            start, end = m.span()
-            if kind == "tp":
-                title = m.group("ptitle")
-                entry = self._titles[title]
-                name = m.group("tname")
-                if name and entry["kind"] != "person":
-                    end, name = m.end("ptitle"), None
-                country = self._country_from(m) or entry.get("default_country")
-                if m.group("dem"):
-                    phrase_start = m.end("dem")
-                elif m.group("poss"):
-                    phrase_start = m.end("poss") + 2
-                else:
-                    phrase_start = start
-                mention = _Mention(
-                    start,
-                    end,
-                    entry["kind"],
-                    title=title,
-                    country=country,
-                    sector=entry["sector"],
-                    office=entry.get("office"),
-                    title_phrase=text[phrase_start : m.end("ptitle")].strip().casefold(),
-                )
-                if name:
-                    known = self._people.get(name) or self._surnames.get(name)
-                    if known is not None:
-                        mention.actor = known
-                    elif country:
-                        mention.actor = ActorInfo(name, country, entry["sector"], titles=(title,))
-                    else:
-                        continue
-                    mention.kind = "named"
-                elif not m.group("dem") and not m.group("poss") and title[:1].islower():
-                    if entry["kind"] != "person":
-                        continue  # "officials said": no country, no span
-                mentions.append(mention)
-            elif kind == "hon":
-                surname = m.group("hname")
-                mention = _Mention(start, end, "surname", title=surname)
-                mention.actor = self._surnames.get(surname)
-                mentions.append(mention)
-            elif kind == "person":
-                name = m.group("person")
-                actor = self._people.get(name) or self._surnames.get(name)
-                mentions.append(_Mention(start, end, "named", actor=actor))
-            elif kind == "body":
-                info, subject_only = self._bodies[m.group("body")]
+        events: list[tuple[int, int, tuple[str, str | None]]] = []
+        toks = self._tokens(text)
+        n = len(toks)
+        k = 0
+        while k < n:
+            start, end, r = toks[k]
+            if (
+                r.title is not None
+                or r.mod
+                or r.dem is not None
+                or (r.place is not None and text[end : end + 2] in ("'s", "’s"))
+            ):
+                found = self._title_phrase(text, toks, k)
+                if found is not None:
+                    mention, k = found
+                    if mention is not None:
+                        mentions.append(mention)
+                    continue
+            k += 1
+            if r.hon:
+                hon = _HON_NAME.match(text, end)
+                if hon:
+                    mention = _Mention(start, hon.end(), "surname", title=hon.group(1))
+                    mention.actor = self._unique_surname(hon.group(1))
+                    mentions.append(mention)
+                    while k < n and toks[k][0] < hon.end():
+                        k += 1
+            elif r.person is not None:
+                mentions.append(_Mention(start, end, "named", actor=r.person))
+            elif r.body is not None:
+                info, subject_only = r.body
                 if subject_only:
                     i = bisect.bisect_right(starts, start) - 1
                     role = self._place_or_actor(text, start, end, starts[i] if i >= 0 else 0)
                     if role != "ACTOR":
                         continue
                 mentions.append(_Mention(start, end, "named", actor=info))
-            elif kind == "place":
-                entry = self._places[m.group("place")]
-                name = m.group("place")
+            elif r.place is not None:
+                entry = r.place
                 gov_country = None
                 if entry.feature_type == "country":
                     gov_country = entry.country
-                elif name in self._capitals and entry.feature_type == "city":
-                    gov_country = self._capitals[name]
+                elif entry.feature_type == "city" and text[start:end] in self._capitals:
+                    gov_country = self._capitals[text[start:end]]
                 if gov_country is not None:
                     i = bisect.bisect_right(starts, start) - 1
-                    role = self._place_or_actor(text, start, end, starts[i] if i >= 0 else 0)
+                    role = self._place_or_actor(
+                        text, start, end, starts[i] if i >= 0 else 0, gov_country
+                    )
                     if role == "SKIP":
                         continue
                     if role == "AIRSPACE":
                         end += len(" airspace")
                         entry = GazetteerEntry(
-                            id=entry.id, name=entry.name, feature_type="airspace", country=entry.country
+                            id=entry.id,
+                            name=entry.name,
+                            feature_type="airspace",
+                            country=entry.country,
                         )
                     if role == "ACTOR":
                         actor = ActorInfo(self._government(gov_country), gov_country, "GOV")
@@ -413,7 +658,41 @@ class RuleSet:
                 elif self._is_modifier(text[end : end + 30]):
                     continue
                 places.append((start, end, entry))
-        return mentions, places
+            elif r.event is not None:
+                veto = self._event_vetoes.get(text[start:end])
+                if veto is not None:
+                    before = text[max(0, start - 20) : start].split()
+                    after = text[end : end + 20].split()
+                    if (before and before[-1] in veto[0]) or (after and after[0] in veto[1]):
+                        continue
+                events.append((start, end, r.event))
+        return mentions, places, events
+
+    def _unique_surname(self, surname: str) -> ActorInfo | None:
+        """The one lexicon person with this surname, or None when there are none or several."""
+        infos = self._surnames.get(surname, ())
+        return infos[0] if len(infos) == 1 else None
+
+    def _add_surnames(self, text: str, mentions: list[_Mention]) -> list[_Mention]:
+        """Bare surnames ("Blinken", "Xi") of people the document names in full elsewhere."""
+        seen = {id(m.actor) for m in mentions if m.actor is not None}
+        present: dict[str, ActorInfo] = {}
+        for surname, infos in self._surnames.items():
+            here = [info for info in infos if id(info) in seen]
+            if len(here) == 1:
+                present[surname] = here[0]
+        if not present:
+            return mentions
+        starts = [m.start for m in mentions]
+        extra = []
+        for m in _surname_regex(tuple(sorted(present))).finditer(text):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and mentions[i].end > m.start():
+                continue  # inside a longer mention
+            if i + 1 < len(mentions) and mentions[i + 1].start < m.end():
+                continue
+            extra.append(_Mention(m.start(), m.end(), "named", actor=present[m.group()]))
+        return sorted([*mentions, *extra], key=lambda m: m.start)
 
     def _government(self, country: str) -> str:
         return self._governments.get(country) or f"Government of {self._country_names[country]}"
@@ -424,7 +703,7 @@ class RuleSet:
         named = [m for m in mentions if m.actor is not None]
         people = {id(m) for m in named if m.kind == "named" and m.actor and m.actor.titles}
         # An apposition ("Wang Yi, China's top diplomat") names the same actor as its neighbour.
-        for prev, cur in zip(mentions, mentions[1:], strict=False):
+        for prev, cur in itertools.pairwise(mentions):
             if text[prev.end : cur.start] != ", ":
                 continue
             if cur.actor is None and cur.kind == "person" and id(prev) in people:
@@ -468,13 +747,18 @@ class RuleSet:
                 return best.actor
             if m.country is None:
                 return None
-            office = m.office or f"{m.title[:1].upper()}{m.title[1:]} of {self._country_names[m.country]}"
+            office = (
+                m.office
+                or f"{m.title[:1].upper()}{m.title[1:]} of {self._country_names[m.country]}"
+            )
             return ActorInfo(office, m.country, m.sector)
         if m.country is None:
             return None
         country = self._country_names[m.country]
         if m.kind == "body":
-            return ActorInfo(f"{m.title[:1].upper()}{m.title[1:]} of {country}", m.country, m.sector)
+            return ActorInfo(
+                f"{m.title[:1].upper()}{m.title[1:]} of {country}", m.country, m.sector
+            )
         if m.sector == "MIL":
             return ActorInfo(f"Armed forces of {country}", m.country, "MIL")
         if m.sector == "LEG":
@@ -483,77 +767,121 @@ class RuleSet:
 
     # ------------------------------------------------------------------ events, stance
 
-    def _modality(self, text: str, start: int, sent: tuple[int, int], floor: int) -> str:
-        """A cue counts only between the previous trigger (or 50 characters back) and this one."""
-        window = text[max(sent[0], start - 50, floor) : start]
+    def _modality(self, text: str, start: int, sent: tuple[int, int], floor: int) -> str | None:
+        """negated, hypothetical or future from cues between the previous trigger and this one."""
+        found = {
+            m.lastgroup
+            for m in self._modality_cue_re.finditer(text, max(sent[0], start - 50, floor), start)
+        }
         for name in ("negated", "hypothetical", "future"):
-            if self._modality_re[name].search(window):
+            if name in found:
                 return name
-        sentence = text[sent[0] : sent[1]]
-        if self._modality_re["historical"].search(sentence) or self._month_re.search(sentence):
-            return "historical"
-        return "asserted"
+        return None
 
-    def _stance_span(self, text: str, start: int, end: int, sent: tuple[int, int]) -> tuple[int, int]:
+    def _is_historical(self, text: str, sent: tuple[int, int]) -> bool:
+        """Whether the sentence dates its events before the story (years, months, 'last year')."""
+        return bool(
+            self._historical_re.search(text, sent[0], sent[1])
+            or self._month_re.search(text, sent[0], sent[1])
+        )
+
+    def _stance_span(
+        self, text: str, start: int, end: int, sent: tuple[int, int]
+    ) -> tuple[int, int]:
+        """The clause around a stance cue: from the last clause opening before it to the next end.
+
+        An opening quotation mark opens the clause only after a speech verb or punctuation; a
+        quoted phrase inside a clause ("there was “no room to compromise”") does not. The
+        complement of the last speech verb before the cue starts the clause.
+        """
         left = sent[0]
         for m in _CLAUSE_LEFT.finditer(text, sent[0], start):
+            if text[m.start()] in '“"‘':
+                head = text[max(sent[0], m.start() - 30) : m.start()].rstrip()
+                said = self._speech_before_re.search(head + " ")
+                if head and head[-1] not in ",:;(" and not said:
+                    continue
             left = m.end()
+        for m in self._speech_verb_re.finditer(text, left, start):
+            stance_verb = any(w in _STANCE_VERBS for w in m.group().split())
+            left = m.start() if stance_verb else m.end()
         right = sent[1]
         m2 = _CLAUSE_RIGHT.search(text, end, sent[1])
         if m2:
             right = m2.start()
         right = max(right, end)
-        while left < right and text[left] in _STRIP_CHARS:
-            left += 1
-        lead = _LEADING_WORDS.match(text, left, right)
-        if lead:
+        return self._trim(text, left, right)
+
+    @staticmethod
+    def _trim(text: str, left: int, right: int) -> tuple[int, int]:
+        """Drop outer spaces, quotation marks, punctuation and leading conjunctions or 'that'."""
+        while True:
+            while left < right and text[left] in _STRIP_CHARS:
+                left += 1
+            lead = _LEADING_WORDS.match(text, left, right)
+            if not lead or lead.end() == left:
+                break
             left = lead.end()
         while right > left and text[right - 1] in _STRIP_CHARS:
             right -= 1
         return left, right
 
+    def _speaker_end(self, text: str, actor: Span, limit: int) -> tuple[int, int] | None:
+        """Where the speech verb after an actor mention starts and ends, if one follows it."""
+        m = self._speech_after_re.match(text, actor.end, min(actor.end + 80, limit))
+        return (m.start("verb"), m.end()) if m else None
+
+    def _speaks_before(
+        self, text: str, actor: Span, cue_start: int, limit: int
+    ) -> tuple[int, int] | None:
+        verb = self._speaker_end(text, actor, limit)
+        return verb if verb is not None and verb[0] <= cue_start else None
+
     def _holder(
         self,
         text: str,
+        cue: tuple[int, int],
         span: tuple[int, int],
         sent_index: int,
         sentences: Sequence[tuple[int, int]],
         actors: list[Span],
-    ) -> Span | None:
+    ) -> tuple[Span, tuple[int, int] | None] | None:
+        """The stance holder: the speaker before the cue, 'said X' after it, else the nearest actor.
+
+        Also returns the speech verb's range when the holder speaks inside the clause.
+        """
         s_start, s_end = sentences[sent_index]
         in_sentence = [a for a in actors if s_start <= a.start < s_end]
-        outside = [a for a in in_sentence if a.end <= span[0] or a.start >= span[1]]
-        for pool in (outside, in_sentence):
-            speakers = [
-                a for a in pool if self._speech_after_re.match(text, a.end, min(a.end + 80, s_end))
-            ]
-            before = [a for a in speakers if a.start < span[0]]
-            if before:
-                return before[-1]
-            after = [
-                a
-                for a in pool
-                if a.start >= span[1]
-                and self._speech_before_re.search(text, max(span[1], a.start - 40), a.start)
-            ]
-            if after:
-                return after[0]
-            if speakers:
-                return speakers[0]
-        earlier = [a for a in outside if a.start < span[0]]
-        if earlier:
-            return earlier[0]
+        speakers = [
+            (a, verb)
+            for a in in_sentence
+            if a.end <= cue[0] and (verb := self._speaks_before(text, a, cue[0], s_end)) is not None
+        ]
+        if speakers:
+            return speakers[-1]
+        for a in in_sentence:
+            if a.end <= cue[0] and _AUX_ONLY.fullmatch(text, a.end, cue[0]):
+                return a, None  # the subject of the cue's own verb
+        for a in in_sentence:
+            if a.start >= span[1] and self._speech_before_re.search(
+                text, max(span[1], a.start - 40), a.start
+            ):
+                return a, None
+        for a in in_sentence:
+            if a.start >= span[1] and self._speaker_end(text, a, s_end) is not None:
+                return a, None
+        outside = [a for a in in_sentence if a.end <= span[0]]
+        if outside:
+            return outside[-1], None
         for i in range(sent_index - 1, max(-1, sent_index - 4), -1):
             p_start, p_end = sentences[i]
             previous = [a for a in actors if p_start <= a.start < p_end]
-            speakers = [
-                a for a in previous if self._speech_after_re.match(text, a.end, min(a.end + 80, p_end))
-            ]
-            if speakers:
-                return speakers[-1]
+            said = [a for a in previous if self._speaker_end(text, a, p_end) is not None]
+            if said:
+                return said[-1], None
             if previous:
-                return previous[0]
-        return in_sentence[0] if in_sentence else None
+                return previous[0], None
+        return (in_sentence[0], None) if in_sentence else None
 
     # ------------------------------------------------------------------ whole document
 
@@ -565,19 +893,48 @@ class RuleSet:
         if not sents:
             return DocumentResult()
         starts = [s for s, _ in sents]
-        mentions, places = self._mentions(text, sents)
-        taken: list[tuple[int, int]] = []
+        mentions, places, events = self._mentions(text, sents)
+        mentions = self._add_surnames(text, mentions)
+        # Candidates come from one left-to-right scan and do not overlap; the merge below only
+        # guards against an extended name reaching into the next candidate.
+        candidates: list[tuple[int, int, str, dict[str, Any]]] = [
+            (mention.start, mention.end, "ACTOR", actor.attributes())
+            for mention, actor in self._resolve(text, mentions)
+        ]
+        candidates += [
+            (
+                start,
+                end,
+                "LOCATION",
+                {
+                    "gazetteer_id": entry.id,
+                    "country": entry.country,
+                    "feature_type": entry.feature_type,
+                },
+            )
+            for start, end, entry in places
+        ]
+        floor = 0
+        historical: dict[int, bool] = {}
+        for start, end, (category, mode) in events:
+            i = max(bisect.bisect_right(starts, start) - 1, 0)
+            if i not in historical:
+                historical[i] = self._is_historical(text, sents[i])
+            modality = self._modality(text, start, sents[i], floor) or (
+                "historical" if historical[i] else "asserted"
+            )
+            candidates.append(
+                (start, end, "EVENT", {"category": category, "mode": mode, "modality": modality})
+            )
+            floor = end
+        candidates.sort(key=lambda c: (c[0], c[1]))
         spans: list[Span] = []
-
-        def free(start: int, end: int) -> bool:
-            i = bisect.bisect_left(taken, (start, start))
-            if i > 0 and taken[i - 1][1] > start:
-                return False
-            return not (i < len(taken) and taken[i][0] < end)
-
-        def add(start: int, end: int, label: str, attributes: dict[str, Any]) -> Span | None:
-            if start >= end or not free(start, end):
-                return None
+        actors: list[Span] = []
+        last_end = 0
+        for start, end, label, attributes in candidates:
+            if start < last_end or start >= end:
+                continue
+            last_end = end
             span = Span(
                 id=make_span_id(doc_id, label, start, end),
                 start=start,
@@ -586,49 +943,32 @@ class RuleSet:
                 label=label,
                 attributes={k: v for k, v in attributes.items() if v is not None},
             )
-            bisect.insort(taken, (start, end))
             spans.append(span)
-            return span
-
-        actors: list[Span] = []
-        for mention, actor in self._resolve(text, mentions):
-            made = add(mention.start, mention.end, "ACTOR", actor.attributes())
-            if made is not None:
-                actors.append(made)
-        for start, end, entry in places:
-            add(
-                start,
-                end,
-                "LOCATION",
-                {"gazetteer_id": entry.id, "country": entry.country, "feature_type": entry.feature_type},
-            )
-        floor = 0
-        for m in self._event_re.finditer(text):
-            start, end = m.span()
-            category, mode = self._events[m.group()]
-            i = bisect.bisect_right(starts, start) - 1
-            sent = sents[max(i, 0)]
-            attrs = {
-                "category": category,
-                "mode": mode,
-                "modality": self._modality(text, start, sent, floor),
-            }
-            if add(start, end, "EVENT", attrs) is not None:
-                floor = end
+            if label == "ACTOR":
+                actors.append(span)
         actors.sort(key=lambda a: a.start)
         relations: list[RelationLink] = []
         seen: set[tuple[int, int]] = set()
-        for m in self._stance_re.finditer(text):
-            if self._negation_before.search(text, max(0, m.start() - 12), m.start()):
-                if self._stance[int(str(m.lastgroup)[1:])]["value"] == "FAVOR":
-                    continue
-            cue = self._stance[int(str(m.lastgroup)[1:])]
+        for m, cue in self._stance_cues(text):
+            if cue["value"] == "FAVOR" and self._negation_before.search(
+                text, max(0, m.start() - 12), m.start()
+            ):
+                continue
             i = max(bisect.bisect_right(starts, m.start()) - 1, 0)
             bounds = self._stance_span(text, m.start(), m.end(), sents[i])
-            if bounds in seen:
+            found = self._holder(text, m.span(), bounds, i, sents, actors)
+            if found is None:
                 continue
-            holder = self._holder(text, bounds, i, sents, actors)
-            if holder is None:
+            holder, verb = found
+            if verb is not None and bounds[0] <= holder.start < m.start():
+                # The holder speaks inside the clause: the stance is what follows the verb,
+                # or starts at the verb when the verb itself carries it ("considers").
+                left = verb[0] if text[verb[0] : verb[1]].strip() in _STANCE_VERBS else verb[1]
+                bounds = self._trim(text, left, bounds[1])
+            elif bounds[0] <= holder.start and _AUX_ONLY.fullmatch(text, holder.end, m.start()):
+                # "The United States has long stuck to a policy of ...": the cue is the predicate.
+                bounds = self._trim(text, m.start(), bounds[1])
+            if bounds in seen or bounds[0] >= bounds[1]:
                 continue
             value, facet = cue["value"], cue.get("facet")
             override = cue.get("holder_country", {}).get(holder.attributes.get("country"))
@@ -646,6 +986,28 @@ class RuleSet:
             spans.append(stance)
             relations.append(RelationLink(type="holder", from_id=stance.id, to_id=holder.id))
         return DocumentResult(spans=spans, relations=relations)
+
+    def _stance_cues(self, text: str) -> list[tuple[re.Match[str], dict[str, Any]]]:
+        """Cue matches around anchor hits, leftmost-longest first, never overlapping."""
+        found: dict[tuple[int, int], tuple[int, re.Match[str]]] = {}
+        for anchor, cues in self._stance_by_anchor.items():
+            pos = text.find(anchor)
+            while pos != -1:
+                lo, hi = max(0, pos - 120), min(len(text), pos + len(anchor) + 120)
+                for i, pattern in cues:
+                    for m in pattern.finditer(text, lo, hi):
+                        if m.start() <= pos < m.end() and m.span() not in found:
+                            found[m.span()] = (i, m)
+                pos = text.find(anchor, pos + 1)
+        out: list[tuple[re.Match[str], dict[str, Any]]] = []
+        last_end = -1
+        for (start, end), (i, m) in sorted(
+            found.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[1][0])
+        ):
+            if start >= last_end:
+                out.append((m, self._stance[i]))
+                last_end = end
+        return out
 
     def annotation_file(
         self,
@@ -667,6 +1029,11 @@ class RuleSet:
             status="completed",
             source={"kind": "rules", "name": self.name, "version": self.version},
         )
+
+
+@cache
+def _surname_regex(surnames: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{trie_regex(surnames)}){_WORD_END}")
 
 
 @cache
@@ -811,7 +1178,9 @@ def render_scores_markdown(scores: Mapping[str, Any]) -> str:
                 "-" if row[k] is None else f"{row[k]:.3f}" for k in ("precision", "recall", "f1")
             ]
             lines.append(
-                f"| {row['label']} | {row['tp']} | {row['fp']} | {row['fn']} | " + " | ".join(cells) + " |"
+                f"| {row['label']} | {row['tp']} | {row['fp']} | {row['fn']} | "
+                + " | ".join(cells)
+                + " |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -853,8 +1222,83 @@ def write_scores(scores: Mapping[str, Any], out_dir: str | Path) -> tuple[Path, 
 
 def iter_bench_texts(seed_texts: Sequence[str], n: int) -> Iterator[tuple[str, str]]:
     """``n`` (doc_id, text) pairs derived from seed texts by rotating their paragraphs."""
-    paragraphs = [[p for p in t.split("\n") if p.strip()] for t in seed_texts]
+    paragraphs = [[p for p in t.split("\n") if p.strip()] or [t] for t in seed_texts]
     for i in range(n):
         paras = paragraphs[i % len(paragraphs)]
-        k = (i // len(paragraphs)) % max(len(paras), 1)
-        yield f"doc_{i:016x}", "\n".join(paras[k:] + paras[:k])
+        k = (i // len(paragraphs)) % len(paras)
+        yield f"doc_{i:016x}", "\n\n".join(paras[k:] + paras[:k])
+
+
+def run_benchmark(
+    seed_texts: Sequence[str], n_docs: int = 20_000, rules: RuleSet | None = None
+) -> dict[str, float]:
+    """Articles per second of the rules on a generated corpus, next to a floor from the same run.
+
+    Times annotation (spans, relations, annotation-file objects) without file I/O, in CPU
+    seconds of this one process (one core; other load on the machine does not count) and in
+    wall-clock seconds. The floor is one regex word scan of the same corpus.
+    """
+    import time
+
+    started = time.perf_counter()
+    ruleset = rules or default_rules()
+    setup_s = time.perf_counter() - started
+    corpus = list(iter_bench_texts(seed_texts, n_docs))
+    n_chars = sum(len(t) for _, t in corpus)
+    words = re.compile(r"\w+")
+    cpu = time.process_time()
+    for _, text in corpus:
+        words.findall(text)
+    floor_cpu_s = time.process_time() - cpu
+    n_spans = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for doc_id, text in corpus:
+        n_spans += len(ruleset.annotation_file(doc_id, text).spans)
+    rules_cpu_s = time.process_time() - cpu
+    rules_wall_s = time.perf_counter() - wall
+
+    def rate(seconds: float) -> float:
+        return n_docs / seconds if seconds > 0 else float("inf")
+
+    return {
+        "n_docs": float(n_docs),
+        "mean_chars": n_chars / max(n_docs, 1),
+        "setup_s": setup_s,
+        "cpu_seconds": rules_cpu_s,
+        "wall_seconds": rules_wall_s,
+        "articles_per_s": rate(rules_cpu_s),
+        "articles_per_wall_s": rate(rules_wall_s),
+        "spans_per_doc": n_spans / max(n_docs, 1),
+        "floor_articles_per_s": rate(floor_cpu_s),
+    }
+
+
+def format_benchmark(result: Mapping[str, float], target: float = 2_000.0) -> str:
+    """The benchmark figures as a few lines of text."""
+    ratio = result["floor_articles_per_s"] / result["articles_per_s"]
+    verdict = "meets" if result["articles_per_s"] >= target else "is below"
+    return "\n".join(
+        [
+            f"corpus: {int(result['n_docs'])} articles, {result['mean_chars']:.0f} characters each",
+            f"rule set built in {result['setup_s']:.2f} s (gazetteer, lexicons, regexes)",
+            f"pre-annotator: {result['articles_per_s']:.0f} articles per CPU second on one core "
+            f"({result['spans_per_doc']:.1f} spans per article, {result['cpu_seconds']:.2f} CPU s; "
+            f"{result['articles_per_wall_s']:.0f} articles per wall-clock second)",
+            f"floor (one regex word scan, same run): {result['floor_articles_per_s']:.0f} "
+            f"articles per CPU second; the rules cost {ratio:.1f}x the floor",
+            f"target {target:.0f} articles/s: {verdict} the target",
+        ]
+    )
+
+
+def main_benchmark(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``nox -s bench_preannotate``: prints the figures for seeds/."""
+    import sys
+
+    from toolkit.ingest import read_article
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    n_docs = int(args[0]) if args else 20_000
+    root = Path(__file__).resolve().parent.parent / "seeds"
+    texts = [read_article(p).text for p in sorted(root.glob("*.txt"))]
+    print(format_benchmark(run_benchmark(texts, n_docs)))

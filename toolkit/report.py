@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,9 @@ _SORT_SCRIPT = """<script>
   window.__toolkitSortable = true;
   function key(cell) {
     var raw = cell.getAttribute("data-sort");
-    var text = raw === null ? cell.textContent.trim() : raw;
-    var num = parseFloat(text);
-    return (text !== "" && isFinite(num) && String(num) === text.replace(/^\\+/, "")) ? num : text;
+    if (raw !== null) { return parseFloat(raw); }
+    var text = cell.textContent.trim();
+    return /^-?[0-9]+([.][0-9]+)?$/.test(text) ? parseFloat(text) : text;
   }
   function compare(a, b) {
     if (typeof a === "number" && typeof b === "number") { return a - b; }
@@ -393,7 +394,7 @@ def svg_heatmap(
     left = min(220, max(40, 7 * max(len(str(r)) for r in row_labels) + 12))
     head = min(160, max(30, 6 * max(len(str(c)) for c in col_labels) + 12))
     top = 30 + head
-    width = max(left + cell * len(col_labels) + 20, 240)
+    width = max(left + cell * len(col_labels) + 20, 240, 7 * len(title) + 20)
     height = top + cell * len(row_labels) + 16
     parts = _svg_open(width, height, title)
     for j, label in enumerate(col_labels):
@@ -460,10 +461,7 @@ def html_page(title: str, body_html: str) -> str:
 def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        return item()
-    tolist = getattr(value, "tolist", None)  # numpy arrays
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
     if callable(tolist):
         return tolist()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -502,6 +500,11 @@ def write_report(
         write_text_atomic(paths["json"], content)
         write_text_atomic(paths["md"], markdown if markdown.endswith("\n") else markdown + "\n")
         write_text_atomic(paths["html"], html)
+        # Temporary files are created private; reports are for sharing, so honour the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        for path in paths.values():
+            path.chmod(0o666 & ~umask)
     except OSError as exc:
         raise ToolkitError(f"cannot write report: {exc.strerror}", path=out) from exc
     return paths
