@@ -1,4 +1,4 @@
-"""Sessions: lint, typecheck and tests run by default; build makes the dataset and reports from seeds/."""
+"""Sessions: lint, typecheck and tests by default; build makes the dataset and reports."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ def test_committed_schema_files_are_current():
 
 
 def test_write_schemas_is_idempotent(tmp_path):
-    assert len(write_schemas(tmp_path)) == 7
+    assert len(write_schemas(tmp_path)) == 8
     assert write_schemas(tmp_path) == []
     assert stale_schemas(tmp_path) == []
 

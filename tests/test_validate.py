@@ -204,3 +204,21 @@ def test_cli_requires_a_target():
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 2
     assert "give --annotations, --dataset or both" in result.output
+
+
+def test_machine_suggestions_may_leave_attributes_and_holders_to_the_reviewer(
+    tmp_path, annotation, text
+):
+    annotation.annotator_id = "model-baseline"
+    annotation.source = {"kind": "model", "model_version": "baseline-1"}
+    annotation.relations = []
+    del annotation.spans[0].attributes["canonical_name"]
+    annotation.spans[2].attributes["category"] = "CHAT"
+    path = annotation_path(tmp_path, "model-baseline", DOC_ID)
+    write_annotation_file(path, annotation)
+    messages = [p.message for p in check_annotation_file(path, texts={DOC_ID: text})[1]]
+    assert messages == [
+        '"CHAT" is not valid; valid: "ACCUSE", "AGREE", "AID", "ASSAULT", "COERCE", "CONCEDE", '
+        '"CONSULT", "COOPERATE", "MOBILIZE", "PROTEST", "REJECT", "REQUEST", "RETREAT", '
+        '"SANCTION", "SUPPORT", "THREATEN"'
+    ]

@@ -14,6 +14,9 @@ SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://geoevent-toolkit.invalid/schemas/"
 
+MACHINE_KINDS = ("model", "rules")
+"""Source kinds whose files are suggestions to complete, not finished annotations."""
+
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 DOC_ID = {"type": "string", "pattern": "^doc_[0-9a-f]{16}$"}
 ANNOTATOR_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"}
@@ -34,8 +37,12 @@ def _attribute_schema(attr: Attribute, *, nullable: bool = False) -> dict[str, A
     return schema
 
 
-def span_schema(taxonomy: Taxonomy) -> dict[str, Any]:
-    """A span in an annotation file: offsets, quote, label and the label's own attributes."""
+def span_schema(taxonomy: Taxonomy, *, complete: bool = True) -> dict[str, Any]:
+    """A span in an annotation file: offsets, quote, label and the label's own attributes.
+
+    ``complete=False`` gives the suggestion variant (rules, models): required attributes may
+    be missing, for the reviewer to fill in.
+    """
     per_label = []
     for label in taxonomy.labels.values():
         props = {a.name: _attribute_schema(a) for a in label.attributes}
@@ -47,7 +54,9 @@ def span_schema(taxonomy: Taxonomy) -> dict[str, Any]:
                         "attributes": {
                             "type": "object",
                             "properties": props,
-                            "required": [a.name for a in label.attributes if a.required],
+                            "required": [
+                                a.name for a in label.attributes if a.required and complete
+                            ],
                             "additionalProperties": False,
                         }
                     }
@@ -56,8 +65,8 @@ def span_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         )
     return {
         "$schema": DRAFT,
-        "$id": BASE_ID + "span.schema.json",
-        "title": "Span",
+        "$id": BASE_ID + ("span.schema.json" if complete else "suggestion-span.schema.json"),
+        "title": "Span" if complete else "Suggested span",
         "description": "A labelled half-open code-point range [start, end) of the normalized text.",
         "type": "object",
         "required": ["id", "start", "end", "text", "label", "attributes"],
@@ -131,7 +140,7 @@ def annotation_file_schema(taxonomy: Taxonomy) -> dict[str, Any]:
                 },
                 "additionalProperties": False,
             },
-            "spans": {"type": "array", "items": {"$ref": "span.schema.json"}},
+            "spans": {"type": "array"},
             "relations": {"type": "array", "items": {"$ref": "relation.schema.json"}},
             "adjudication": {
                 "type": "array",
@@ -147,6 +156,9 @@ def annotation_file_schema(taxonomy: Taxonomy) -> dict[str, Any]:
             },
             "notes": {"type": "string"},
         },
+        "if": {"properties": {"source": {"properties": {"kind": {"enum": sorted(MACHINE_KINDS)}}}}},
+        "then": {"properties": {"spans": {"items": {"$ref": "suggestion-span.schema.json"}}}},
+        "else": {"properties": {"spans": {"items": {"$ref": "span.schema.json"}}}},
     }
 
 
@@ -353,6 +365,7 @@ def build_schemas(taxonomy: Taxonomy | None = None) -> dict[str, dict[str, Any]]
     tax = taxonomy or read_taxonomy()
     return {
         "span.schema.json": span_schema(tax),
+        "suggestion-span.schema.json": span_schema(tax, complete=False),
         "relation.schema.json": relation_schema(tax),
         "annotation-file.schema.json": annotation_file_schema(tax),
         "document-record.schema.json": document_record_schema(tax),

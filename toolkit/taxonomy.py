@@ -110,8 +110,13 @@ class Taxonomy:
             valid = ", ".join(self.labels)
             raise TaxonomyError(f"unknown label {name!r}; valid: {valid}") from None
 
-    def check_attributes(self, label_name: str, attributes: dict[str, Any]) -> list[str]:
-        """Meaning-level problems with one span's attributes (empty list when valid)."""
+    def check_attributes(
+        self, label_name: str, attributes: dict[str, Any], *, complete: bool = True
+    ) -> list[str]:
+        """Meaning-level problems with one span's attributes (empty list when valid).
+
+        ``complete=False`` accepts missing required attributes (suggestions to be completed).
+        """
         import re
 
         if label_name not in self.labels:
@@ -127,7 +132,7 @@ class Taxonomy:
         for attr in label.attributes:
             value = attributes.get(attr.name)
             if value is None or value == "":
-                if attr.required:
+                if attr.required and complete:
                     problems.append(f"{label_name} attribute {attr.name!r} is required")
                 continue
             if not isinstance(value, str):

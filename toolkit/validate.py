@@ -26,7 +26,7 @@ from toolkit.records import (
     rejects_schema,
     sha256_text,
 )
-from toolkit.schema import read_schemas
+from toolkit.schema import MACHINE_KINDS, read_schemas
 from toolkit.taxonomy import Taxonomy, read_taxonomy
 
 
@@ -128,6 +128,9 @@ def check_annotation_document(
             )
             text = None  # offsets are meaningless against another text
 
+    # Machine suggestions (rules, models) may leave required attributes and holders for the
+    # reviewer to fill in; every value they do give must still be valid.
+    human = annotation.source.get("kind") not in MACHINE_KINDS
     ids = Counter(s.id for s in annotation.spans)
     labels = {s.id: s.label for s in annotation.spans}
     for i, span in enumerate(annotation.spans):
@@ -165,7 +168,7 @@ def check_annotation_document(
                 f"/spans/{i}/text",
                 span.id,
             )
-        for message in tax.check_attributes(span.label, span.attributes):
+        for message in tax.check_attributes(span.label, span.attributes, complete=human):
             add(message, at, f"/spans/{i}/attributes", span.id)
         gid = span.attributes.get("gazetteer_id")
         if span.label == "LOCATION" and isinstance(gid, str) and gazetteer.get(gid) is None:
@@ -200,7 +203,7 @@ def check_annotation_document(
     for rel_spec in tax.relations.values():
         for i, span in enumerate(annotation.spans):
             n = outgoing[(rel_spec.name, span.id)]
-            if span.label in rel_spec.required_for and n == 0:
+            if human and span.label in rel_spec.required_for and n == 0:
                 add(
                     f"{span.label} span has no {rel_spec.name} relation",
                     ["spans", i],
@@ -341,6 +344,10 @@ def check_dataset(dataset_dir: str | Path, *, taxonomy: Taxonomy | None = None) 
             prev_end = sent["end"]
         problems.extend(_check_span_rows(row["spans"] or [], row["text"], tax, doc_path, doc_id))
 
+    kinds = {
+        (r["doc_id"], r["annotator_id"]): r["source_kind"]
+        for r in pq.read_table(base / "annotation_sets.parquet").to_pylist()
+    }
     ann = pq.read_table(base / "annotations.parquet").to_pylist()
     ann_path = str(base / "annotations.parquet")
     by_layer: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -357,13 +364,26 @@ def check_dataset(dataset_dir: str | Path, *, taxonomy: Taxonomy | None = None) 
             )
             continue
         problems.extend(
-            _check_span_rows(rows, texts[doc_id], tax, ann_path, f"{annotator}/{doc_id}")
+            _check_span_rows(
+                rows,
+                texts[doc_id],
+                tax,
+                ann_path,
+                f"{annotator}/{doc_id}",
+                complete=kinds.get((doc_id, annotator)) not in MACHINE_KINDS,
+            )
         )
     return problems
 
 
 def _check_span_rows(
-    rows: list[dict[str, Any]], text: str, tax: Taxonomy, path: str, record: str
+    rows: list[dict[str, Any]],
+    text: str,
+    tax: Taxonomy,
+    path: str,
+    record: str,
+    *,
+    complete: bool = True,
 ) -> list[Problem]:
     problems = []
     ids = {r["span_id"]: r["label"] for r in rows}
@@ -386,7 +406,7 @@ def _check_span_rows(
                 )
             )
         attrs = {k: v for k, v in (r["attributes"] or {}).items() if v is not None}
-        for message in tax.check_attributes(r["label"], attrs):
+        for message in tax.check_attributes(r["label"], attrs, complete=complete):
             problems.append(Problem(path, message, record_id=rid))
         for rel in r["relations"] or []:
             if rel["to_span_id"] not in ids:
