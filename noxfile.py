@@ -73,12 +73,47 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Build the dataset and its reports from seeds/ and annotations/ into build/."""
+    """Build the dataset and every report from seeds/ and annotations/ into build/."""
     install_toolkit(session)
-    out = ROOT / "build"
+    dataset, reports = "build/dataset", "build/reports"
+    # Pass 1 gives the texts the rule-based suggestions are made on; pass 2 includes them.
+    session.run("toolkit", "convert", "seeds", "--out", dataset)
+    session.run("toolkit", "preannotate", "run", dataset, "--out", "annotations")
+    session.run("toolkit", "convert", "seeds", "--annotations", "annotations", "--out", dataset)
+    session.run("toolkit", "validate", "--annotations", "annotations", "--dataset", dataset)
     session.run(
-        "toolkit", "convert", "seeds", "--annotations", "annotations", "--out", str(out / "dataset")
+        "toolkit", "preannotate", "score", dataset, "--annotations", "annotations", "--out", reports
     )
+    session.run(
+        "toolkit",
+        "agreement",
+        dataset,
+        "--out",
+        reports,
+        "--review-tasks",
+        f"{reports}/review_tasks.json",
+    )
+    session.run(
+        "toolkit",
+        "baseline",
+        "evaluate",
+        dataset,
+        "--agreement",
+        f"{reports}/agreement.json",
+        "--out",
+        reports,
+    )
+    session.run("toolkit", "baseline", "train", dataset, "--out", "build/models/baseline")
+    session.run(
+        "toolkit",
+        "baseline",
+        "predict",
+        "build/models/baseline",
+        dataset,
+        "--out",
+        "build/predictions",
+    )
+    session.log(f"Dataset in {dataset}/, reports in {reports}/ (open agreement.html).")
 
 
 @nox.session(python=PYTHON)

@@ -28,6 +28,7 @@ from toolkit.features import (
     word_shape,
 )
 from toolkit.taxonomy import read_taxonomy
+from toolkit.validate import check_annotation_file
 
 # ---------------------------------------------------------------- fixtures
 
@@ -362,7 +363,7 @@ def test_one_class_stance_is_a_model_error() -> None:
     with pytest.raises(ModelError) as info:
         bl.fit_stance(units, 0)
     assert str(info.value) == (
-        "stance: the training data has one class only (NONE, 2 examples); need at least two "
+        "stance: the training data has one class only (NONE, 2 example(s)); need at least two "
         "classes of AGAINST, FAVOR, NONE (sentences)"
     )
 
@@ -377,9 +378,9 @@ def test_degenerate_models_are_skipped_with_reasons() -> None:
     models, blobs = bl.train_models(corpus)
     assert sorted(blobs) == ["tagger"]
     assert models.card["skipped"] == {
-        "event": "event: the training data has one class only (CONSULT, 1 examples); need at "
+        "event": "event: the training data has one class only (CONSULT, 1 example(s)); need at "
         "least two classes of PLOVER categories (EVENT spans with a category)",
-        "stance": "stance: the training data has one class only (NONE, 1 examples); need at "
+        "stance": "stance: the training data has one class only (NONE, 1 example(s)); need at "
         "least two classes of AGAINST, FAVOR, NONE (sentences)",
     }
 
@@ -402,6 +403,33 @@ def test_evaluate_with_one_cluster_is_a_model_error(corpus: bl.Corpus) -> None:
         bl.evaluate_corpus(one, n_boot=10, fractions=(1.0,))
 
 
+def test_evaluate_without_any_gold_span_reports_reasons(tmp_path: Path) -> None:
+    corpus = bl.Corpus(
+        [_doc(f"doc_{i}", f"doc_{i}", text, []) for i, text in enumerate(["Quiet day.", "Calm."])],
+        "v",
+        "",
+        "constructed",
+    )
+    data = bl.evaluate_corpus(corpus, n_boot=20, fractions=(0.5, 1.0), repeats=1)
+    assert data["warnings"][1] == (
+        "fold 0: stance: the training data has one class only (NONE, 1 example(s)); need at least "
+        "two classes of AGAINST, FAVOR, NONE (sentences) (that fold's test units got the fold's "
+        "majority class)"
+    )
+    assert len(data["problems"]) == 6  # three models in each of two folds
+    model = data["systems"]["model"]
+    assert model["stance"]["semeval2016_f_avg"]["reason"] == (
+        "no gold and no predicted FAVOR or AGAINST"
+    )
+    assert model["event"]["macro_f1"] == {
+        "value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "reason": "no examples",
+    }
+    bl.write_evaluation(tmp_path, data)  # null figures with reasons still make a report
+
+
 def test_evaluation_report_on_generated_data(corpus: bl.Corpus, tmp_path: Path) -> None:
     data = bl.evaluate_corpus(corpus, folds=3, n_boot=50, fractions=(0.5, 1.0), repeats=1)
     assert data["setup"]["cv"] == "GroupKFold (3 folds over 6 clusters)"
@@ -415,8 +443,10 @@ def test_evaluation_report_on_generated_data(corpus: bl.Corpus, tmp_path: Path) 
     assert model["stance"]["semeval2016_f_avg"]["value"] > 0.5
     assert data["systems"]["rules"] == {"unavailable": "no rules-v1 layer in the dataset"}
     # The agreement matcher's exact score is the strict scheme under another name.
-    exact_all = [r for r in model["spans"]["agreement_matcher"]["exact"] if r["label"] == "ALL"]
-    assert exact_all[0]["f1"] == pytest.approx(strict["value"])
+    matcher = model["spans"]["agreement_matcher"]
+    assert matcher["exact"]["ALL"]["f1"]["value"] == pytest.approx(strict["value"])
+    type_f1 = model["spans"]["semeval2013"]["type"]["per_label"]["ACTOR"]["f1"]["value"]
+    assert matcher["overlap"]["ACTOR"]["f1"]["value"] >= type_f1 - 1e-9
     assert [p["fraction"] for p in data["learning_curves"]["tagger"]] == [0.5, 1.0]
     paths = bl.write_evaluation(tmp_path, data)
     html = paths["html"].read_text(encoding="utf-8")
@@ -464,6 +494,7 @@ def test_save_load_round_trip_predicts_the_same(
     models, blobs = trained
     bl.save_models(tmp_path, models, blobs)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "attributes.json",
         "event.skops",
         "model_card.json",
         "model_card.md",
@@ -488,6 +519,19 @@ def test_load_refuses_a_changed_model_file(
     with pytest.raises(ModelError) as info:
         bl.load_models(tmp_path)
     assert str(info.value) == f"{path}: model file does not match the sha256 in model_card.json"
+
+
+def test_load_refuses_a_changed_attribute_memory(
+    trained: tuple[bl.Models, dict[str, bytes]], tmp_path: Path
+) -> None:
+    bl.save_models(tmp_path, *trained)
+    path = tmp_path / "attributes.json"
+    path.write_text("{}\n", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        bl.load_models(tmp_path)
+    assert str(info.value) == (
+        f"{path}: attribute memory does not match the sha256 in model_card.json"
+    )
 
 
 def test_load_refuses_other_features_version(
@@ -538,9 +582,9 @@ def test_predict_writes_annotation_files(
     assert result.layer == "model-test"
     assert len(result.written) == len(corpus.documents)
     texts = {d.doc_id: d.text for d in corpus.documents}
-    tax = read_taxonomy()
     labels = set()
     for path in result.written:
+        assert check_annotation_file(path, texts=texts)[1] == []
         annotation = records.read_annotation_file(path)
         assert path == records.annotation_path(tmp_path, "model-test", annotation.doc_id)
         assert annotation.source == {"kind": "model", "model_version": result.model_version}
@@ -552,13 +596,64 @@ def test_predict_writes_annotation_files(
             assert span.id == records.make_span_id(
                 annotation.doc_id, span.label, span.start, span.end
             )
-            # The values the models predict are valid; the attributes they cannot predict are
-            # left for reviewers (reported as missing, never invented).
-            problems = tax.check_attributes(span.label, span.attributes)
-            assert all(p.endswith("is required") for p in problems), problems
     assert labels == {"ACTOR", "EVENT", "LOCATION", "STANCE"}
+    # Generated documents reuse the training quotes, so nothing is left incomplete.
+    assert result.left_out == {}
     second = bl.predict_to_annotations(models, corpus, tmp_path)
     assert second.written == [] and len(second.unchanged) == len(corpus.documents)
+
+
+def test_complete_spans_fills_from_memory_and_links_holders() -> None:
+    text = "Blinken met Wang. Mr Nobody said Taiwan must be defended. Beijing vowed reunification."
+    doc = _doc("doc_a", "doc_a", text, [])
+    doc.sentences = [(0, 17), (18, 57), (58, 86)]
+
+    def span(label: str, start: int, end: int, **attrs: str) -> records.Span:
+        return records.Span(
+            records.make_span_id("doc_a", label, start, end),
+            start,
+            end,
+            text[start:end],
+            label,
+            dict(attrs),
+        )
+
+    actor = {"canonical_name": "Antony Blinken", "country": "USA", "sector": "GOV"}
+    memory = {"ACTOR": {"blinken": actor}, "EVENT": {"met": {"modality": "historical"}}}
+    spans = [
+        span("ACTOR", 0, 7),
+        span("EVENT", 8, 11, category="CONSULT"),
+        span("ACTOR", 12, 16),  # "Wang": never seen in training
+        span("STANCE", 0, 17, value="FAVOR"),
+        span("STANCE", 18, 57, value="FAVOR"),  # its sentence has no complete ACTOR
+        span("EVENT", 66, 71, category="AGREE"),  # "vowed": modality defaults
+    ]
+    kept, relations, left_out = bl.complete_spans(doc, spans, memory, read_taxonomy())
+    assert [(s.text, s.attributes) for s in kept] == [
+        ("Blinken", actor),
+        ("met", {"category": "CONSULT", "modality": "historical"}),
+        ("Blinken met Wang.", {"value": "FAVOR"}),
+        ("vowed", {"category": "AGREE", "modality": "asserted"}),
+    ]
+    assert relations == [records.RelationLink("holder", spans[3].id, spans[0].id)]
+    assert left_out == {"ACTOR": 1, "STANCE": 1}
+
+
+def test_attribute_memory_takes_the_most_frequent_attributes() -> None:
+    usa = {"canonical_name": "Government of the United States", "country": "USA", "sector": "GOV"}
+    other = {**usa, "sector": "MIL"}
+    docs = [
+        _doc(
+            "doc_a",
+            "doc_a",
+            "Washington",
+            [
+                {"label": "ACTOR", "text": "Washington", "start": 0, "end": 10, "attributes": a}
+                for a in (usa, other, usa)
+            ],
+        ),
+    ]
+    assert bl.attribute_memory(docs) == {"ACTOR": {"washington": usa}}
 
 
 def test_predictions_are_valid_label_studio_predictions(
@@ -665,7 +760,8 @@ def test_cli_train_evaluate_predict(dataset_dir: Path, tmp_path: Path) -> None:
     ]
     out = tmp_path / "annotations"
     result = runner.invoke(
-        cli, ["baseline", "predict", str(models), str(dataset_dir), "--out", str(out)]
+        cli,
+        ["baseline", "predict", str(models), str(dataset_dir), "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert len(list((out / "model-baseline").glob("*.json"))) == 12

@@ -446,6 +446,34 @@ def test_pull_round_trips_spans_attributes_and_relations(
     assert stance_docs, "the seeds hold a stance formula with a holder"
 
 
+def test_gold_layer_of_the_seeds_round_trips_exactly(
+    client: Any,
+    documents: list[ls.TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
+) -> None:
+    gold_dir = ROOT / "annotations" / "gold"
+    gold = {a.doc_id: a for a in map(read_annotation_file, sorted(gold_dir.glob("*.json")))}
+    assert sorted(gold) == sorted(d.doc_id for d in documents)
+    title = new_title()
+    pushed = _push(client, documents, title, taxonomy, [gold_dir])
+    assert (pushed.created, pushed.refused) == (5, []), "gold is a valid prediction layer"
+    tasks = _by_doc(client, pushed.project_id)
+    user = client.users.create(
+        username=f"gold-{uuid.uuid4().hex[:8]}", email=f"gold-{uuid.uuid4().hex[:8]}@example.org"
+    )
+    for doc_id, annotation in gold.items():
+        result = ls.annotation_to_result(annotation, taxonomy)
+        client.annotations.create(id=tasks[doc_id].id, result=result, completed_by=user.id)
+    pulled = _pull(client, title, tmp_path, taxonomy)
+    assert (len(pulled.written), pulled.problems) == (5, [])
+    layer = tmp_path / ls.annotator_id(user.id, SALT)
+    for doc_id, annotation in gold.items():
+        got = read_annotation_file(layer / f"{doc_id}.json")
+        assert _content(got) == _content(annotation)
+
+
 def test_pulled_files_pass_the_validator_and_hold_no_email(
     client: Any, annotated: Annotated, taxonomy: Taxonomy, documents: list[ls.TaskDocument]
 ) -> None:

@@ -19,10 +19,13 @@ from toolkit.cli import cli
 from toolkit.errors import InputError
 from toolkit.gazetteer import default_gazetteer
 from toolkit.preannotate import (
+    FOLD_TRAPS,
     LAYER,
     DocumentText,
     RuleSet,
     default_rules,
+    find_words,
+    format_benchmark,
     iter_bench_texts,
     preannotate_documents,
     read_documents,
@@ -482,6 +485,8 @@ def test_benchmark_reports_rates() -> None:
     result = run_benchmark(["Beijing condemned the sanctions.\nTalks in Washington."], n_docs=20)
     assert result["n_docs"] == 20
     assert result["articles_per_s"] > 0 and result["floor_articles_per_s"] > 0
+    assert result["scan_articles_per_s"] > result["articles_per_s"]
+    assert "lexicon scan alone" in format_benchmark(result)
     assert result["spans_per_doc"] >= 4
     assert len(list(iter_bench_texts(["a\nb"], 3))) == 3
 
@@ -502,3 +507,77 @@ def test_event_vetoes_from_the_neighbouring_word(sentence: str, word: str) -> No
 def test_one_china_formula_is_not_a_place_or_actor() -> None:
     spans = spans_of("Officials said the one China policy had not changed.")
     assert labels_of(spans, "China") == set()
+
+
+# ---------------------------------------------------------------- fast paths match the slow ones
+
+
+@given(
+    st.sets(st.sampled_from(["Xi", "Xie", "Li", "Li Qiang", "Wang Yi", "Wang"]), min_size=1),
+    st.lists(
+        st.sampled_from(["Xi", "Xie", "Li", "Qiang", "Wang", "Yi", " ", "-", "'an", "’s", "_"])
+    ).map("".join),
+)
+def test_find_words_matches_the_boundary_regex(words: set[str], text: str) -> None:
+    regex = re.compile(rf"(?<![\w-])(?:{trie_regex(words)})(?![\w])(?!['’][a-rt-z])")
+    assert find_words(text, words) == [m.span() for m in regex.finditer(text)]
+
+
+def test_fold_traps_are_every_non_ascii_match_of_an_ascii_letter() -> None:
+    every = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c < 0xE000)
+    assert set(re.findall("[a-z0-9]", every, re.IGNORECASE)) == set(FOLD_TRAPS)
+
+
+SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(Path("seeds").glob("*.txt"))]
+SEED_SENTENCES = [(t, s) for t in SEED_TEXTS for s in split_sentences(t)]
+HISTORY_SAMPLES = [
+    "It began in 2019 and ended.",
+    "Talks were held LAST YEAR.",
+    "The former envoy spoke.",
+    "Since March the drills grew.",
+    "He met her in May.",
+    "They may meet.",
+    "in 2020x and In 1999",
+    "ſince 2020, drills.",
+    "Tests in 2020",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [*SEED_SENTENCES, *((t, (0, len(t))) for t in HISTORY_SAMPLES)],
+    ids=[f"seed-{i}" for i in range(len(SEED_SENTENCES))]
+    + [f"sample-{i}" for i in range(len(HISTORY_SAMPLES))],
+)
+def test_history_key_prefilter_agrees_with_the_regexes(text: str, sent: tuple[int, int]) -> None:
+    rules = default_rules()
+    keys = rules._history_keys_in(text)
+    assert rules._is_historical(text, sent, keys) == rules._is_historical(text, sent)
+
+
+def test_history_keys_are_not_used_on_texts_with_fold_traps() -> None:
+    assert default_rules()._history_keys_in("ſince 2020") is None
+
+
+@given(
+    st.lists(
+        st.sampled_from(["not ", "no", "if ", "will ", "may", "plan to ", "planned", "x", "-", " "])
+    ).map("".join)
+)
+def test_one_modality_regex_finds_what_the_grouped_regex_finds(text: str) -> None:
+    rules = default_rules()
+    assert rules._modality_any_re is not None
+    fast = rules._modality(text, len(text), (0, len(text)), 0)
+    slow_found = {
+        m.lastgroup for m in rules._modality_cue_re.finditer(text, max(0, len(text) - 50))
+    }
+    slow = next((g for g in ("negated", "hypothetical", "future") if g in slow_found), None)
+    assert fast == slow
+
+
+def test_modality_cue_that_prefixes_another_group_falls_back_to_the_grouped_regex() -> None:
+    lexicon = read_lexicon()
+    lexicon["modality_cues"] = {"negated": ["no"], "hypothetical": ["now"], "future": ["will"]}
+    rules = RuleSet(lexicon, default_gazetteer(), read_taxonomy())
+    assert rules._modality_any_re is None
+    assert rules._modality("now they will", 13, (0, 13), 0) == "hypothetical"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sklearn
@@ -41,7 +42,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
-from toolkit import records
+from toolkit import agreement, records
 from toolkit.errors import InputError, ModelError
 from toolkit.features import (
     FEATURES_VERSION,
@@ -420,7 +421,7 @@ def _need_classes(labels: Sequence[str], name: str, valid: str) -> None:
     if len(classes) < 2:
         raise ModelError(
             f"{name}: the training data has one class only ({classes[0]}, "
-            f"{len(labels)} examples); need at least two classes of {valid}"
+            f"{len(labels)} example(s)); need at least two classes of {valid}"
         )
 
 
@@ -572,6 +573,8 @@ def classification_scores(
 
     def macro(c: np.ndarray) -> np.ndarray:
         # Labels absent from gold and predictions in a resample count as 0, as in scikit-learn.
+        if c.shape[-2] == 0:
+            return np.full(c.shape[:-2], np.nan)
         return np.nan_to_num(f1_from_counts(c[..., 0], c[..., 1], c[..., 2])).mean(axis=-1)
 
     def accuracy(c: np.ndarray) -> np.ndarray:
@@ -598,11 +601,12 @@ def classification_scores(
         idx = [list(labels).index(t) for t in STANCE_TARGETS]
 
         def semeval(c: np.ndarray) -> np.ndarray:
-            return np.nan_to_num(f1_from_counts(c[:, idx, 0], c[:, idx, 1], c[:, idx, 2])).mean(
-                axis=-1
-            )
+            f = f1_from_counts(c[:, idx, 0], c[:, idx, 1], c[:, idx, 2])
+            return np.where(np.isnan(f).all(axis=-1), np.nan, np.nan_to_num(f).mean(axis=-1))
 
-        out["semeval2016_f_avg"] = _estimate(counts, weights, semeval, "no examples")
+        out["semeval2016_f_avg"] = _estimate(
+            counts, weights, semeval, "no gold and no predicted FAVOR or AGAINST"
+        )
     return out
 
 
@@ -622,11 +626,11 @@ def match_spans(
     then position; each span is used at most once, so POS = #gold and ACT = #predicted.
     """
     candidates = []
-    for gi, (gl, gs, ge) in enumerate(gold):
-        for pi, (pl, ps, pe) in enumerate(pred):
+    for gi, (glab, gs, ge) in enumerate(gold):
+        for pi, (plab, ps, pe) in enumerate(pred):
             overlap = min(ge, pe) - max(gs, ps)
             if overlap > 0:
-                candidates.append(((gs, ge) != (ps, pe), gl != pl, -overlap, gs, ps, gi, pi))
+                candidates.append(((gs, ge) != (ps, pe), glab != plab, -overlap, gs, ps, gi, pi))
     candidates.sort()
     used_g: set[int] = set()
     used_p: set[int] = set()
@@ -657,8 +661,8 @@ def semeval_counts(
     matched_g = {g for g, _ in pairs}
     matched_p = {p for _, p in pairs}
     for gi, pi in pairs:
-        (gl, gs, ge), (pl, ps, pe) = gold[gi], pred[pi]
-        same_bounds, same_label = (gs, ge) == (ps, pe), gl == pl
+        (glab, gs, ge), (plab, ps, pe) = gold[gi], pred[pi]
+        same_bounds, same_label = (gs, ge) == (ps, pe), glab == plab
         outcome = {
             "strict": "cor" if same_bounds and same_label else "inc",
             "exact": "cor" if same_bounds else "inc",
@@ -668,16 +672,16 @@ def semeval_counts(
         for si, scheme in enumerate(SCHEMES):
             slot = {"cor": (COR_G, COR_P), "inc": (INC_G, INC_P), "par": (PAR_G, PAR_P)}
             g_slot, p_slot = slot[outcome[scheme]]
-            if gl in index:
-                counts[si, index[gl], g_slot] += 1
-            if pl in index:
-                counts[si, index[pl], p_slot] += 1
-    for gi, (gl, _, _) in enumerate(gold):
-        if gi not in matched_g and gl in index:
-            counts[:, index[gl], MIS] += 1
-    for pi, (pl, _, _) in enumerate(pred):
-        if pi not in matched_p and pl in index:
-            counts[:, index[pl], SPU] += 1
+            if glab in index:
+                counts[si, index[glab], g_slot] += 1
+            if plab in index:
+                counts[si, index[plab], p_slot] += 1
+    for gi, (glab, _, _) in enumerate(gold):
+        if gi not in matched_g and glab in index:
+            counts[:, index[glab], MIS] += 1
+    for pi, (plab, _, _) in enumerate(pred):
+        if pi not in matched_p and plab in index:
+            counts[:, index[plab], SPU] += 1
     return counts
 
 
@@ -735,30 +739,49 @@ def span_scores_semeval(
     return out
 
 
+AGREEMENT_LABELS = (*TAGGED_LABELS, agreement.OVERALL)
+
+
+def _span_frame(spans: Sequence[tuple[str, int, int]], doc_id: str) -> pl.DataFrame:
+    schema = {"doc_id": pl.String, "label": pl.String, "start": pl.Int64, "end": pl.Int64}
+    rows = [{"doc_id": doc_id, "label": lab, "start": s, "end": e} for lab, s, e in spans]
+    return pl.DataFrame(rows, schema=schema)
+
+
 def agreement_span_scores(
+    doc_ids: Sequence[str],
     gold: Mapping[str, Sequence[tuple[str, int, int]]],
     pred: Mapping[str, Sequence[tuple[str, int, int]]],
+    weights: np.ndarray,
 ) -> dict[str, Any]:
-    """Exact and overlap span scores by toolkit.agreement's matcher (the one used for humans)."""
-    try:
-        from toolkit import agreement
-    except ImportError as exc:
-        return {"unavailable": f"toolkit.agreement cannot be imported ({exc})"}
-    import polars as pl
+    """Exact and overlap P/R/F1 per label by toolkit.agreement's one-to-one matcher.
 
-    def frame(spans: Mapping[str, Sequence[tuple[str, int, int]]]) -> pl.DataFrame:
-        rows = [
-            {"doc_id": d, "label": lab, "start": s, "end": e}
-            for d in sorted(spans)
-            for lab, s, e in spans[d]
-        ]
-        schema = {"doc_id": pl.String, "label": pl.String, "start": pl.Int64, "end": pl.Int64}
-        return pl.DataFrame(rows, schema=schema)
-
+    The matcher that scores annotators against each other, so these figures sit next to the
+    human ceiling; counted per document (in ``doc_ids`` order) for bootstrap CIs.
+    """
+    index = {label: i for i, label in enumerate(AGREEMENT_LABELS)}
     out: dict[str, Any] = {}
-    for mode in ("exact", "overlap"):
-        result = agreement.span_scores(frame(gold), frame(pred), mode=mode)
-        out[mode] = result.to_dicts() if hasattr(result, "to_dicts") else result
+    for mode in agreement.MODES:
+        counts = np.zeros((len(doc_ids), len(AGREEMENT_LABELS), 3))
+        for d, doc_id in enumerate(doc_ids):
+            table = agreement.span_scores(
+                _span_frame(gold.get(doc_id, []), doc_id),
+                _span_frame(pred.get(doc_id, []), doc_id),
+                mode=mode,
+            )
+            for row in table.iter_rows(named=True):
+                if row["label"] in index:
+                    counts[d, index[row["label"]]] = (row["tp"], row["fp"], row["fn"])
+        scores = classification_scores(counts, AGREEMENT_LABELS, weights)["per_label"]
+        out[mode] = {
+            label: {
+                "tp": int(counts[:, i, 0].sum()),
+                "fp": int(counts[:, i, 1].sum()),
+                "fn": int(counts[:, i, 2].sum()),
+                **{k: scores[label][k] for k in ("precision", "recall", "f1")},
+            }
+            for i, label in enumerate(AGREEMENT_LABELS)
+        }
     return out
 
 
@@ -968,8 +991,10 @@ def _score_system(
     }
     if with_agreement:
         out["spans"]["agreement_matcher"] = agreement_span_scores(
+            [d.doc_id for d in docs],
             {docs[i].doc_id: gold_spans[i] for i in range(n)},
             {docs[i].doc_id: sorted(system.spans.get(i, [])) for i in range(n)},
+            weights,
         )
     return out
 
@@ -1169,12 +1194,18 @@ def evaluate_corpus(
         )
     for p in problems:
         warnings_list.append(
-            f"fold {p['fold']}: {p['model']}: {p['reason']} "
+            f"fold {p['fold']}: {p['reason']} "
             "(that fold's test units got the fold's majority class)"
         )
     if corpus.excluded:
         warnings_list.append(
             f"{len(corpus.excluded)} document(s) without a completed gold annotation were left out"
+        )
+    if "unavailable" not in systems["rules"]:
+        warnings_list.append(
+            f"{RULES_LAYER} is scored on every document, not cross-validated: if its rules and "
+            "lexicon were written while reading these documents, its scores are in-sample and "
+            "optimistic, unlike the models' out-of-fold scores."
         )
     return {
         "kind": "baseline-evaluation",
@@ -1297,11 +1328,26 @@ def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
                 ]
             )
     out["spans"] = rows
+    out["agreement"] = [
+        [
+            mode,
+            label,
+            v["tp"],
+            v["fp"],
+            v["fn"],
+            _ci(v["precision"]),
+            _ci(v["recall"]),
+            _ci(v["f1"]),
+        ]
+        for mode, block in scores["spans"].get("agreement_matcher", {}).items()
+        for label, v in block.items()
+    ]
     return out
 
 
 SUMMARY_HEADERS = ["score", "model", "majority class", RULES_LAYER, "human agreement"]
 CLASS_HEADERS = ["label", "gold", "predicted", "precision", "recall", "F1"]
+AGREEMENT_HEADERS = ["mode", "label", "tp", "fp", "fn", "precision", "recall", "F1"]
 SPAN_HEADERS = ["scheme", "label", "gold", "predicted", "precision", "recall", "F1"]
 
 
@@ -1335,6 +1381,8 @@ def render_markdown(data: Mapping[str, Any]) -> str:
         parts.append(markdown_table(CLASS_HEADERS, rows["stance"]))
         parts.append("\n### Spans (SemEval-2013 schemes)\n")
         parts.append(markdown_table(SPAN_HEADERS, rows["spans"]))
+        parts.append("\n### Spans, annotator-agreement matcher (comparable to the human ceiling)\n")
+        parts.append(markdown_table(AGREEMENT_HEADERS, rows["agreement"]))
         parts.append("\n### Event category (gold triggers)\n")
         parts.append(markdown_table(CLASS_HEADERS, rows["event"]))
     parts.append("\n## Learning curves\n")
@@ -1423,6 +1471,13 @@ def render_html(data: Mapping[str, Any]) -> str:
         body.append(
             html_table(
                 SPAN_HEADERS, rows["spans"], caption="Spans (SemEval-2013 schemes)", sortable=True
+            )
+        )
+        body.append(
+            html_table(
+                AGREEMENT_HEADERS,
+                rows["agreement"],
+                caption="Spans, annotator-agreement matcher (comparable to the human ceiling)",
             )
         )
         body.append(
@@ -1552,10 +1607,49 @@ class Models:
     tagger: Pipeline | None
     event: Pipeline | None
     card: dict[str, Any]
+    attributes: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """Attribute memory (label -> lowercase quote -> attributes), see :func:`attribute_memory`."""
 
     def get(self, name: str) -> Pipeline | None:
         """The model called ``name`` (one of MODEL_NAMES)."""
         return {"stance": self.stance, "tagger": self.tagger, "event": self.event}[name]
+
+
+MEMORY_ATTRIBUTES = {
+    "ACTOR": ("canonical_name", "country", "sector", "wikidata_id"),
+    "LOCATION": ("gazetteer_id", "country", "feature_type"),
+    "EVENT": ("modality",),
+}
+"""Attributes the models cannot predict, remembered per quote from the training gold."""
+DEFAULT_MODALITY = "asserted"
+"""The taxonomy's default modality for news, used for an EVENT trigger never seen in training."""
+ATTRIBUTES_FILE = "attributes.json"
+
+
+def attribute_memory(docs: Sequence[Document]) -> dict[str, dict[str, dict[str, str]]]:
+    """The most frequent gold attributes of each lowercase quote, per label.
+
+    Ties go to the attribute set that sorts first (as JSON), so the memory is deterministic.
+    """
+    seen: dict[str, dict[str, Counter[str]]] = {}
+    for doc in docs:
+        for span in doc.spans:
+            names = MEMORY_ATTRIBUTES.get(str(span["label"]))
+            if not names:
+                continue
+            attrs = span.get("attributes") or {}
+            kept = {n: attrs[n] for n in names if isinstance(attrs.get(n), str) and attrs[n]}
+            if kept:
+                key = str(span["text"]).lower()
+                counts = seen.setdefault(str(span["label"]), {}).setdefault(key, Counter())
+                counts[json.dumps(kept, sort_keys=True)] += 1
+    return {
+        label: {
+            key: json.loads(min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0])
+            for key, c in sorted(quotes.items())
+        }
+        for label, quotes in sorted(seen.items())
+    }
 
 
 def train_models(
@@ -1618,9 +1712,12 @@ def train_models(
             path=corpus.source,
         )
     blobs = {k: _dump_bytes(m) for k, m in trained.items() if m is not None}
+    memory = attribute_memory(docs)
+    memory_bytes = _memory_bytes(memory)
     digest = hashlib.sha256()
     for k in sorted(blobs):
         digest.update(k.encode() + b"\0" + hashlib.sha256(blobs[k]).digest())
+    digest.update(b"attributes\0" + hashlib.sha256(memory_bytes).digest())
     model_version = f"{name}-{digest.hexdigest()[:12]}"
     card = {
         "name": name,
@@ -1643,6 +1740,16 @@ def train_models(
             for k in sorted(blobs)
         },
         "skipped": skipped,
+        "attributes": {
+            "file": ATTRIBUTES_FILE,
+            "sha256": hashlib.sha256(memory_bytes).hexdigest(),
+            "quotes": {label: len(q) for label, q in memory.items()},
+            "method": "attributes the models do not predict come from the most frequent gold "
+            "attributes of the same lowercase quote in the training data; EVENT modality "
+            f"defaults to {DEFAULT_MODALITY!r}; a predicted span whose required attributes "
+            "stay unknown, and a STANCE span without an ACTOR in its sentence to hold it, are "
+            "left out of the annotation files (counted)",
+        },
         "features": FEATURE_DESCRIPTIONS,
         "software": {
             "scikit-learn": sklearn.__version__,
@@ -1651,8 +1758,12 @@ def train_models(
         },
         "scores": _card_scores(evaluation),
     }
-    models = Models(trained["stance"], trained["tagger"], trained["event"], card)
+    models = Models(trained["stance"], trained["tagger"], trained["event"], card, memory)
     return models, blobs
+
+
+def _memory_bytes(memory: Mapping[str, Any]) -> bytes:
+    return (json.dumps(memory, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 FEATURE_DESCRIPTIONS = {
@@ -1718,6 +1829,14 @@ def render_card(card: Mapping[str, Any]) -> str:
     lines.append(markdown_table(["model", "file", "classes", "converged", "training size"], rows))
     for k, reason in card["skipped"].items():
         lines.append(f"- **{k} not trained:** {reason}")
+    memory = card.get("attributes")
+    if isinstance(memory, dict):
+        counts = ", ".join(f"{k} {v}" for k, v in memory["quotes"].items()) or "none"
+        lines.append(
+            f"\n## Attributes of predicted spans\n\n{memory['method'][0].upper()}"
+            f"{memory['method'][1:]}. Remembered quotes: {counts} "
+            f"(`{memory['file']}`)."
+        )
     lines.append("\n## Features\n")
     lines.extend(f"- **{k}**: {v}" for k, v in card["features"].items())
     lines.append("\n## Scores (cluster-grouped cross-validation)\n")
@@ -1758,6 +1877,7 @@ def save_models(model_dir: str | Path, models: Models, blobs: Mapping[str, bytes
             tmp.replace(path)
         elif path.exists():
             path.unlink()  # a stale model from an earlier training would contradict the card
+    records.write_text_atomic(out / ATTRIBUTES_FILE, _memory_bytes(models.attributes).decode())
     records.write_text_atomic(
         out / CARD_JSON,
         json.dumps(models.card, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
@@ -1805,7 +1925,20 @@ def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> M
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise ModelError("model file does not match the sha256 in model_card.json", path=path)
         loaded[name] = _load_bytes(data, path)
-    return Models(loaded["stance"], loaded["tagger"], loaded["event"], card)
+    memory: dict[str, dict[str, dict[str, str]]] = {}
+    entry = card.get("attributes")
+    if isinstance(entry, dict):
+        path = root / str(entry.get("file", ATTRIBUTES_FILE))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read attribute memory: {exc.strerror}", path=path) from exc
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            raise ModelError(
+                "attribute memory does not match the sha256 in model_card.json", path=path
+            )
+        memory = json.loads(data)
+    return Models(loaded["stance"], loaded["tagger"], loaded["event"], card, memory)
 
 
 # ---------------------------------------------------------------- prediction
@@ -1874,6 +2007,52 @@ class PredictResult:
     written: list[Path]
     unchanged: list[Path]
     n_spans: int
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Predicted spans not written, by label: required attributes unknown, or no holder."""
+
+
+def complete_spans(
+    doc: Document,
+    spans: Sequence[records.Span],
+    memory: Mapping[str, Mapping[str, Mapping[str, str]]],
+    taxonomy: Taxonomy,
+) -> tuple[list[records.Span], list[records.RelationLink], Counter[str]]:
+    """Spans made valid for the taxonomy, holder links for STANCE spans, and what was left out.
+
+    Attributes come from the attribute memory; a span still missing a required attribute is
+    left out rather than given an invented value. A STANCE span is held by the ACTOR span of its
+    sentence nearest to its start, and left out when its sentence has none.
+    """
+    kept: list[records.Span] = []
+    left_out: Counter[str] = Counter()
+    for span in spans:
+        attrs = dict(span.attributes)
+        remembered = memory.get(span.label, {}).get(span.text.lower(), {})
+        attrs.update({k: v for k, v in remembered.items() if k not in attrs})
+        if span.label == "EVENT":
+            attrs.setdefault("modality", DEFAULT_MODALITY)
+        if taxonomy.check_attributes(span.label, attrs):
+            left_out[span.label] += 1
+            continue
+        kept.append(records.Span(span.id, span.start, span.end, span.text, span.label, attrs))
+    actors = [s for s in kept if s.label == "ACTOR"]
+    relations: list[records.RelationLink] = []
+    out: list[records.Span] = []
+    for span in kept:
+        if span.label != "STANCE":
+            out.append(span)
+            continue
+        sentence = next(
+            ((a, b) for a, b in doc.sentences if a <= span.start < b), (span.start, span.end)
+        )
+        inside = [a for a in actors if sentence[0] <= a.start and a.end <= sentence[1]]
+        if not inside:
+            left_out["STANCE"] += 1
+            continue
+        holder = min(inside, key=lambda a: (abs(a.start - span.start), a.start))
+        relations.append(records.RelationLink("holder", span.id, holder.id))
+        out.append(span)
+    return out, relations, left_out
 
 
 def predict_to_annotations(
@@ -1887,8 +2066,12 @@ def predict_to_annotations(
     written: list[Path] = []
     unchanged: list[Path] = []
     n_spans = 0
+    left_out: Counter[str] = Counter()
     for doc in corpus.documents:
-        spans = predicted[doc.doc_id]
+        spans, relations, dropped = complete_spans(
+            doc, predicted[doc.doc_id], models.attributes, tax
+        )
+        left_out.update(dropped)
         n_spans += len(spans)
         annotation = records.AnnotationFile(
             doc_id=doc.doc_id,
@@ -1896,11 +2079,14 @@ def predict_to_annotations(
             annotator_id=layer,
             codebook_version=tax.codebook_version,
             spans=spans,
+            relations=relations,
             source={"kind": "model", "model_version": version},
         )
         path = records.annotation_path(out_root, layer, doc.doc_id)
         (written if records.write_annotation_file(path, annotation) else unchanged).append(path)
-    return PredictResult(layer, version, written, unchanged, n_spans)
+    return PredictResult(
+        layer, version, written, unchanged, n_spans, dict(sorted(left_out.items()))
+    )
 
 
 def read_prediction_corpus(dataset_dir: str | Path) -> Corpus:
@@ -1954,6 +2140,53 @@ _LOCATIONS = (
     "Shanghai",
     "Bali",
 )
+_ACTOR_ATTRS = {
+    name: {"canonical_name": canonical, "country": country, "sector": sector}
+    for name, canonical, country, sector in (
+        ("Antony Blinken", "Antony Blinken", "USA", "GOV"),
+        ("Xi Jinping", "Xi Jinping", "CHN", "GOV"),
+        ("Wang Yi", "Wang Yi", "CHN", "GOV"),
+        ("Joe Biden", "Joe Biden", "USA", "GOV"),
+        ("Tsai Ing-wen", "Tsai Ing-wen", "TWN", "GOV"),
+        ("Lloyd Austin", "Lloyd Austin", "USA", "GOV"),
+        ("Qin Gang", "Qin Gang", "CHN", "GOV"),
+        ("Li Shangfu", "Li Shangfu", "CHN", "MIL"),
+        ("Kevin McCarthy", "Kevin McCarthy", "USA", "LEG"),
+        ("Lai Ching-te", "Lai Ching-te", "TWN", "GOV"),
+        ("the State Department", "US Department of State", "USA", "GOV"),
+        ("the Pentagon", "US Department of Defense", "USA", "MIL"),
+        ("China's foreign ministry", "Ministry of Foreign Affairs of China", "CHN", "GOV"),
+        ("the People's Liberation Army", "People's Liberation Army", "CHN", "MIL"),
+        ("US lawmakers", "US Congress", "USA", "LEG"),
+        ("Taiwan's defence ministry", "Ministry of National Defense of Taiwan", "TWN", "MIL"),
+        ("Beijing's Taiwan Affairs Office", "Taiwan Affairs Office", "CHN", "GOV"),
+        ("the White House", "Government of the United States", "USA", "GOV"),
+        ("Chinese diplomats", "Government of China", "CHN", "GOV"),
+        ("the US Navy", "US Navy", "USA", "MIL"),
+        ("Japan's prime minister", "Prime Minister of Japan", "JPN", "GOV"),
+        ("the Philippine coast guard", "Philippine Coast Guard", "PHL", "MIL"),
+    )
+}
+# Gazetteer entries as toolkit.gazetteer.lookup gives them (checked by the tests' validation).
+_LOCATION_ATTRS = {
+    name: {"gazetteer_id": gid, "feature_type": kind, **({"country": c} if c else {})}
+    for name, gid, kind, c in (
+        ("Beijing", "geonames:1816670", "city", "CHN"),
+        ("Washington", "geonames:4140963", "city", "USA"),
+        ("Taipei", "geonames:1668341", "city", "TWN"),
+        ("the Taiwan Strait", "local:taiwan-strait", "water", None),
+        ("the South China Sea", "local:south-china-sea", "water", None),
+        ("Singapore", "geonames:1880252", "city", "SGP"),
+        ("Tokyo", "geonames:1850147", "city", "JPN"),
+        ("Manila", "geonames:1701668", "city", "PHL"),
+        ("Guam", "geonames:4043988", "country", "GUM"),
+        ("Hawaii", "geonames:5855797", "admin", "USA"),
+        ("Kinmen", "local:kinmen", "admin", "TWN"),
+        ("San Francisco", "geonames:5391959", "city", "USA"),
+        ("Shanghai", "geonames:1796236", "city", "CHN"),
+        ("Bali", "local:bali", "admin", "IDN"),
+    )
+}
 _EVENTS = {
     "CONSULT": ("met", "held talks with", "visited", "spoke by phone with", "hosted"),
     "ACCUSE": ("criticized", "accused", "condemned", "blamed"),
@@ -2016,13 +2249,14 @@ def _generated_sentence(
         if rng.random() < noise:  # annotators disagree: a plausible neighbouring category
             category = rng.choice(sorted(_EVENTS))
         a1, a2 = rng.sample(_ACTORS, 2)
-        add(a1[0].upper() + a1[1:], "ACTOR")
+        add(a1[0].upper() + a1[1:], "ACTOR", _ACTOR_ATTRS[a1])
         add(" ")
         add(trigger, "EVENT", {"category": category, "modality": "asserted"})
         add(" ")
-        add(a2, "ACTOR")
+        add(a2, "ACTOR", _ACTOR_ATTRS[a2])
         add(" in ")
-        add(rng.choice(_LOCATIONS), "LOCATION")
+        place = rng.choice(_LOCATIONS)
+        add(place, "LOCATION", _LOCATION_ATTRS[place])
         add(f" on {rng.choice(_DAYS)}.")
     elif kind < 0.75:
         value = rng.choice(sorted(_STANCES))
@@ -2033,7 +2267,7 @@ def _generated_sentence(
         head, tail = template.split("{a}")
         start = pos
         add(head)
-        add(actor[0].upper() + actor[1:] if not head else actor, "ACTOR")
+        add(actor[0].upper() + actor[1:] if not head else actor, "ACTOR", _ACTOR_ATTRS[actor])
         add(tail)
         spans.append(("STANCE", start, pos, {"value": value}))
         add(".")
@@ -2043,7 +2277,8 @@ def _generated_sentence(
         head, sep, tail = text.partition("{l}")
         add(head)
         if sep:
-            add(rng.choice(_LOCATIONS), "LOCATION")
+            place = rng.choice(_LOCATIONS)
+            add(place, "LOCATION", _LOCATION_ATTRS[place])
             add(tail)
         add(".")
     return "".join(parts), spans
@@ -2104,6 +2339,12 @@ def generate_documents(
             doc_id = "doc_" + digest[:16]
             span_rows = []
             for label, s, e, attrs in sorted(spans, key=lambda x: (x[1], x[2], x[0])):
+                # The stance clause's own actor holds it (the templates put one inside).
+                holders = [
+                    records.make_span_id(doc_id, "ACTOR", hs, he)
+                    for hl, hs, he, _ in spans
+                    if label == "STANCE" and hl == "ACTOR" and s <= hs and he <= e
+                ]
                 span_rows.append(
                     {
                         "span_id": records.make_span_id(doc_id, label, s, e),
@@ -2112,7 +2353,7 @@ def generate_documents(
                         "end": e,
                         "text": text[s:e],
                         "attributes": {n: attrs.get(n) for n in attr_names},
-                        "relations": [],
+                        "relations": [{"type": "holder", "to_span_id": h} for h in holders[:1]],
                     }
                 )
             docs.append((doc_id, text, sentences, span_rows, digest))

@@ -491,7 +491,7 @@ def baseline_group() -> None:
 
     \b
     Example:
-      toolkit baseline evaluate build/dataset --agreement build/agreement/agreement.json \\
+      toolkit baseline evaluate build/dataset --agreement build/reports/agreement.json \\
           --out build/baseline
       toolkit baseline train build/dataset --out build/models/baseline
       toolkit baseline predict build/models/baseline build/dataset --out annotations/
@@ -636,7 +636,7 @@ def baseline_evaluate_command(
 
     \b
     Example:
-      toolkit baseline evaluate build/dataset --agreement build/agreement/agreement.json \\
+      toolkit baseline evaluate build/dataset --agreement build/reports/agreement.json \\
           --out build/baseline --seed 0
     """
     from toolkit.baseline import (
@@ -681,8 +681,9 @@ def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> 
     """Write the models' predictions for every document as annotation files (layer model-<name>).
 
     Source {"kind": "model", "model_version": ...}: push them to Label Studio as pre-annotations
-    under their own model_version. Predicted spans carry only what the models predict (EVENT
-    category, STANCE value), so reviewers complete the other attributes.
+    under their own model_version. Attributes the models do not predict come from the gold
+    attributes of the same quote in the training data; spans that stay incomplete are left out
+    (counted), so every written file validates.
 
     \b
     Example:
@@ -692,9 +693,15 @@ def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> 
 
     models = load_models(model_dir)
     result = predict_to_annotations(models, read_prediction_corpus(dataset_dir), out_dir)
+    left_out = ", ".join(f"{n} {label}" for label, n in result.left_out.items())
     click.echo(
         f"{result.layer} ({result.model_version}): {len(result.written)} file(s) written, "
-        f"{len(result.unchanged)} unchanged; {result.n_spans} span(s)."
+        f"{len(result.unchanged)} unchanged; {result.n_spans} span(s)"
+        + (
+            f"; left out (required attributes unknown, or no holder): {left_out}."
+            if left_out
+            else "."
+        )
     )
 
 

@@ -827,6 +827,7 @@ def _build(
         workers=workers,
         progress=progress,
     )
+    state.first_seen.clear()  # only pass 1 needs it
     signatures = (
         state.signatures[: len(state.doc_ids)]
         if state.signatures is not None

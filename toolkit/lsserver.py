@@ -325,6 +325,17 @@ class RunningServer:
             self._pump.join(timeout=5)
 
 
+def _die_with_parent() -> None:
+    # The server runs in its own session (Ctrl-C reaches us, and we stop it cleanly); if we are
+    # killed outright, Linux's parent-death signal still takes it down instead of orphaning it.
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, 15)
+
+
 def _pump_output(stream: IO[bytes], log: IO[str], secrets_: tuple[str, ...]) -> None:
     # LS echoes its settings and user info on start; mask secrets before anything reaches the log.
     for raw in iter(stream.readline, b""):
@@ -381,6 +392,7 @@ def start_server(
         stderr=subprocess.STDOUT,
         cwd=layout.root,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     assert process.stdout is not None
     pump = threading.Thread(
