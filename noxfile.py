@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ nox.options.error_on_missing_interpreters = False
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = "3.11"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def install_toolkit(session: nox.Session, *extras: str) -> None:
@@ -48,6 +50,28 @@ def labelstudio_server(session: nox.Session, data_name: str) -> Iterator[dict[st
         yield {lsserver.URL_KEY: server.url, lsserver.API_KEY_KEY: credentials.api_key}
 
 
+def ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's Chromium for the browser tests when it is missing (needs root and apt)."""
+    if Path(CHROMIUM).exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.error(
+            f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
+        )
+    session.log("Installing Debian's chromium for the browser tests")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        "chromium",
+        external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
@@ -67,6 +91,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite against a real local Label Studio (installed once, ~2 min)."""
     install_toolkit(session, "test")
+    ensure_chromium(session)
     with labelstudio_server(session, "test-data") as ls_env:
         session.run("pytest", *session.posargs, env=ls_env)
 

@@ -164,13 +164,13 @@ def _reason(exc: InputError) -> str:
 
 def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
     """Read and parse a run of inputs; failures become reasons, not exceptions."""
-    from toolkit.ingest import CONVERTER_VERSION, parse_article
-    from toolkit.normalize import minhash_signature, sentence_key
+    from toolkit.ingest import CONVERTER_VERSION, Article, parse_article
+    from toolkit.normalize import minhash_signature, sentence_keys
 
     displays: list[str] = []
     shas: list[str] = []
     errors: list[str | None] = []
-    rows: list[dict[str, Any]] = []
+    articles: list[Article] = []
     signatures: list[np.ndarray] = []
     s_row: list[int] = []
     s_index: list[int] = []
@@ -190,48 +190,83 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
             errors.append(_reason(exc))
             continue
         errors.append(None)
-        text = article.text
-        row = len(rows)
-        for k, (start, end) in enumerate(article.sentences):
-            key = sentence_key(text[start:end])
+        row = len(articles)
+        for k, key in enumerate(sentence_keys(article.text, article.sentences)):
             if key:
                 s_row.append(row)
                 s_index.append(k)
                 s_hash.append(sentence_key_hash(key))
-        signatures.append(np.asarray(minhash_signature(text), dtype=np.uint64))
-        rows.append(
-            {
-                "doc_id": article.doc_id,
-                "outlet": article.outlet,
-                "title": article.title,
-                "byline": article.byline,
-                "published_date": article.published_date,
-                "source_urls": list(article.source_urls),
-                "links": [
-                    {"text": ln.text, "href": ln.href, "start": ln.start, "end": ln.end}
-                    for ln in article.links
-                ],
-                "text": text,
-                "text_sha256": sha256_text(text),
-                "sentences": [{"start": s, "end": e} for s, e in article.sentences],
-                "removed": [{"reason": r.reason, "text": r.text} for r in article.removed],
-                "source_path": article.source_path,
-                "source_sha256": article.source_sha256,
-                "source_encoding": article.source_encoding,
-                "converter_version": CONVERTER_VERSION,
-            }
-        )
+        signatures.append(minhash_signature(article.text))
+        articles.append(article)
     width = signatures[0].shape[0] if signatures else 0
     return _Chunk(
         displays=displays,
         shas=shas,
         errors=errors,
-        rows=pa.RecordBatch.from_pylist(rows, schema=schema),
+        rows=_article_rows(articles, schema, CONVERTER_VERSION),
         signatures=np.vstack(signatures) if signatures else np.empty((0, width), np.uint64),
         sentence_row=np.asarray(s_row, dtype=np.int32),
         sentence_index=np.asarray(s_index, dtype=np.int32),
         sentence_hash=np.asarray(s_hash, dtype=np.uint64),
     )
+
+
+def _list_column(
+    field_type: pa.DataType, counts: list[int], children: list[pa.Array]
+) -> pa.ListArray:
+    """A list<struct> column from per-row item counts and the flattened struct fields."""
+    item_type = field_type.value_type
+    values = pa.StructArray.from_arrays(children, fields=list(item_type))
+    offsets = np.zeros(len(counts) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=field_type)
+
+
+def _article_rows(articles: Sequence[Any], schema: pa.Schema, version: str) -> pa.RecordBatch:
+    """The partial documents rows of parsed articles, built column by column (no row dicts)."""
+    string = pa.string()
+    links = [ln for a in articles for ln in a.links]
+    removed = [r for a in articles for r in a.removed]
+    bounds = np.array([b for a in articles for span in a.sentences for b in span], np.int32)
+    texts = [a.text for a in articles]
+    columns: dict[str, pa.Array] = {
+        "doc_id": pa.array([a.doc_id for a in articles], string),
+        "outlet": pa.array([a.outlet for a in articles], string),
+        "title": pa.array([a.title for a in articles], string),
+        "byline": pa.array([a.byline for a in articles], string),
+        "published_date": pa.array([a.published_date for a in articles], pa.date32()),
+        "source_urls": pa.array([a.source_urls for a in articles], pa.list_(string)),
+        "links": _list_column(
+            schema.field("links").type,
+            [len(a.links) for a in articles],
+            [
+                pa.array([ln.text for ln in links], string),
+                pa.array([ln.href for ln in links], string),
+                pa.array([ln.start for ln in links], pa.int32()),
+                pa.array([ln.end for ln in links], pa.int32()),
+            ],
+        ),
+        "text": pa.array(texts, string),
+        "text_sha256": pa.array([sha256_text(t) for t in texts], string),
+        "sentences": _list_column(
+            schema.field("sentences").type,
+            [len(a.sentences) for a in articles],
+            [pa.array(bounds[0::2], pa.int32()), pa.array(bounds[1::2], pa.int32())],
+        ),
+        "removed": _list_column(
+            schema.field("removed").type,
+            [len(a.removed) for a in articles],
+            [
+                pa.array([r.reason for r in removed], string),
+                pa.array([r.text for r in removed], string),
+            ],
+        ),
+        "source_path": pa.array([a.source_path for a in articles], string),
+        "source_sha256": pa.array([a.source_sha256 for a in articles], string),
+        "source_encoding": pa.array([a.source_encoding for a in articles], string),
+        "converter_version": pa.array([version] * len(articles), string),
+    }
+    return pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
 
 
 # ---------------------------------------------------------------- pass 1 (main side)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -269,37 +269,56 @@ def _is_boundary(text: str, start: int, m: re.Match[str], nxt: re.Match[str]) ->
 
 # ------------------------------------------------------------------ sentence keys
 
-_KEY_TABLE = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "′": "'",
-        "`": "'",
-        "´": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "″": '"',
-        "«": '"',
-        "»": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "−": "-",
-    }
-)
+_KEY_MAP: dict[str, str] = {
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "`": "'",
+    "´": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "«": '"',
+    "»": '"',
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+}
+_KEY_CHARS = re.compile("[" + "".join(_KEY_MAP) + "]")
+
+
+def _fold(text: str) -> str:
+    """NFKC, casefold, one kind of quote and dash (spaces untouched)."""
+    key = unicodedata.normalize("NFKC", text).casefold()
+    # str.translate looks every character up in a dict; replacing only the quote and dash
+    # characters that occur is several times faster and gives the same string.
+    for ch in set(_KEY_CHARS.findall(key)):
+        key = key.replace(ch, _KEY_MAP[ch])
+    return key
 
 
 def sentence_key(text: str) -> str:
     """A sentence's matching key: NFKC, casefolded, one kind of quote and dash, single spaces."""
-    key = unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE)
-    return " ".join(key.split())
+    return " ".join(_fold(text).split())
+
+
+def sentence_keys(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """``sentence_key`` of each ``text[start:end]``, folded in one pass over the sentences."""
+    pieces = [text[start:end] for start, end in spans]
+    joined = "\n".join(pieces)
+    # No character folds into a newline, and a newline never composes with its neighbours, so
+    # the joined text folds piece by piece; a newline inside a sentence needs the slow path.
+    if joined.count("\n") != len(pieces) - 1:
+        return [sentence_key(piece) for piece in pieces]
+    return [" ".join(piece.split()) for piece in _fold(joined).split("\n")] if pieces else []
 
 
 # ------------------------------------------------------------------ MinHash
@@ -308,6 +327,7 @@ _MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_SHIFT27, _SHIFT30, _SHIFT31 = np.uint64(27), np.uint64(30), np.uint64(31)
 _WORD = re.compile(r"\w+")
 _CHUNK = 8192
 """Shingles hashed per block: a (8192, num_perm) uint64 block stays a few MB."""
@@ -315,36 +335,81 @@ _CHUNK = 8192
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finalizer, element-wise: a bijection on uint64 that mixes every bit."""
-    with np.errstate(over="ignore"):
-        z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _MIX1
-        z = (z ^ (z >> np.uint64(27))) * _MIX2
-        return z ^ (z >> np.uint64(31))
+    # Array arithmetic wraps modulo 2**64 silently; in-place steps save temporaries.
+    z = x + _GOLDEN
+    z ^= z >> _SHIFT30
+    z *= _MIX1
+    z ^= z >> _SHIFT27
+    z *= _MIX2
+    z ^= z >> _SHIFT31
+    return z
 
 
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed multipliers (odd) and offsets of the MinHash permutations."""
-    seq = np.arange(1, 2 * num_perm + 1, dtype=np.uint64)
-    values = _splitmix64(seq)
-    return values[:num_perm] | np.uint64(1), values[num_perm:]
+    """Fixed multipliers (odd) and offsets of the MinHash permutations (computed once)."""
+    cached = _PERMUTATION_CACHE.get(num_perm)
+    if cached is None:
+        seq = np.arange(1, 2 * num_perm + 1, dtype=np.uint64)
+        values = _splitmix64(seq)
+        cached = (values[:num_perm] | np.uint64(1), values[num_perm:])
+        for part in cached:
+            part.flags.writeable = False
+        _PERMUTATION_CACHE[num_perm] = cached
+    return cached
 
 
-def _hash_words(words: list[str]) -> np.ndarray:
-    """A stable 64-bit hash of each word, computed for all words at once.
+def _word_table() -> np.ndarray:
+    """bool per code point: does ``\\w`` match it? Built from the regex itself, so it agrees."""
+    table = _WORD_TABLE_CACHE.get("table")
+    if table is None:
+        every = "".join(map(chr, range(0x110000)))
+        table = np.zeros(0x110000, dtype=bool)
+        for m in _WORD.finditer(every):
+            table[m.start() : m.end()] = True
+        table.flags.writeable = False
+        _WORD_TABLE_CACHE["table"] = table
+    return table
+
+
+_WORD_TABLE_CACHE: dict[str, np.ndarray] = {}
+_PERMUTATION_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_POWERS_CACHE: list[np.ndarray] = []
+
+
+def _powers(length: int) -> np.ndarray:
+    """``MIX1 ** (k + 1)`` (mod 2**64) for k < length, grown on demand and kept."""
+    if not _POWERS_CACHE or len(_POWERS_CACHE[0]) < length:
+        size = max(length, 64, 2 * len(_POWERS_CACHE[0]) if _POWERS_CACHE else 0)
+        with np.errstate(over="ignore"):
+            powers = np.cumprod(np.full(size, _MIX1, dtype=np.uint64))
+        _POWERS_CACHE[:] = [powers]
+    return _POWERS_CACHE[0]
+
+
+def _token_hashes(text: str) -> np.ndarray:
+    """A stable 64-bit hash of each ``\\w+`` word of ``text``, in order, computed with numpy.
 
     Each word is a polynomial in its code points (mod 2**64), mixed with its length by
     SplitMix64: the same on every machine and in every process, unlike Python's hash().
     """
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    # One array of code points; a NUL (code point 0, adds nothing) follows every word.
-    points = np.frombuffer("\0".join(words).encode("utf-32-le") + b"\0\0\0\0", dtype="<u4")
-    starts = np.zeros(len(words), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    offsets = np.arange(len(points), dtype=np.int64) - np.repeat(starts, lengths + 1)
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(int(lengths.max()) + 1, _MIX1, dtype=np.uint64))
-        terms = points.astype(np.uint64) * powers[offsets]
-        sums = np.add.reduceat(terms, starts)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    is_word = np.zeros(len(points) + 2, dtype=np.int8)
+    is_word[1:-1] = _word_table()[points]
+    edges = is_word[1:] - is_word[:-1]
+    starts = np.flatnonzero(edges == 1)
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64)
+    lengths = np.flatnonzero(edges == -1) - starts
+    inside = np.flatnonzero(is_word[1:-1])
+    # Position of each word character within its word: word starts restart the count.
+    offsets = inside - np.repeat(starts, lengths)
+    terms = points[inside].astype(np.uint64)
+    terms *= _powers(int(lengths.max()))[offsets]
+    # Sum per word as differences of one running sum (exact: both wrap modulo 2**64).
+    running = np.cumsum(terms)
+    last = running[np.cumsum(lengths) - 1]
+    sums = last.copy()
+    sums[1:] -= last[:-1]
     return _splitmix64(sums ^ lengths.astype(np.uint64))
 
 
@@ -360,25 +425,23 @@ def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) 
         raise ValueError(
             f"num_perm and shingle_words must be >= 1, got {num_perm}, {shingle_words}"
         )
-    tokens = _WORD.findall(text.casefold())
+    word_hash = _token_hashes(text.casefold())
     signature = np.full(num_perm, _MAX, dtype=np.uint64)
-    if not tokens:
+    if not len(word_hash):
         return signature
-    vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
-    ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    word_hash = _hash_words(list(vocab))[ids]
     width = min(shingle_words, len(word_hash))
     count = len(word_hash) - width + 1
     shingles = word_hash[:count].copy()
     for k in range(1, width):
         shingles = _splitmix64(shingles) ^ word_hash[k : k + count]
-    shingles = np.unique(shingles)
     # Permutation j is x -> a_j * x + b_j (mod 2**64) with odd a_j: a bijection of uint64. The
     # shingle hashes are already well mixed, so this cheap family orders them independently.
+    # Repeated shingles need no removal: they cannot change a minimum.
     mult, add = _permutations(num_perm)
     with np.errstate(over="ignore"):
         for lo in range(0, len(shingles), _CHUNK):
-            block = shingles[lo : lo + _CHUNK, None] * mult[None, :] + add[None, :]
+            block = shingles[lo : lo + _CHUNK, None] * mult[None, :]
+            block += add[None, :]
             np.minimum(signature, block.min(axis=0), out=signature)
     return signature
 
