@@ -169,12 +169,15 @@ def pretty_name(taxonomy: Taxonomy) -> str:
 
 LAYER_TEXT = {
     "pass-a": "an independent reference pass by the project's maintainers, following "
-    "`annotations/GUIDELINES.md`",
+    "`annotations/GUIDELINES.md` (made by a language-model annotation session of the "
+    "maintainers, not yet reviewed by a human domain expert)",
     "pass-b": "a second independent reference pass by the project's maintainers, following "
-    "the same guidelines without seeing `pass-a`",
+    "the same guidelines without seeing `pass-a` (a separate language-model annotation "
+    "session, not yet reviewed by a human domain expert)",
     "gold": "the adjudicated layer: the maintainers compared the independent passes and "
     "decided each disagreement (decisions and reasons are in the annotation files' "
-    "`adjudication` lists); nested as `spans` in documents.parquet",
+    "`adjudication` lists; adjudicated by a third language-model session, which also led to "
+    "codebook 1.1.0); nested as `spans` in documents.parquet",
 }
 
 
