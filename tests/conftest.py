@@ -59,3 +59,31 @@ def ls_connection() -> Iterator[object]:
     credentials = lsserver.ensure_credentials(lsserver.config_path())
     with lsserver.running_server(layout, credentials) as server:
         yield lsserver.Connection(url=server.url, api_key=credentials.api_key)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright; fails in CI when it is missing."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} missing: apt-get install -y chromium (the nox tests session does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,32 +11,6 @@ from test_agreement import make_layers, seed_spans
 from toolkit.agreement import compute_agreement, write_agreement_report
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} missing: apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +35,8 @@ def report_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return paths["html"]
 
 
-def test_report_renders_tables_and_plots(browser: Any, report_html: Path) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_report_renders_tables_and_plots(chromium: Any, report_html: Path) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(report_html.as_uri())
@@ -88,8 +60,8 @@ def test_report_renders_tables_and_plots(browser: Any, report_html: Path) -> Non
     page.close()
 
 
-def test_disagreement_table_sorts_on_header_click(browser: Any, report_html: Path) -> None:
-    page = browser.new_page()
+def test_disagreement_table_sorts_on_header_click(chromium: Any, report_html: Path) -> None:
+    page = chromium.new_page()
     page.goto(report_html.as_uri())
     table = page.locator("table.sortable", has=page.locator("caption", has_text="Disputed spans"))
     start_header = table.locator("th", has_text="start")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import InputError
+from toolkit.records import read_json_object
 
 LOCAL_GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "schemas" / "gazetteer.json"
 ID_PATTERN = re.compile(r"^(geonames|local):[a-z0-9-]+$")
@@ -225,15 +225,7 @@ def parse_local_entries(doc: Any, *, path: str | Path = "<gazetteer>") -> list[G
 def read_local_gazetteer(path: str | Path | None = None) -> dict[str, Any]:
     """Parse schemas/gazetteer.json (or ``path``); raises InputError naming file and line."""
     p = Path(path) if path is not None else LOCAL_GAZETTEER_PATH
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("gazetteer file not found", path=p) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
-    if not isinstance(doc, dict):
-        raise InputError("expected a JSON object", path=p)
-    return doc
+    return read_json_object(p, missing="gazetteer file not found")
 
 
 def _float(value: Any) -> float | None:

@@ -20,6 +20,7 @@ from toolkit.records import (
     Span,
     annotation_path,
     make_span_id,
+    read_json_object,
     sha256_text,
     write_annotation_file,
     write_text_atomic,
@@ -230,12 +231,7 @@ def find_words(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
 def read_lexicon(path: str | Path | None = None) -> dict[str, Any]:
     """Parse the rule lexicon (default: toolkit/lexicon.json); errors name the file and line."""
     p = Path(path) if path is not None else LEXICON_PATH
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("lexicon file not found", path=p) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
+    doc = read_json_object(p, missing="lexicon file not found")
     for key in ("name", "version", "people", "titles", "bodies", "events", "stance_cues"):
         if key not in doc:
             raise InputError(f"lexicon lacks key {key!r}", path=p)

@@ -161,17 +161,30 @@ def write_annotation_file(path: str | Path, annotation: AnnotationFile) -> bool:
     return True
 
 
-def read_annotation_json(path: str | Path) -> dict[str, Any]:
-    """Parse an annotation file's JSON; raises InputError naming the file and line."""
+def read_json_object(path: str | Path, *, missing: str = "file not found") -> dict[str, Any]:
+    """Parse a JSON object from a file; raises InputError naming the file, line and problem.
+
+    ``missing`` is the message for an absent file (say what to run to make it).
+    """
     p = Path(path)
     try:
-        return dict(json.loads(p.read_text(encoding="utf-8")))
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(missing, path=p) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8 text", path=p) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=p) from exc
+    if not isinstance(doc, dict):
+        raise InputError("expected a JSON object", path=p)
+    return doc
+
+
+def read_annotation_json(path: str | Path) -> dict[str, Any]:
+    """Parse an annotation file's JSON; raises InputError naming the file and line."""
+    return read_json_object(path)
 
 
 def read_annotation_file(path: str | Path) -> AnnotationFile:
