@@ -124,6 +124,27 @@ def test_hashed_features_equal_feature_hasher_on_the_readable_features() -> None
     assert (got != expected).nnz == 0
 
 
+_WORDS = st.sampled_from(["US", "-", "China", "talks", "in", "Beijing", "F-16", "met", "Ä", "1"])
+
+
+@given(st.lists(st.lists(_WORDS, max_size=7), max_size=5))
+@settings(max_examples=60, deadline=None)
+def test_hashed_features_equal_feature_hasher_on_any_sentences(
+    sentences: list[list[str]],
+) -> None:
+    from sklearn.feature_extraction import FeatureHasher
+
+    rows = [f for words in sentences for f in token_features(words)]
+    got = hash_token_features(sentences)
+    assert got.shape == (len(rows), HASH_FEATURES)
+    assert got.has_canonical_format
+    if rows:
+        expected = FeatureHasher(
+            n_features=HASH_FEATURES, input_type="string", alternate_sign=False
+        ).transform(rows)
+        assert (got != expected).nnz == 0
+
+
 def test_bio_tags_skip_nested_span_and_count_it() -> None:
     tokens = tokenize("US Secretary of State Antony Blinken met")
     spans = [("ACTOR", 3, 21), ("ACTOR", 22, 36), ("LOCATION", 0, 2), ("EVENT", 10, 15)]
@@ -508,6 +529,58 @@ def test_save_load_round_trip_predicts_the_same(
     assert before == after
     card = (tmp_path / "model_card.md").read_text(encoding="utf-8")
     assert models.card["data_version"] in card and "skops" in card
+
+
+def test_predicting_distinct_sentences_once_equals_predicting_every_sentence(
+    corpus: bl.Corpus, trained: tuple[bl.Models, dict[str, bytes]]
+) -> None:
+    models = trained[0]
+    assert models.stance is not None and models.tagger is not None
+    docs = corpus.documents
+    placed = [(d, s, e) for d in docs for s, e in d.sentences]
+    texts = [d.text[s:e] for d, s, e in placed]
+    assert len(set(texts)) < len(texts)  # the near-duplicate copies share sentences
+    tokens = [tokenize(d.text, s, e) for d, s, e in placed]
+    flat = iter(models.tagger.predict(hash_token_features([t.text for t in k] for k in tokens)))
+    expected: dict[str, set[tuple[str, int, int]]] = {d.doc_id: set() for d in docs}
+    for (d, _, _), toks in zip(placed, tokens, strict=True):
+        tags = [str(next(flat)) for _ in toks]
+        expected[d.doc_id].update(spans_from_tags(toks, tags))
+    stance = [str(v) for v in models.stance.predict(texts)]
+    assert bl.predict_stance(models.stance, texts) == stance
+    assert models.event is not None
+    inputs = bl.event_units(docs).inputs
+    assert len({tuple(i) for i in inputs}) < len(inputs)
+    every = [str(v) for v in models.event.predict(bl._event_matrix(inputs))]
+    assert bl.predict_event(models.event, inputs) == every
+    for (d, s, e), value in zip(placed, stance, strict=True):
+        if value in bl.STANCE_TARGETS:
+            expected[d.doc_id].add(("STANCE", s, e))
+    got = bl.predict_documents(models, docs)
+    assert {k: {(x.label, x.start, x.end) for x in v} for k, v in got.items()} == expected
+    alone = {d.doc_id: bl.predict_documents(models, [d])[d.doc_id] for d in docs}
+    assert alone == got
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("Taiwan ÄİChina\t\n  said,.-ß"), max_size=40),
+        min_size=1,
+        max_size=6,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_stance_features_equal_the_pipeline_transform_bit_for_bit(
+    trained: tuple[bl.Models, dict[str, bytes]], texts: list[str]
+) -> None:
+    model = trained[0].stance
+    assert model is not None
+    got = bl.stance_features(model, texts)
+    expected = model[:-1].transform(texts)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
 
 
 def test_load_refuses_a_changed_model_file(

@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -50,7 +51,7 @@ def seed_doc_id(index: int) -> str:
     return "doc_" + hashlib.sha256(SEED_FILES[index].read_bytes()).hexdigest()[:16]
 
 
-def read_rows(out: Path, table: str) -> list[dict[str, object]]:
+def read_rows(out: Path, table: str) -> list[dict[str, Any]]:
     return pq.read_table(out / f"{table}.parquet").to_pylist()
 
 
@@ -409,6 +410,21 @@ def test_collect_inputs_sorts_recurses_and_skips_hidden(tmp_path: Path) -> None:
     assert found == [f"{base}/a.txt", f"{base}/b/1.txt", f"{base}/b/2.html", f"{base}/c.dat"]
 
 
+def test_collect_inputs_follows_file_links_once_and_skips_folder_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "sub" / "1.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "data" / "2.txt").write_text("y", encoding="utf-8")
+    (tmp_path / "data" / "a-link.txt").symlink_to(tmp_path / "data" / "sub" / "1.txt")
+    (tmp_path / "data" / "dir-link").symlink_to(tmp_path / "data" / "sub")
+    (tmp_path / "data" / "broken").symlink_to(tmp_path / "missing")
+    monkeypatch.chdir(tmp_path / "data")
+    # The link sorts first, so it is kept and the file it points to is the duplicate.
+    assert collect_inputs(["."]) == ["2.txt", "a-link.txt"]
+    assert collect_inputs(["./sub", "2.txt"]) == ["2.txt", "sub/1.txt"]
+
+
 def test_collect_inputs_names_a_missing_path(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         collect_inputs([tmp_path / "nope"])
@@ -473,3 +489,41 @@ def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> Non
     assert read_rows(out, "documents") == []
     assert pq.read_schema(out / "documents.parquet").remove_metadata().equals(documents_schema(TAX))
     assert "| documents | 0 |" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_article_rows_match_rows_built_from_dicts() -> None:
+    from toolkit.ingest import CONVERTER_VERSION, read_article
+
+    articles = [read_article(path) for path in SEED_FILES]
+    schema = dataset.partial_schema(TAX)
+    expected = pa.RecordBatch.from_pylist(
+        [
+            {
+                "doc_id": a.doc_id,
+                "outlet": a.outlet,
+                "title": a.title,
+                "byline": a.byline,
+                "published_date": a.published_date,
+                "source_urls": list(a.source_urls),
+                "links": [
+                    {"text": ln.text, "href": ln.href, "start": ln.start, "end": ln.end}
+                    for ln in a.links
+                ],
+                "text": a.text,
+                "text_sha256": sha256_text(a.text),
+                "sentences": [{"start": s, "end": e} for s, e in a.sentences],
+                "removed": [{"reason": r.reason, "text": r.text} for r in a.removed],
+                "source_path": a.source_path,
+                "source_sha256": a.source_sha256,
+                "source_encoding": a.source_encoding,
+                "converter_version": CONVERTER_VERSION,
+            }
+            for a in articles
+        ],
+        schema=schema,
+    )
+    assert any(a.links for a in articles) and any(a.removed for a in articles)
+    got = dataset._article_rows(articles, schema, CONVERTER_VERSION)
+    assert got.schema == expected.schema
+    assert got.equals(expected)
+    assert dataset._article_rows([], schema, CONVERTER_VERSION).num_rows == 0

@@ -23,6 +23,7 @@ from toolkit.normalize import (
     minhash_signature,
     normalize_text,
     sentence_key,
+    sentence_keys,
     split_sentences,
 )
 
@@ -203,6 +204,30 @@ def test_sentence_key_keeps_words_apart() -> None:
     assert sentence_key("Xi met Blinken.") != sentence_key("Xi met Biden.")
 
 
+_KEY_ALPHABET = "aZ é e\u0301\u0301 ß ﬁ İ Σς 中 ½ ² \u1100\u1161\u11a8 \u3000\t.,'’“”—–«»´`″−\xa0\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=_KEY_ALPHABET, max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=60), max_size=8),
+)
+def test_sentence_keys_equal_one_key_at_a_time(text: str, cuts: list[int]) -> None:
+    points = sorted(min(c, len(text)) for c in cuts)
+    spans = list(zip(points[::2], points[1::2], strict=False))
+    assert sentence_keys(text, spans) == [sentence_key(text[s:e]) for s, e in spans]
+
+
+def test_sentence_keys_of_seed_sentences(seed_articles: dict[str, Article]) -> None:
+    for article in seed_articles.values():
+        expected = [sentence_key(article.text[s:e]) for s, e in article.sentences]
+        assert sentence_keys(article.text, article.sentences) == expected
+
+
+def test_sentence_key_folds_quotes_and_dashes() -> None:
+    assert sentence_key("“Taiwan’s  ‘status’ —  «quo»”") == '"taiwan\'s \'status\' - "quo""'
+
+
 # ------------------------------------------------------------------ MinHash
 
 
@@ -235,6 +260,77 @@ def test_minhash_signature_values_are_pinned() -> None:
         5396239552155343790,
         6198279221820752636,
     ]
+
+
+_U64 = 2**64
+
+
+def _reference_splitmix(x: int) -> int:
+    z = (x + 0x9E3779B97F4A7C15) % _U64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % _U64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % _U64
+    return z ^ (z >> 31)
+
+
+def _reference_signature(text: str, num_perm: int, shingle_words: int) -> list[int]:
+    """The documented MinHash, one Python integer at a time (slow, obviously right)."""
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        return [_U64 - 1] * num_perm
+    hashes = []
+    for word in words:
+        poly = sum(ord(c) * pow(0xBF58476D1CE4E5B9, k + 1, _U64) for k, c in enumerate(word))
+        hashes.append(_reference_splitmix((poly % _U64) ^ len(word)))
+    width = min(shingle_words, len(hashes))
+    shingles = []
+    for i in range(len(hashes) - width + 1):
+        h = hashes[i]
+        for k in range(1, width):
+            h = _reference_splitmix(h) ^ hashes[i + k]
+        shingles.append(h)
+    mult = [_reference_splitmix(j + 1) | 1 for j in range(num_perm)]
+    add = [_reference_splitmix(num_perm + j + 1) for j in range(num_perm)]
+    return [min((a * h + b) % _U64 for h in shingles) for a, b in zip(mult, add, strict=True)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet="ab Xé_1½中\u0301ß 𝔘.,-\n", max_size=80),
+    num_perm=st.integers(min_value=1, max_value=8),
+    shingle_words=st.integers(min_value=1, max_value=6),
+)
+def test_minhash_matches_a_plain_python_reference(
+    text: str, num_perm: int, shingle_words: int
+) -> None:
+    signature = minhash_signature(text, num_perm=num_perm, shingle_words=shingle_words)
+    assert signature.tolist() == _reference_signature(text, num_perm, shingle_words)
+
+
+def test_minhash_words_are_regex_words_of_every_code_point() -> None:
+    table = normalize._word_table()
+    assert table.shape == (0x110000,)
+    sample = range(0, 0x110000, 7)
+    assert [bool(table[c]) for c in sample] == [
+        re.fullmatch(r"\w", chr(c)) is not None for c in sample
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3], ids=["rng1", "rng2", "rng3"])
+def test_estimate_jaccard_tracks_true_jaccard_on_random_texts(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(60)]
+    base = list(rng.choice(vocab, size=400))
+    other = [w if rng.random() < 0.9 else str(rng.choice(vocab)) for w in base]
+
+    def shingles(words: list[str]) -> set[tuple[str, ...]]:
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+    true = len(shingles(base) & shingles(other)) / len(shingles(base) | shingles(other))
+    est = estimate_jaccard(
+        minhash_signature(" ".join(base), num_perm=256),
+        minhash_signature(" ".join(other), num_perm=256),
+    )
+    assert abs(est - true) < 0.1
 
 
 def test_minhash_of_text_without_words_is_the_empty_set() -> None:
@@ -325,20 +421,107 @@ def test_cluster_finds_planted_near_duplicates() -> None:
 
 
 def test_cluster_compares_candidates_not_all_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = 0
-    real = normalize.estimate_jaccard
+    checked = 0
+    real = normalize._check_candidates
 
-    def counting(a: np.ndarray, b: np.ndarray) -> float:
-        nonlocal calls
-        calls += 1
-        return real(a, b)
+    def counting(
+        matrix: np.ndarray, first: np.ndarray, second: np.ndarray, threshold: float
+    ) -> np.ndarray:
+        nonlocal checked
+        checked += len(first)
+        return real(matrix, first, second, threshold)
 
-    monkeypatch.setattr(normalize, "estimate_jaccard", counting)
+    monkeypatch.setattr(normalize, "_check_candidates", counting)
     rng = np.random.default_rng(1)
     matrix = _random_signatures(5000, rng)
     clusters = cluster_near_duplicates({f"d{i:05d}": row for i, row in enumerate(matrix)})
     assert all(k == v for k, v in clusters.items())
-    assert calls < 100  # all pairs would be 12,497,500
+    assert checked < 100  # all pairs would be 12,497,500
+
+
+def _brute_force_clusters(matrix: np.ndarray, threshold: float) -> list[int]:
+    """Smallest row index of each row's component over all pairs (estimate_jaccard >= threshold)."""
+    n = len(matrix)
+    root = list(range(n))
+    for i, j in itertools.combinations(range(n), 2):
+        if estimate_jaccard(matrix[i], matrix[j]) >= threshold:
+            a, b = root[i], root[j]
+            if a != b:
+                low, high = min(a, b), max(a, b)
+                root = [low if r == high else r for r in root]
+    return root
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8], ids=["default", "strict"])
+def test_cluster_matches_all_pairs_on_planted_groups(threshold: float) -> None:
+    rng = np.random.default_rng(11)
+    matrix = _random_signatures(240, rng)
+    # Groups of near-copies: each copy keeps 85-100% of its group leader's values.
+    for leader in range(0, 240, 12):
+        for copy in range(leader + 1, leader + 4):
+            keep = rng.random(64) < rng.uniform(0.85, 1.0)
+            matrix[copy, keep] = matrix[leader, keep]
+    matrix[100] = np.iinfo(np.uint64).max  # the empty set pairs with nothing
+    matrix[101] = np.iinfo(np.uint64).max
+    ids = [f"d{i:03d}" for i in range(240)]
+    clusters = cluster_near_duplicates(dict(zip(ids, matrix, strict=True)), threshold=threshold)
+    expected = _brute_force_clusters(matrix, threshold)
+    assert clusters == {ids[i]: ids[r] for i, r in enumerate(expected)}
+    assert len(set(expected)) < 240
+
+
+def test_near_duplicate_pairs_are_sorted_and_listed_once() -> None:
+    rng = np.random.default_rng(5)
+    matrix = _random_signatures(50, rng)
+    matrix[[7, 30, 41]] = matrix[3]  # four identical rows: six pairs, found in every band
+    first, second = normalize.near_duplicate_pairs(matrix)
+    assert list(zip(first.tolist(), second.tolist(), strict=True)) == [
+        (3, 7),
+        (3, 30),
+        (3, 41),
+        (7, 30),
+        (7, 41),
+        (30, 41),
+    ]
+
+
+def _all_bucket_pairs(key: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    blocks = list(normalize._bucket_pairs(key, members))
+    if not blocks:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
+
+
+def test_a_crowded_bucket_is_compared_with_its_first_members_only() -> None:
+    # 300 distinct documents that share one band: each meets at most 64 earlier members.
+    rng = np.random.default_rng(3)
+    matrix = _random_signatures(300, rng)
+    matrix[:, :2] = matrix[0, :2]
+    earlier, later = _all_bucket_pairs(
+        normalize._splitmix64(matrix[:, 0] ^ matrix[:, 1]), np.arange(300)
+    )
+    assert len(earlier) == sum(min(k, 64) for k in range(300))
+    assert (earlier < later).all()
+    assert set(earlier.tolist()) == set(range(64))
+
+
+@pytest.mark.parametrize("step", [1, 7, 100, 1 << 20], ids=["1", "7", "100", "default"])
+def test_bucket_pairs_in_small_steps_are_the_same_pairs(
+    step: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(9)
+    key = rng.integers(0, 6, size=200).astype(np.uint64)
+    members = np.sort(rng.choice(1000, size=200, replace=False))
+    whole = _all_bucket_pairs(key, members)
+    monkeypatch.setattr(normalize, "_PAIRS_PER_STEP", step)
+    steps = list(normalize._bucket_pairs(key, members))
+    assert all(len(a) <= max(step, 64) for a, _ in steps)
+    joined = np.concatenate([a for a, _ in steps]), np.concatenate([b for _, b in steps])
+    assert sorted(zip(*map(np.ndarray.tolist, joined), strict=True)) == sorted(
+        zip(*map(np.ndarray.tolist, whole), strict=True)
+    )
+    sizes = np.bincount(key.astype(np.int64))
+    assert len(whole[0]) == sum(min(k, 64) for size in sizes.tolist() for k in range(size))
 
 
 def test_cluster_ignores_empty_signatures() -> None:

@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+import scipy.sparse as sp
 import sklearn
 import skops
 import skops.io as sio
@@ -460,35 +461,134 @@ def _event_matrix(inputs: Sequence[Sequence[str]]) -> np.ndarray:
     return matrix
 
 
+def _distinct(items: Iterable[Any]) -> tuple[list[Any], list[int]]:
+    """Distinct items in first-seen order, and each item's index among them.
+
+    Predictions are row-wise, so predicting each distinct input once gives the same labels; news
+    repeats whole sentences (wire copies, boilerplate), which makes this a large saving.
+    """
+    index: dict[Any, int] = {}
+    positions = [index.setdefault(item, len(index)) for item in items]
+    return list(index), positions
+
+
+def _is_plain_char_wb(vectorizer: Any) -> bool:
+    """Whether a fitted vectorizer makes character n-grams of lowercased or raw words, no more."""
+    return (
+        isinstance(vectorizer, CountVectorizer)
+        and vectorizer.analyzer == "char_wb"
+        and vectorizer.input == "content"
+        and vectorizer.preprocessor is None
+        and not vectorizer.strip_accents
+        and hasattr(vectorizer, "vocabulary_")
+    )
+
+
+def char_wb_counts(vectorizer: CountVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
+    """The counts ``vectorizer.transform`` gives (before TF-IDF), each distinct word analysed once.
+
+    ``char_wb`` n-grams never cross a word boundary, so a text's counts are its word counts times
+    each word's n-gram counts: one sparse product instead of a dictionary update per n-gram.
+    """
+    words: dict[str, int] = {}
+    word_ids: list[int] = []
+    indptr = [0]
+    for text in texts:
+        word_ids.extend(
+            [
+                words.setdefault(w, len(words))
+                for w in (text.lower() if vectorizer.lowercase else text).split()
+            ]
+        )
+        indptr.append(len(word_ids))
+    per_text = sp.csr_matrix(
+        (np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
+        shape=(len(indptr) - 1, len(words)),
+    )
+    vocabulary = vectorizer.vocabulary_
+    gram_ids: list[int] = []
+    gram_ptr = [0]
+    for word in words:
+        # The vectorizer's own n-gram maker, so the n-grams are exactly its own.
+        grams = (vocabulary.get(g) for g in vectorizer._char_wb_ngrams(word))
+        gram_ids.extend([j for j in grams if j is not None])
+        gram_ptr.append(len(gram_ids))
+    per_word = sp.csr_matrix(
+        (np.ones(len(gram_ids), dtype=np.int64), gram_ids, gram_ptr),
+        shape=(len(words), len(vocabulary)),
+    )
+    counts = sp.csr_matrix(per_text @ per_word)
+    counts.sum_duplicates()  # also sorts the indices, as the vectorizer's own matrix is
+    matrix = sp.csr_matrix(
+        (counts.data.astype(vectorizer.dtype), counts.indices, counts.indptr), shape=counts.shape
+    )
+    if vectorizer.binary:
+        matrix.data.fill(1)
+    return matrix
+
+
+def stance_features(model: Pipeline, texts: Sequence[str]) -> Any:
+    """The stance pipeline's feature matrix of ``texts``, equal to its own transform but faster.
+
+    Character n-gram counts come from :func:`char_wb_counts`; the pipeline's own steps do the
+    rest (TF-IDF weights, joining), so the matrix is the same to the bit.
+    """
+    union = model.steps[0][1]
+    if (
+        len(model.steps) != 2
+        or not isinstance(union, FeatureUnion)
+        or union.transformer_weights is not None
+        or any(isinstance(part, str) for _, part in union.transformer_list)
+    ):
+        return model[:-1].transform(texts)
+    blocks = []
+    for _, part in union.transformer_list:
+        if isinstance(part, TfidfVectorizer) and _is_plain_char_wb(part):
+            blocks.append(part._tfidf.transform(char_wb_counts(part, texts), copy=False))
+        else:
+            blocks.append(part.transform(texts))
+    return sp.hstack(blocks).tocsr()
+
+
 def predict_stance(model: Pipeline, texts: Sequence[str]) -> list[str]:
     """Stance label of each sentence."""
     if not texts:
         return []
+    distinct, positions = _distinct(texts)
     with _blas_single_thread():
-        return [str(v) for v in model.predict(list(texts))]
+        labels = [str(v) for v in model.steps[-1][1].predict(stance_features(model, distinct))]
+    return [labels[i] for i in positions]
+
+
+def predict_words(model: Pipeline, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """BIO tags of each sentence given as its token strings (one batched prediction)."""
+    distinct, positions = _distinct(tuple(words) for words in sentences)
+    if not any(distinct):
+        return [[] for _ in sentences]
+    feats = hash_token_features(distinct)
+    with _blas_single_thread():
+        flat = [str(t) for t in model.predict(feats)]
+    tagged: list[list[str]] = []
+    pos = 0
+    for words in distinct:
+        tagged.append(flat[pos : pos + len(words)])
+        pos += len(words)
+    return [list(tagged[i]) for i in positions]
 
 
 def predict_tags(model: Pipeline, tokens: Sequence[Sequence[Token]]) -> list[list[str]]:
     """BIO tags of each tokenized sentence (one batched prediction)."""
-    if not any(tokens):
-        return [[] for _ in tokens]
-    feats = hash_token_features([t.text for t in toks] for toks in tokens)
-    with _blas_single_thread():
-        flat = [str(t) for t in model.predict(feats)]
-    out: list[list[str]] = []
-    pos = 0
-    for toks in tokens:
-        out.append(flat[pos : pos + len(toks)])
-        pos += len(toks)
-    return out
+    return predict_words(model, [[t.text for t in toks] for toks in tokens])
 
 
 def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]:
     """PLOVER category of each (trigger, sentence) input."""
     if not inputs:
         return []
+    distinct, positions = _distinct(tuple(row) for row in inputs)
     with _blas_single_thread():
-        return [str(v) for v in model.predict(_event_matrix(inputs))]
+        labels = [str(v) for v in model.predict(_event_matrix(distinct))]
+    return [labels[i] for i in positions]
 
 
 # ---------------------------------------------------------------- scoring: classification
@@ -1949,21 +2049,20 @@ def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, lis
     out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
     raw: dict[str, list[tuple[str, int, int, dict[str, Any]]]] = {d.doc_id: [] for d in docs}
     if models.tagger is not None:
-        tu = TaggerUnits([], [], [])
-        for i, doc in enumerate(docs):
-            for start, end in doc.sentences:
-                toks = tokenize(doc.text, start, end)
-                if toks:
-                    tu.tokens.append(toks)
-                    tu.doc_index.append(i)
-        tags = predict_tags(models.tagger, tu.tokens)
+        # Each distinct sentence text is tokenized and tagged once, with offsets relative to
+        # the sentence (the token pattern has no look-behind, so they only shift).
+        placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
+        texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
+        tokens = [tokenize(text) for text in texts]
+        tags = predict_words(models.tagger, [[t.text for t in toks] for toks in tokens])
+        relative = [spans_from_tags(k, t) for k, t in zip(tokens, tags, strict=True)]
         events: list[tuple[int, int, int, int]] = []  # (doc, raw index, start, end)
-        for toks, tag_seq, d in zip(tu.tokens, tags, tu.doc_index, strict=True):
-            doc = docs[d]
-            for label, start, end in spans_from_tags(toks, tag_seq):
-                raw[doc.doc_id].append((label, start, end, {}))
+        for (d, shift, _), u in zip(placed, positions, strict=True):
+            found = raw[docs[d].doc_id]
+            for label, start, end in relative[u]:
+                found.append((label, start + shift, end + shift, {}))
                 if label == "EVENT":
-                    events.append((d, len(raw[doc.doc_id]) - 1, start, end))
+                    events.append((d, len(found) - 1, start + shift, end + shift))
         if models.event is not None and events:
             inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e) for d, _, s, e in events]
             for (d, k, _, _), category in zip(

@@ -101,28 +101,59 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[str]:
     named explicitly is always taken. Each path is the path as given, joined with the file's
     path inside a given folder; it is also how the file is named in the dataset.
     """
-    found: set[str] = set()
+    found: dict[str, str] = {}  # path -> real path
     for item in inputs:
         root = Path(item)
         if root.is_file():
-            found.add(root.as_posix())
+            found[root.as_posix()] = os.path.realpath(root)
         elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in filenames:
-                    file = Path(dirpath) / name
-                    if not name.startswith(".") and file.is_file():
-                        found.add(file.as_posix())
+            found.update(_walk_files(str(root)))
         else:
             raise InputError("no such file or folder; give article files or folders", path=root)
     seen_real: set[str] = set()
     result: list[str] = []
     for path in sorted(found):
-        real = os.path.realpath(path)
+        real = found[path]
         if real not in seen_real:
             seen_real.add(real)
             result.append(path)
     return result
+
+
+def _walk_files(top: str) -> Iterator[tuple[str, str]]:
+    """(path, real path) of each file under ``top``, as os.walk finds them (no hidden names).
+
+    Like os.walk, symlinked folders are listed but not entered. Only symlinks need
+    os.path.realpath (slow: one lstat per path component); any other file's real path is its
+    folder's real path joined with its name.
+    """
+    stack = [(top, os.path.realpath(top))]
+    while stack:
+        dirpath, real_dir = stack.pop()
+        try:
+            entries = list(os.scandir(dirpath))
+        except OSError:
+            continue  # os.walk skips folders it cannot list
+        base = Path(dirpath).as_posix()
+        prefix = "" if base == "." else base if base.endswith("/") else base + "/"
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    stack.append((os.path.join(dirpath, name), os.path.join(real_dir, name)))
+            elif entry.is_file():
+                real = (
+                    os.path.realpath(entry.path)
+                    if entry.is_symlink()
+                    else os.path.join(real_dir, name)
+                )
+                yield prefix + name, real  # the same string as (Path(dirpath) / name).as_posix()
 
 
 # ---------------------------------------------------------------- pass 1 (worker side)
@@ -869,14 +900,18 @@ def _build(
         else np.empty((0, 0), np.uint64)
     )
     clusters = compute_clusters(state.doc_ids, signatures)
+    del signatures
+    state.signatures = None
     shared = SharedSentences(
         state.doc_ids,
         state.sentence_doc.array(),
         state.sentence_index.array(),
         state.sentence_hash.array(),
     )
-    del signatures
-    state.signatures = None
+    # SharedSentences keeps only the shared rows; the full arrays are not needed in pass 2.
+    state.sentence_doc = _Pieces(np.int32)
+    state.sentence_index = _Pieces(np.int32)
+    state.sentence_hash = _Pieces(np.uint64)
     annotations = (
         load_annotations(ann_root, texts=state.texts, taxonomy=tax, rejects=rejects)
         if ann_root is not None

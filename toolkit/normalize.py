@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -330,7 +330,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _SHIFT27, _SHIFT30, _SHIFT31 = np.uint64(27), np.uint64(30), np.uint64(31)
 _WORD = re.compile(r"\w+")
 _CHUNK = 8192
-"""Shingles hashed per block: a (8192, num_perm) uint64 block stays a few MB."""
+"""Shingles hashed per block: a (num_perm, 8192) uint64 block stays a few MB."""
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -438,11 +438,11 @@ def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) 
     # shingle hashes are already well mixed, so this cheap family orders them independently.
     # Repeated shingles need no removal: they cannot change a minimum.
     mult, add = _permutations(num_perm)
-    with np.errstate(over="ignore"):
-        for lo in range(0, len(shingles), _CHUNK):
-            block = shingles[lo : lo + _CHUNK, None] * mult[None, :]
-            block += add[None, :]
-            np.minimum(signature, block.min(axis=0), out=signature)
+    for lo in range(0, len(shingles), _CHUNK):
+        # (num_perm, shingles) blocks: the minimum runs along contiguous rows.
+        block = mult[:, None] * shingles[None, lo : lo + _CHUNK]
+        block += add[:, None]
+        np.minimum(signature, block.min(axis=1), out=signature)
     return signature
 
 
@@ -464,8 +464,15 @@ that gap, and a pair at 0.5 shares half of its 5-word shingles, far more than tw
 """
 _LSH_RECALL = 0.95
 """Wanted probability that a pair exactly at the threshold shares at least one LSH band."""
-_MAX_REPRESENTATIVES = 64
-"""Per LSH bucket, a document is compared with at most this many earlier distinct clusters."""
+_MAX_BUCKET_PARTNERS = 64
+"""Per LSH bucket, a document is compared with at most this many earlier members (the smallest
+indexes): a band shared by thousands of documents is boilerplate, and comparing all of its pairs
+would make the work quadratic. A true near-duplicate pair shares many bands, so it is still
+found."""
+_PAIRS_PER_STEP = 1 << 20
+"""Candidate pairs made at once per LSH band: their index arrays stay a few tens of MB."""
+_PAIR_BLOCK = 8192
+"""Candidate pairs compared per numpy block: two (8192, num_perm) uint64 gathers stay a few MB."""
 
 
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -484,8 +491,9 @@ def cluster_near_duplicates(
     """doc_id -> cluster id (smallest doc_id of its near-duplicate component).
 
     Candidates come from LSH banding (documents sharing a whole band of the signature); a
-    candidate edge counts only if its estimated Jaccard reaches ``threshold``. Work grows with
-    the number of documents and candidates, not with all pairs.
+    candidate edge counts only if its estimated Jaccard reaches ``threshold``. Candidates are
+    found and checked with numpy, band by band; the work grows with the number of documents
+    and candidates, not with all pairs.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -493,8 +501,7 @@ def cluster_near_duplicates(
     if not ids:
         return {}
     matrix = np.stack([np.asarray(signatures[d], dtype=np.uint64) for d in ids])
-    n, num_perm = matrix.shape
-    parent = list(range(n))  # union-find; a root is always the smallest index of its set
+    parent = list(range(len(ids)))  # union-find; a root is always the smallest index of its set
 
     def find(i: int) -> int:
         root = i
@@ -504,33 +511,78 @@ def cluster_near_duplicates(
             parent[i], i = root, parent[i]
         return root
 
-    live = np.flatnonzero(~(matrix == _MAX).all(axis=1))
+    first, second = near_duplicate_pairs(matrix, threshold=threshold)
+    for a, b in zip(first.tolist(), second.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller index (= smaller doc_id) becomes the root.
+            parent[max(ra, rb)] = min(ra, rb)
+    return {doc_id: ids[find(i)] for i, doc_id in enumerate(ids)}
+
+
+def near_duplicate_pairs(
+    matrix: np.ndarray, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) of a signature matrix whose estimated Jaccard reaches ``threshold``.
+
+    Only LSH candidates are compared (rows sharing a whole band); each pair is listed once,
+    sorted. Rows of the empty set never pair.
+    """
+    n, num_perm = matrix.shape
+    live = np.flatnonzero((matrix != _MAX).any(axis=1))
     bands, rows = lsh_bands(threshold, num_perm)
+    found: list[np.ndarray] = []
     for band in range(bands):
         cols = matrix[live, band * rows : (band + 1) * rows]
         key = _splitmix64(cols[:, 0] ^ np.uint64(band))
         for c in range(1, rows):
             key = _splitmix64(key ^ cols[:, c])
-        order = np.argsort(key, kind="stable")
-        sorted_keys = key[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], len(sorted_keys)]
-        for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-            members = np.sort(live[order[lo:hi]])
-            reps: list[int] = []
-            for member in members.tolist():
-                root = find(member)
-                linked = False
-                for rep in reps[:_MAX_REPRESENTATIVES]:
-                    rep_root = find(rep)
-                    if rep_root == root:
-                        linked = True
-                        break
-                    if estimate_jaccard(matrix[member], matrix[rep]) >= threshold:
-                        # The smaller index (= smaller doc_id) becomes the root.
-                        parent[max(root, rep_root)] = min(root, rep_root)
-                        linked = True
-                        break
-                if not linked:
-                    reps.append(member)
-    return {doc_id: ids[find(i)] for i, doc_id in enumerate(ids)}
+        for earlier, later in _bucket_pairs(key, live):
+            similar = _check_candidates(matrix, earlier, later, threshold)
+            if similar.any():
+                found.append(earlier[similar].astype(np.int64) * n + later[similar])
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    codes = np.unique(np.concatenate(found))
+    return codes // n, codes % n
+
+
+def _bucket_pairs(key: np.ndarray, members: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(earlier, later) member pairs with equal keys, in blocks of at most _PAIRS_PER_STEP.
+
+    A member pairs with the first _MAX_BUCKET_PARTNERS members of its bucket before it.
+    """
+    order = np.argsort(key, kind="stable")  # members ascend within a bucket
+    ordered = key[order]
+    new = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    partners = np.minimum(np.arange(len(ordered)) - starts[group], _MAX_BUCKET_PARTNERS)
+    ends = np.cumsum(partners)
+    lo = 0
+    while lo < len(ordered) and ends[-1] > (ends[lo - 1] if lo else 0):
+        done = ends[lo - 1] if lo else 0
+        # At least one member per step; a member has at most _MAX_BUCKET_PARTNERS pairs.
+        hi = max(lo + 1, int(np.searchsorted(ends, done + _PAIRS_PER_STEP, side="right")))
+        counts = partners[lo:hi]
+        later = np.repeat(np.arange(lo, hi), counts)
+        within = np.arange(len(later)) - np.repeat(np.cumsum(counts) - counts, counts)
+        earlier = starts[group[later]] + within
+        if len(later):
+            yield members[order[earlier]], members[order[later]]
+        lo = hi
+
+
+def _check_candidates(
+    matrix: np.ndarray, first: np.ndarray, second: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Whether each candidate pair's estimated Jaccard (as estimate_jaccard) reaches threshold."""
+    similar = np.zeros(len(first), dtype=bool)
+    num_perm = matrix.shape[1]
+    for lo in range(0, len(first), _PAIR_BLOCK):
+        hi = lo + _PAIR_BLOCK
+        equal = np.count_nonzero(matrix[first[lo:hi]] == matrix[second[lo:hi]], axis=1)
+        similar[lo:hi] = equal / num_perm >= threshold
+    return similar
