@@ -1115,15 +1115,9 @@ def _headline(scores: Mapping[str, Any], model: str) -> dict[str, Any]:
 
 def read_agreement(path: str | Path) -> dict[str, Any]:
     """The agreement report written by ``toolkit agreement`` (agreement.json)."""
-    p = Path(path)
-    try:
-        return dict(json.loads(p.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise InputError(
-            "agreement report not found; run `toolkit agreement` first", path=p
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
+    return records.read_json_object(
+        path, missing="agreement report not found; run `toolkit agreement` first"
+    )
 
 
 def human_ceiling(agreement: Mapping[str, Any] | None, doc_ids: Sequence[str]) -> dict[str, Any]:

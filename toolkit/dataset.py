@@ -37,6 +37,7 @@ from toolkit.records import (
     annotations_schema,
     documents_schema,
     iter_annotation_paths,
+    read_json_object,
     rejects_schema,
     schema_metadata,
     sha256_text,
@@ -781,15 +782,10 @@ def _write_manifest(path: Path, head: dict[str, Any], inputs_log: Path) -> None:
 
 def read_manifest(dataset_dir: str | Path) -> dict[str, Any]:
     """The manifest of a built dataset; raises InputError when it is missing or malformed."""
-    path = Path(dataset_dir) / MANIFEST_NAME
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise InputError(
-            "no manifest.json; build the dataset with `toolkit convert`", path=path
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    return read_json_object(
+        Path(dataset_dir) / MANIFEST_NAME,
+        missing="no manifest.json; build the dataset with `toolkit convert`",
+    )
 
 
 # ---------------------------------------------------------------- the atomic build
