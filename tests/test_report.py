@@ -14,6 +14,7 @@ import pytest
 from toolkit.errors import ToolkitError
 from toolkit.report import (
     format_ci,
+    format_estimate,
     html_page,
     html_table,
     markdown_table,
@@ -46,6 +47,21 @@ def parse_svg(svg: str) -> ET.Element:
 )
 def test_format_ci(args: tuple, kwargs: dict, expected: str) -> None:
     assert format_ci(*args, **kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("estimate", "expected"),
+    [
+        ({"value": 0.8123, "ci_low": 0.7012, "ci_high": 0.9049, "n": 4}, "0.812 [0.701, 0.905]"),
+        ({"value": 0.8123, "ci_low": None, "ci_high": None}, "0.812"),
+        ({"value": None, "reason": "one rater"}, "n/a (one rater)"),
+        ({}, "n/a"),
+        (None, "n/a"),
+    ],
+    ids=["full", "no-ci", "reason", "empty", "absent"],
+)
+def test_format_estimate(estimate: dict | None, expected: str) -> None:
+    assert format_estimate(estimate) == expected
 
 
 def test_markdown_table_escapes_pipes_and_newlines() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -24,8 +25,11 @@ from toolkit.errors import InputError, ToolkitError
 from toolkit.records import (
     AnnotationFile,
     Span,
+    annotation_sets_schema,
+    annotations_schema,
     iter_annotation_paths,
     read_annotation_file,
+    span_rows,
     write_text_atomic,
 )
 from toolkit.taxonomy import Taxonomy, read_taxonomy
@@ -126,14 +130,10 @@ def read_layers_from_annotations(
 ) -> Layers:
     """Build the same tables straight from annotation files (no sentences: paragraphs stand in)."""
     tax = taxonomy or read_taxonomy()
-    names = tax.attribute_names
     rows: list[dict[str, Any]] = []
     sets: list[dict[str, Any]] = []
     for path in iter_annotation_paths(annotations_dir):
         ann = read_annotation_file(path)
-        outgoing: dict[str, list[dict[str, str]]] = {}
-        for rel in ann.relations:
-            outgoing.setdefault(rel.from_id, []).append({"type": rel.type, "to_span_id": rel.to_id})
         sets.append(
             {
                 "doc_id": ann.doc_id,
@@ -145,44 +145,15 @@ def read_layers_from_annotations(
                 "codebook_version": ann.codebook_version,
             }
         )
-        for span in ann.spans:
-            rows.append(
-                {
-                    "doc_id": ann.doc_id,
-                    "annotator_id": ann.annotator_id,
-                    "span_id": span.id,
-                    "label": span.label,
-                    "start": span.start,
-                    "end": span.end,
-                    "text": span.text,
-                    "attributes": {n: span.attributes.get(n) for n in names},
-                    "relations": outgoing.get(span.id, []),
-                    "codebook_version": ann.codebook_version,
-                }
-            )
-    attr_type = pl.Struct([pl.Field(n, pl.String) for n in names])
-    rel_type = pl.List(pl.Struct([pl.Field("type", pl.String), pl.Field("to_span_id", pl.String)]))
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "doc_id": pl.String,
-        "annotator_id": pl.String,
-        "span_id": pl.String,
-        "label": pl.String,
-        "start": pl.Int32,
-        "end": pl.Int32,
-        "text": pl.String,
-        "attributes": attr_type,
-        "relations": rel_type,
-        "codebook_version": pl.String,
-    }
-    set_schema = {
-        "doc_id": pl.String,
-        "annotator_id": pl.String,
-        "status": pl.String,
-        "source_kind": pl.String,
-        "n_spans": pl.Int32,
-        "text_sha256": pl.String,
-        "codebook_version": pl.String,
-    }
+        rows.extend(
+            {
+                "doc_id": ann.doc_id,
+                "annotator_id": ann.annotator_id,
+                **row,
+                "codebook_version": ann.codebook_version,
+            }
+            for row in span_rows(ann, tax)
+        )
     docs = pl.DataFrame(
         {"doc_id": list(texts), "text": list(texts.values())},
         schema={"doc_id": pl.String, "text": pl.String},
@@ -192,8 +163,8 @@ def read_layers_from_annotations(
         )
     )
     return Layers(
-        annotations=pl.DataFrame(rows, schema=schema),
-        annotation_sets=pl.DataFrame(sets, schema=set_schema),
+        annotations=pl.DataFrame(pa.Table.from_pylist(rows, schema=annotations_schema(tax))),
+        annotation_sets=pl.DataFrame(pa.Table.from_pylist(sets, schema=annotation_sets_schema())),
         documents=docs,
     )
 
@@ -293,7 +264,8 @@ def match_spans(reference: pl.DataFrame, candidate: pl.DataFrame, *, mode: str) 
     )
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+def f1_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """F1 = 2tp / (2tp + fp + fn); NaN where the class is neither in gold nor predicted."""
     denom = 2 * tp + fp + fn
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), np.nan)
@@ -1073,7 +1045,7 @@ def compute_agreement(
 
     def f1_fn(s: np.ndarray) -> np.ndarray:
         blocks = s.reshape(s.shape[0], max(n_pairs, 1), n_labels + 1, 3)
-        per_pair = _f1(blocks[..., 0], blocks[..., 1], blocks[..., 2])  # B x P x labels
+        per_pair = f1_from_counts(blocks[..., 0], blocks[..., 1], blocks[..., 2])  # B x P x labels
         return np.concatenate(
             [_nanmean(per_pair, axis=1), per_pair.reshape(s.shape[0], -1)], axis=1
         )
@@ -1927,7 +1899,7 @@ def _per_document(
             continue
         cols = [p * (n_labels + 1) * 3 + n_labels * 3 + k for p in range(n_pairs) for k in range(3)]
         m = np.asarray(stat.matrix)[:, cols].reshape(n_docs, n_pairs, 3)
-        f1_doc[mode] = _nanmean(_f1(m[..., 0], m[..., 1], m[..., 2]), axis=1)
+        f1_doc[mode] = _nanmean(f1_from_counts(m[..., 0], m[..., 1], m[..., 2]), axis=1)
     d_o = np.zeros(n_docs)
     d_e = np.zeros(n_docs)
     defined_any = np.zeros(n_docs, dtype=bool)
@@ -1994,12 +1966,6 @@ def _per_annotator(
 # ---------------------------------------------------------------- reports
 
 
-def _est_text(e: Mapping[str, Any]) -> str:
-    return report.format_ci(
-        e.get("value"), e.get("ci_low"), e.get("ci_high"), reason=e.get("reason")
-    )
-
-
 def _bar(label: str, e: Mapping[str, Any]) -> tuple[str, float | None, float | None, float | None]:
     return (label, e.get("value"), e.get("ci_low"), e.get("ci_high"))
 
@@ -2055,9 +2021,9 @@ def _summary_lines(data: Mapping[str, Any]) -> list[str]:
         f"{', '.join(data['excluded_layers']) or '(none)'}.",
         f"Documents compared: {docs['compared']} (by every annotator: {docs['annotated_by_all']}; "
         f"by one annotator only, not comparable: {docs['annotated_by_one_only']}).",
-        f"Span F1, overlap: {_est_text(overall['f1_overlap'])}; "
-        f"exact: {_est_text(overall['f1_exact'])}; "
-        f"unitizing alpha: {_est_text(overall['u_alpha'])}.",
+        f"Span F1, overlap: {report.format_estimate(overall['f1_overlap'])}; "
+        f"exact: {report.format_estimate(overall['f1_exact'])}; "
+        f"unitizing alpha: {report.format_estimate(overall['u_alpha'])}.",
         f"Intervals: 95% bootstrap over documents, {data['settings']['bootstrap']} resamples, "
         f"seed {data['settings']['seed']}.",
     ]
@@ -2074,7 +2040,12 @@ def _span_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]
     rows: list[list[object]] = []
     for label, e in data["spans"].items():
         rows.append(
-            [label, _est_text(e["f1_exact"]), _est_text(e["f1_overlap"]), _est_text(e["u_alpha"])]
+            [
+                label,
+                report.format_estimate(e["f1_exact"]),
+                report.format_estimate(e["f1_overlap"]),
+                report.format_estimate(e["u_alpha"]),
+            ]
             + [e["n_spans"][a] for a in data["annotators"]]
         )
     return headers, rows
@@ -2116,9 +2087,9 @@ def _attribute_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[obje
                 key,
                 a["level"],
                 sum(a["matched_pairs"].values()),
-                _est_text(a["cohen_kappa"]),
-                _est_text(a["fleiss_kappa"]),
-                _est_text(a["krippendorff_alpha"]),
+                report.format_estimate(a["cohen_kappa"]),
+                report.format_estimate(a["fleiss_kappa"]),
+                report.format_estimate(a["krippendorff_alpha"]),
             ]
         )
     return headers, rows
@@ -2127,7 +2098,7 @@ def _attribute_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[obje
 def _relation_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
     h = data["relations"][HOLDER]
     rows: list[list[object]] = [
-        ["holder (mean of pairs)", h["agreement"]["n"], _est_text(h["agreement"])]
+        ["holder (mean of pairs)", h["agreement"]["n"], report.format_estimate(h["agreement"])]
     ]
     rows += [
         [f"holder {k.replace('|', ' vs ')}", h["matched_pairs"][k], v]

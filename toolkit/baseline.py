@@ -13,6 +13,7 @@ Three models are trained from a dataset's gold layer:
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import math
@@ -44,6 +45,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
 from toolkit import agreement, records
+from toolkit.agreement import f1_from_counts
 from toolkit.errors import InputError, ModelError
 from toolkit.features import (
     FEATURES_VERSION,
@@ -57,6 +59,15 @@ from toolkit.features import (
     spans_from_tags,
     stance_spans_of,
     tokenize,
+)
+from toolkit.report import (
+    format_estimate,
+    html_page,
+    html_table,
+    markdown_table,
+    svg_bar_chart,
+    svg_line_chart,
+    write_report,
 )
 from toolkit.taxonomy import Taxonomy, read_taxonomy
 
@@ -594,13 +605,6 @@ def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]
 # ---------------------------------------------------------------- scoring: classification
 
 
-def f1_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    """F1 = 2tp / (2tp + fp + fn); NaN where the class is neither in gold nor predicted."""
-    denom = 2 * tp + fp + fn
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), np.nan)
-
-
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
@@ -937,6 +941,19 @@ def _take(seq: Sequence[Any], idx: Iterable[int]) -> list[Any]:
     return [seq[i] for i in idx]
 
 
+def _fold_units(
+    doc_index: Sequence[int],
+    train_set: set[int],
+    test_set: set[int],
+    fraction: float,
+    rng: random.Random,
+) -> tuple[list[int], list[int]]:
+    """Units of a fold's training documents (subsampled to ``fraction``) and of its test ones."""
+    train = [i for i, d in enumerate(doc_index) if d in train_set]
+    test = [i for i, d in enumerate(doc_index) if d in test_set]
+    return _take(train, _subsample(len(train), fraction, rng)), test
+
+
 def _cross_validate(
     docs: Sequence[Document],
     folds: list[tuple[np.ndarray, np.ndarray]],
@@ -959,9 +976,7 @@ def _cross_validate(
             if problems is not None:
                 problems.append({"fold": k, "model": model, "reason": exc.message})
 
-        s_train = [i for i, d in enumerate(su.doc_index) if d in train_set]
-        s_train = _take(s_train, _subsample(len(s_train), fraction, rng))
-        s_test = [i for i, d in enumerate(su.doc_index) if d in test_set]
+        s_train, s_test = _fold_units(su.doc_index, train_set, test_set, fraction, rng)
         s_major = Counter(_take(su.labels, s_train)).most_common(1)
         s_fallback = s_major[0][0] if s_major else "NONE"
         try:
@@ -978,9 +993,7 @@ def _cross_validate(
             for i in s_test:
                 majority.stance[i] = s_fallback
 
-        t_train = [i for i, d in enumerate(tu.doc_index) if d in train_set]
-        t_train = _take(t_train, _subsample(len(t_train), fraction, rng))
-        t_test = [i for i, d in enumerate(tu.doc_index) if d in test_set]
+        t_train, t_test = _fold_units(tu.doc_index, train_set, test_set, fraction, rng)
         try:
             tmodel, _ = fit_tagger(
                 TaggerUnits(_take(tu.tokens, t_train), _take(tu.tags, t_train), []), seed
@@ -996,9 +1009,7 @@ def _cross_validate(
         for i, tags in zip(t_test, tag_preds, strict=True):
             oof.spans[tu.doc_index[i]].extend(spans_from_tags(tu.tokens[i], tags))
 
-        e_train = [i for i, d in enumerate(eu.doc_index) if d in train_set]
-        e_train = _take(e_train, _subsample(len(e_train), fraction, rng))
-        e_test = [i for i, d in enumerate(eu.doc_index) if d in test_set]
+        e_train, e_test = _fold_units(eu.doc_index, train_set, test_set, fraction, rng)
         e_major = Counter(_take(eu.labels, e_train)).most_common(1)
         e_fallback = e_major[0][0] if e_major else ""
         try:
@@ -1171,10 +1182,10 @@ def _human_rows(human: Mapping[str, Any]) -> list[list[object]]:
     rows: list[list[object]] = [["documents", human["coverage"]]]
     for label, modes in human["span_f1"].items():
         for mode, est in modes.items():
-            rows.append([f"span F1 {label} ({mode}, pairwise)", _ci(est)])
+            rows.append([f"span F1 {label} ({mode}, pairwise)", format_estimate(est)])
     for key, ests in human["attributes"].items():
         for name, est in ests.items():
-            rows.append([f"{key} {name} (matched spans)", _ci(est)])
+            rows.append([f"{key} {name} (matched spans)", format_estimate(est)])
     return rows
 
 
@@ -1184,14 +1195,14 @@ def _human_headline(human: Mapping[str, Any], model: str) -> str:
         return str(human["unavailable"])
     if model == "tagger":
         block = human.get("span_f1", {}).get("ALL", {}).get("exact")
-        return f"{_ci(block)} (pairwise F1, exact)" if block else "not in the report"
+        return f"{format_estimate(block)} (pairwise F1, exact)" if block else "not in the report"
     key = "STANCE.value" if model == "stance" else "EVENT.category"
     entry = human.get("attributes", {}).get(key)
     if not isinstance(entry, Mapping):
         return "not in the report"
     for name, value in sorted(entry.items()):
         if isinstance(value, Mapping) and "value" in value:
-            return f"{_ci(value)} ({name} on matched spans)"
+            return f"{format_estimate(value)} ({name} on matched spans)"
     return "not in the report"
 
 
@@ -1357,19 +1368,6 @@ def evaluate_corpus(
 # ---------------------------------------------------------------- reports
 
 
-def _ci(metric: Mapping[str, Any] | None) -> str:
-    from toolkit.report import format_ci
-
-    if not metric:
-        return "n/a"
-    return format_ci(
-        metric.get("value"),
-        metric.get("ci_low"),
-        metric.get("ci_high"),
-        reason=metric.get("reason"),
-    )
-
-
 def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
     rows: list[list[object]] = []
     for name in MODEL_NAMES:
@@ -1378,7 +1376,9 @@ def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
         for system in ("model", "majority", "rules"):
             scores = data["systems"][system]
             row.append(
-                scores["unavailable"] if "unavailable" in scores else _ci(_headline(scores, name))
+                scores["unavailable"]
+                if "unavailable" in scores
+                else format_estimate(_headline(scores, name))
             )
         row.append(_human_headline(data["human"], name))
         rows.append(row)
@@ -1394,16 +1394,16 @@ def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
                 label,
                 v["support"],
                 v["predicted"],
-                _ci(v["precision"]),
-                _ci(v["recall"]),
-                _ci(v["f1"]),
+                format_estimate(v["precision"]),
+                format_estimate(v["recall"]),
+                format_estimate(v["f1"]),
             ]
             for label, v in block["per_label"].items()
         ]
-        out[task].append(["macro F1", block["n"], "", "", "", _ci(block["macro_f1"])])
+        out[task].append(["macro F1", block["n"], "", "", "", format_estimate(block["macro_f1"])])
         if "semeval2016_f_avg" in block:
             out[task].append(
-                ["SemEval-2016 F_avg", "", "", "", "", _ci(block["semeval2016_f_avg"])]
+                ["SemEval-2016 F_avg", "", "", "", "", format_estimate(block["semeval2016_f_avg"])]
             )
     rows = []
     for scheme in SCHEMES:
@@ -1416,9 +1416,9 @@ def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
                     label,
                     c["cor_gold"] + c["inc_gold"] + c["par_gold"] + c["mis"],
                     c["cor_pred"] + c["inc_pred"] + c["par_pred"] + c["spu"],
-                    _ci(v["precision"]),
-                    _ci(v["recall"]),
-                    _ci(v["f1"]),
+                    format_estimate(v["precision"]),
+                    format_estimate(v["recall"]),
+                    format_estimate(v["f1"]),
                 ]
             )
     out["spans"] = rows
@@ -1429,9 +1429,9 @@ def _detail_rows(scores: Mapping[str, Any]) -> dict[str, list[list[object]]]:
             v["tp"],
             v["fp"],
             v["fn"],
-            _ci(v["precision"]),
-            _ci(v["recall"]),
-            _ci(v["f1"]),
+            format_estimate(v["precision"]),
+            format_estimate(v["recall"]),
+            format_estimate(v["f1"]),
         ]
         for mode, block in scores["spans"].get("agreement_matcher", {}).items()
         for label, v in block.items()
@@ -1447,8 +1447,6 @@ SPAN_HEADERS = ["scheme", "label", "gold", "predicted", "precision", "recall", "
 
 def render_markdown(data: Mapping[str, Any]) -> str:
     """The evaluation report as Markdown."""
-    from toolkit.report import markdown_table
-
     d = data["data"]
     parts = [
         "# Baseline evaluation\n",
@@ -1490,7 +1488,9 @@ def render_markdown(data: Mapping[str, Any]) -> str:
                         p["fraction"],
                         p["runs"],
                         p["value"],
-                        _ci({"value": p["value"], "ci_low": p["ci_low"], "ci_high": p["ci_high"]}),
+                        format_estimate(
+                            {"value": p["value"], "ci_low": p["ci_low"], "ci_high": p["ci_high"]}
+                        ),
                         p["untrainable_folds"],
                     ]
                     for p in data["learning_curves"][name]
@@ -1502,19 +1502,15 @@ def render_markdown(data: Mapping[str, Any]) -> str:
 
 def render_html(data: Mapping[str, Any]) -> str:
     """The evaluation report as a self-contained HTML page with inline SVG plots."""
-    import html as html_mod
-
-    from toolkit.report import html_page, html_table, svg_bar_chart, svg_line_chart
-
     d = data["data"]
     body = [
         f"<p>Data version <code>{d['data_version'][:12]}</code>: {d['n_documents']} documents in "
         f"{d['n_clusters']} near-duplicate clusters, {d['n_sentences']} sentences. "
-        f"Cross-validation: {html_mod.escape(data['setup']['cv'])}. Intervals: "
-        f"{html_mod.escape(data['setup']['ci'])}.</p>"
+        f"Cross-validation: {html.escape(data['setup']['cv'])}. Intervals: "
+        f"{html.escape(data['setup']['ci'])}.</p>"
     ]
     for w in data["warnings"]:
-        body.append(f'<p class="warning"><strong>Warning.</strong> {html_mod.escape(w)}</p>')
+        body.append(f'<p class="warning"><strong>Warning.</strong> {html.escape(w)}</p>')
     body.append("<h2>Summary</h2>")
     body.append(html_table(SUMMARY_HEADERS, _summary_rows(data)))
     for name in MODEL_NAMES:
@@ -1558,7 +1554,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         scores = data["systems"][system]
         body.append(f"<h2>{system}</h2>")
         if "unavailable" in scores:
-            body.append(f"<p>Not scored: {html_mod.escape(scores['unavailable'])}.</p>")
+            body.append(f"<p>Not scored: {html.escape(scores['unavailable'])}.</p>")
             continue
         rows = _detail_rows(scores)
         body.append(html_table(CLASS_HEADERS, rows["stance"], caption="Stance (sentences)"))
@@ -1587,8 +1583,6 @@ def render_html(data: Mapping[str, Any]) -> str:
 
 def write_evaluation(out_dir: str | Path, data: Mapping[str, Any]) -> dict[str, Path]:
     """Write evaluation.json, evaluation.md and evaluation.html."""
-    from toolkit.report import write_report
-
     return write_report(
         Path(out_dir),
         "evaluation",
@@ -1896,8 +1890,6 @@ def _card_scores(evaluation: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def render_card(card: Mapping[str, Any]) -> str:
     """The model card as Markdown."""
-    from toolkit.report import markdown_table
-
     lines = [
         f"# Model card: {card['name']}\n",
         f"- Model version: `{card['model_version']}` (annotation layer `{card['layer']}`)",
@@ -1944,7 +1936,7 @@ def render_card(card: Mapping[str, Any]) -> str:
             markdown_table(
                 ["score", "model", "majority class"],
                 [
-                    [k, _ci(v["model"]), _ci(v["majority"])]
+                    [k, format_estimate(v["model"]), format_estimate(v["majority"])]
                     for k, v in scores.items()
                     if isinstance(v, dict) and "model" in v
                 ],

@@ -51,6 +51,26 @@ def cli() -> None:
     """
 
 
+# Declarations several commands share (click builds a fresh parameter per command).
+DATASET_DIR = click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+PROJECT_TITLE = click.option(
+    "--project", "project_title", default="geoevent", show_default=True, help="Project title."
+)
+BASELINE_BOOTSTRAP = click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(0, 100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples (over documents) for the CIs.",
+)
+
+
+def out_dir_option(help: str, **attrs: Any) -> Callable[[F], F]:
+    """The ``--out`` output-folder option; ``attrs`` say whether it is required or has a default."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False), help=help, **attrs)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="toolkit")
@@ -58,12 +78,8 @@ def main() -> None:
 
 @cli.command("convert")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Dataset folder to build; a previous dataset there is replaced only on success.",
+@out_dir_option(
+    "Dataset folder to build; a previous dataset there is replaced only on success.", required=True
 )
 @click.option(
     "--annotations",
@@ -194,7 +210,6 @@ def validate_command(annotations_dir: str | None, dataset_dir: str | None) -> No
     Example:
       toolkit validate --annotations annotations --dataset build/dataset
     """
-    from toolkit.errors import ValidationError
     from toolkit.validate import check_annotations, check_dataset, read_texts
 
     if not annotations_dir and not dataset_dir:
@@ -381,10 +396,8 @@ def labelstudio_config_command(out_path: str | None) -> None:
 
 
 @labelstudio_group.command("push")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--project", "project_title", default="geoevent", show_default=True, help="Project title."
-)
+@DATASET_DIR
+@PROJECT_TITLE
 @click.option(
     "--predictions",
     "prediction_dirs",
@@ -434,16 +447,11 @@ def labelstudio_push_command(
 
 
 @labelstudio_group.command("pull")
-@click.option(
-    "--project", "project_title", default="geoevent", show_default=True, help="Project title."
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
+@PROJECT_TITLE
+@out_dir_option(
+    "Annotation folder; files go to <out>/ls-<pseudonym>/<doc_id>.json.",
     default="annotations",
     show_default=True,
-    help="Annotation folder; files go to <out>/ls-<pseudonym>/<doc_id>.json.",
 )
 @handle_errors
 def labelstudio_pull_command(project_title: str, out_dir: str) -> None:
@@ -509,14 +517,8 @@ def _fractions(value: str) -> tuple[float, ...]:
 
 
 @baseline_group.command("train")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Model folder: <name>.skops files, model_card.json, model_card.md.",
-)
+@DATASET_DIR
+@out_dir_option("Model folder: <name>.skops files, model_card.json, model_card.md.", required=True)
 @click.option(
     "--name",
     default="baseline",
@@ -531,14 +533,7 @@ def _fractions(value: str) -> tuple[float, ...]:
     show_default=True,
     help="Cross-validation folds for the card's scores (grouped by cluster).",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(0, 100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap resamples (over documents) for the CIs.",
-)
+@BASELINE_BOOTSTRAP
 @click.option("--no-cv", is_flag=True, help="Skip cross-validation (the card then has no scores).")
 @handle_errors
 def baseline_train_command(
@@ -579,14 +574,8 @@ def baseline_train_command(
 
 
 @baseline_group.command("evaluate")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Report folder: evaluation.json, evaluation.md, evaluation.html.",
-)
+@DATASET_DIR
+@out_dir_option("Report folder: evaluation.json, evaluation.md, evaluation.html.", required=True)
 @click.option(
     "--agreement",
     "agreement_path",
@@ -595,14 +584,7 @@ def baseline_train_command(
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--folds", type=click.IntRange(2, 100), default=5, show_default=True)
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(0, 100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap resamples (over documents) for the CIs.",
-)
+@BASELINE_BOOTSTRAP
 @click.option(
     "--fractions",
     default="0.25,0.5,0.75,1",
@@ -667,14 +649,9 @@ def baseline_evaluate_command(
 
 @baseline_group.command("predict")
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default="annotations",
-    show_default=True,
-    help="Annotation folder; files go to <out>/model-<name>/.",
+@DATASET_DIR
+@out_dir_option(
+    "Annotation folder; files go to <out>/model-<name>/.", default="annotations", show_default=True
 )
 @handle_errors
 def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> None:
@@ -794,14 +771,8 @@ def preannotate_group() -> None:
 
 
 @preannotate_group.command("run")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Annotation folder; files go to OUT/rules-v1/<doc_id>.json.",
-)
+@DATASET_DIR
+@out_dir_option("Annotation folder; files go to OUT/rules-v1/<doc_id>.json.", required=True)
 @handle_errors
 def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
     """Pre-annotate every document of a built dataset with the rule set (the default command).
@@ -817,7 +788,7 @@ def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
 
 
 @preannotate_group.command("score")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@DATASET_DIR
 @click.option(
     "--annotations",
     "annotations_dir",
@@ -826,13 +797,7 @@ def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
     help="Annotation folder holding the rules-v1 and gold layers.",
 )
 @click.option("--gold", "gold_layer", default="gold", show_default=True, help="Gold layer name.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Where preannotation_scores.json/.md go (default: DATASET_DIR).",
-)
+@out_dir_option("Where preannotation_scores.json/.md go (default: DATASET_DIR).", default=None)
 @handle_errors
 def preannotate_score_command(
     dataset_dir: str, annotations_dir: str, gold_layer: str, out_dir: str | None
@@ -851,14 +816,8 @@ def preannotate_score_command(
 
 
 @cli.command("agreement")
-@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    required=True,
-    help="Folder for agreement.json, agreement.md and agreement.html.",
-)
+@DATASET_DIR
+@out_dir_option("Folder for agreement.json, agreement.md and agreement.html.", required=True)
 @click.option(
     "--annotators",
     default=None,

@@ -92,6 +92,11 @@ def _context_features(word: str, offset: int) -> tuple[str, ...]:
     return (f"{offset}w={word.lower()}", f"{offset}sh={word_shape(word)}")
 
 
+def _bigram_feature(previous: str, word: str) -> str:
+    """The feature a token gets from itself and the token before it."""
+    return "bigram-1=" + previous.lower() + "|" + word.lower()
+
+
 _BOUNDARY = {
     offset: (f"{offset}w=<{'s' if offset < 0 else '/s'}>",)
     for offset in range(-CONTEXT_WINDOW, CONTEXT_WINDOW + 1)
@@ -117,7 +122,7 @@ def token_features(words: Sequence[str]) -> list[list[str]]:
             elif j == -1 or j == n:
                 feats.extend(_BOUNDARY[offset])
         if i > 0:
-            feats.append("bigram-1=" + words[i - 1].lower() + "|" + word.lower())
+            feats.append(_bigram_feature(words[i - 1], word))
         rows.append(feats)
     return rows
 
@@ -142,7 +147,7 @@ _BOUNDARY_IDS = {offset: tuple(_hash(f) for f in feats) for offset, feats in _BO
 
 @lru_cache(maxsize=400_000)
 def _bigram_id(previous: str, word: str) -> int:
-    return _hash("bigram-1=" + previous.lower() + "|" + word.lower())
+    return _hash(_bigram_feature(previous, word))
 
 
 def _id_table(rows: Sequence[Sequence[int]]) -> sp.csr_matrix:
@@ -189,10 +194,8 @@ def _hash_block(sentences: Sequence[Sequence[str]]) -> sp.csr_matrix:
         boundary = _id_table([_BOUNDARY_IDS[offset]])
         gather(boundary, edge, np.zeros(len(edge), dtype=np.int64))
     later = every[position > 0]
-    pairs, pair_of = np.unique(
-        word[later - 1] * max(len(distinct), 1) + word[later], return_inverse=True
-    )
     n = max(len(distinct), 1)
+    pairs, pair_of = np.unique(word[later - 1] * n + word[later], return_inverse=True)
     bigrams = _id_table([(_bigram_id(distinct[p // n], distinct[p % n]),) for p in pairs.tolist()])
     gather(bigrams, later, pair_of.reshape(-1))
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)

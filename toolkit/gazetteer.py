@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,17 +98,7 @@ class Gazetteer:
         if entry is None:
             raise InputError(f"alias target {entry_id} is not in the gazetteer", record_id=entry_id)
         new = tuple(n for n in names if n not in entry.aliases and n != entry.name)
-        updated = GazetteerEntry(
-            id=entry.id,
-            name=entry.name,
-            feature_type=entry.feature_type,
-            country=entry.country,
-            lat=entry.lat,
-            lon=entry.lon,
-            population=entry.population,
-            aliases=entry.aliases + new,
-        )
-        self._by_id[entry_id] = updated
+        self._by_id[entry_id] = replace(entry, aliases=entry.aliases + new)
         for name in new:
             ids = self._primary.setdefault(normalize_name(name), [])
             if entry_id not in ids:

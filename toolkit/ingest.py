@@ -35,6 +35,7 @@ from toolkit.errors import InputError
 from toolkit.normalize import (
     LINK_CLOSE,
     LINK_OPEN,
+    _words,
     normalize_text,
     normalize_with_link_markers,
     split_sentences,
@@ -44,11 +45,6 @@ CONVERTER_VERSION = "1.0.0"
 """Version of the text conversion; bump it whenever the text made from the same bytes changes."""
 
 _EXPECTED = "expected a news article as text or HTML in UTF-8, UTF-16 (with BOM) or Windows-1252"
-
-
-def _words(text: str) -> frozenset[str]:
-    """The space-separated words of a literal (keeps long word lists compact)."""
-    return frozenset(text.split())
 
 
 @dataclass(frozen=True)
@@ -635,10 +631,8 @@ def _clean_paragraphs(paras: list[str], known_titles: set[str]) -> _Cleanup:
             agg = _AGGREGATOR.search(text)
             if agg and out.aggregator is None:
                 out.aggregator = agg.group(1)
-        elif counts[text] > 1 and _is_caption(text):
-            out.remove([i], "repeated-caption")
         elif _is_caption(text):
-            out.remove([i], "photo-caption")
+            out.remove([i], "repeated-caption" if counts[text] > 1 else "photo-caption")
         elif len(text) <= 300 and _LANGUAGE_MENU.fullmatch(text):
             out.remove([i], "language-switcher")
         elif len(text) <= 60 and _LANGUAGE_LINE.fullmatch(text):

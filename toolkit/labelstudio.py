@@ -467,13 +467,15 @@ def read_documents(dataset_dir: str | Path) -> list[TaskDocument]:
         )
     wanted = ("doc_id", "text", *TASK_FIELDS[1:])
     try:
-        table = pq.read_table(path)
+        # Only the task's columns: the nested spans, links and sentences are never decoded.
+        parquet = pq.ParquetDataset(path)
+        table = parquet.read(columns=[c for c in wanted if c in parquet.schema.names])
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise InputError(f"cannot read Parquet: {exc}", path=path) from exc
     missing = [c for c in ("doc_id", "text", "text_sha256") if c not in table.column_names]
     if missing:
         raise InputError(f"documents.parquet lacks columns {missing}", path=path)
-    rows = table.select([c for c in wanted if c in table.column_names]).to_pylist()
+    rows = table.to_pylist()
     docs = []
     for row in rows:
         docs.append(
@@ -1140,31 +1142,26 @@ def convert_export(
                 "annotation_id": ann_id,
                 "updated_at": str(ann.get("updated_at") or ann.get("created_at") or ""),
             }
-            if ann.get("was_cancelled"):
-                annotation = AnnotationFile(
-                    doc_id=doc_id,
-                    text_sha256=text_sha,
-                    annotator_id=layer,
-                    codebook_version=taxonomy.codebook_version,
-                    status="skipped",
-                    source=source,
-                )
-            else:
+            skipped = bool(ann.get("was_cancelled"))
+            spans: list[Span] = []
+            relations: list[RelationLink] = []
+            if not skipped:
                 spans, relations, found = result_to_annotation(
                     ann.get("result") or [], text=text, doc_id=doc_id, taxonomy=taxonomy
                 )
                 if found:
                     problems += [PullProblem(task_id, ann_id, doc_id, m) for m in found]
                     continue
-                annotation = AnnotationFile(
-                    doc_id=doc_id,
-                    text_sha256=text_sha,
-                    annotator_id=layer,
-                    codebook_version=taxonomy.codebook_version,
-                    spans=spans,
-                    relations=relations,
-                    source=source,
-                )
+            annotation = AnnotationFile(
+                doc_id=doc_id,
+                text_sha256=text_sha,
+                annotator_id=layer,
+                codebook_version=taxonomy.codebook_version,
+                spans=spans,
+                relations=relations,
+                status="skipped" if skipped else "completed",
+                source=source,
+            )
             key = (layer, doc_id)
             previous = files.get(key)
             if previous is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,12 @@ def format_ci(
     if low is None or high is None or _is_missing(low) or _is_missing(high):
         return text
     return f"{text} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def format_estimate(estimate: Mapping[str, Any] | None) -> str:
+    """:func:`format_ci` of a report's estimate object (value, ci_low, ci_high, reason)."""
+    e = estimate or {}
+    return format_ci(e.get("value"), e.get("ci_low"), e.get("ci_high"), reason=e.get("reason"))
 
 
 # ---------------------------------------------------------------- tables
@@ -500,11 +505,6 @@ def write_report(
         write_text_atomic(paths["json"], content)
         write_text_atomic(paths["md"], markdown if markdown.endswith("\n") else markdown + "\n")
         write_text_atomic(paths["html"], html)
-        # Temporary files are created private; reports are for sharing, so honour the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        for path in paths.values():
-            path.chmod(0o666 & ~umask)
     except OSError as exc:
         raise ToolkitError(f"cannot write report: {exc.strerror}", path=out) from exc
     return paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -117,8 +118,6 @@ class Taxonomy:
 
         ``complete=False`` accepts missing required attributes (suggestions to be completed).
         """
-        import re
-
         if label_name not in self.labels:
             return [f"unknown label {label_name!r}; valid: {', '.join(self.labels)}"]
         label = self.labels[label_name]
