@@ -581,3 +581,11 @@ def test_modality_cue_that_prefixes_another_group_falls_back_to_the_grouped_rege
     rules = RuleSet(lexicon, default_gazetteer(), read_taxonomy())
     assert rules._modality_any_re is None
     assert rules._modality("now they will", 13, (0, 13), 0) == "hypothetical"
+
+
+def test_scores_say_they_are_in_sample(tmp_path):
+    from toolkit.preannotate import IN_SAMPLE_CAVEAT, render_scores_markdown, score_layers
+
+    scores = score_layers(tmp_path)
+    assert scores["caveat"] == IN_SAMPLE_CAVEAT
+    assert f"**Caveat.** {IN_SAMPLE_CAVEAT}" in render_scores_markdown(scores)

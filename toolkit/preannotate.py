@@ -1300,6 +1300,13 @@ def read_layer(annotations_dir: str | Path, layer: str) -> list[AnnotationFile]:
     return [read_annotation_file(p) for p in sorted(folder.glob("*.json"))]
 
 
+IN_SAMPLE_CAVEAT = (
+    "In-sample: these rules were written and corrected while reading the seed documents and "
+    "comparing with their gold layer, so scores on those documents overstate how the rules do "
+    "on unseen news. Score them on newly annotated documents for a fair estimate."
+)
+
+
 def render_scores_markdown(scores: Mapping[str, Any]) -> str:
     """Human-readable table of the scores."""
     lines = [
@@ -1307,6 +1314,8 @@ def render_scores_markdown(scores: Mapping[str, Any]) -> str:
         "",
         f"Rules `{scores['rules']}` (layer `{scores['layer']}`) against gold layer "
         f"`{scores['gold_layer']}` on {scores['n_documents']} document(s).",
+        "",
+        f"**Caveat.** {scores['caveat']}",
         "",
     ]
     if not scores["n_documents"]:
@@ -1348,6 +1357,7 @@ def score_layers(
         "gold_layer": gold_layer,
         "rules": ", ".join(rules) or "-",
         "n_documents": len(gold_docs),
+        "caveat": IN_SAMPLE_CAVEAT,
         "exact": [],
         "overlap": [],
     }
