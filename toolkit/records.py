@@ -166,30 +166,36 @@ def read_json_object(path: str | Path, *, missing: str = "file not found") -> di
 
     ``missing`` is the message for an absent file (say what to run to make it).
     """
+    return parse_json_object(read_json_text(path, missing=missing), path=path)
+
+
+def read_json_text(path: str | Path, *, missing: str = "file not found") -> str:
+    """A UTF-8 text file's content; raises InputError naming the file and the problem."""
     p = Path(path)
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputError(missing, path=p) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from exc
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8 text", path=p) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=p) from exc
+
+
+def parse_json_object(text: str, *, path: str | Path) -> dict[str, Any]:
+    """Parse text read from ``path`` as a JSON object; raises InputError with the line."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
     if not isinstance(doc, dict):
-        raise InputError("expected a JSON object", path=p)
+        raise InputError("expected a JSON object", path=path)
     return doc
-
-
-def read_annotation_json(path: str | Path) -> dict[str, Any]:
-    """Parse an annotation file's JSON; raises InputError naming the file and line."""
-    return read_json_object(path)
 
 
 def read_annotation_file(path: str | Path) -> AnnotationFile:
     """Read one annotation file (structure only; use validate for meaning checks)."""
-    doc = read_annotation_json(path)
+    doc = read_json_object(path)
     try:
         return AnnotationFile.from_json(doc)
     except (KeyError, TypeError) as exc:

@@ -22,7 +22,8 @@ from toolkit.records import (
     annotations_schema,
     documents_schema,
     iter_annotation_paths,
-    read_annotation_json,
+    parse_json_object,
+    read_json_text,
     rejects_schema,
     sha256_text,
 )
@@ -232,12 +233,10 @@ def check_annotation_file(
     """Check one annotation file; returns the parsed file (if it parsed) and every problem."""
     p = Path(path)
     try:
-        raw_text = p.read_text(encoding="utf-8")
-        doc = read_annotation_json(p)
-    except (InputError, UnicodeDecodeError, OSError) as exc:
-        line = exc.line if isinstance(exc, InputError) else None
-        message = exc.message if isinstance(exc, InputError) else str(exc)
-        return None, [Problem(str(p), message, line=line)]
+        raw_text = read_json_text(p)
+        doc = parse_json_object(raw_text, path=p)
+    except InputError as exc:
+        return None, [Problem(str(p), exc.message, line=exc.line)]
     problems = check_annotation_document(
         doc, path=str(p), raw_text=raw_text, texts=texts, taxonomy=taxonomy
     )
