@@ -162,6 +162,16 @@ def annotation_file_schema(taxonomy: Taxonomy) -> dict[str, Any]:
     }
 
 
+def _closed_object(props: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, every one required (as Arrow structs are)."""
+    return {
+        "type": "object",
+        "required": list(props),
+        "additionalProperties": False,
+        "properties": props,
+    }
+
+
 def _attributes_record(taxonomy: Taxonomy) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for label in taxonomy.labels.values():
@@ -175,20 +185,12 @@ def _attributes_record(taxonomy: Taxonomy) -> dict[str, Any]:
                     "enum": [*sorted(enum | set(attr.values)), None],
                     "description": props[attr.name]["description"],
                 }
-    return {
-        "type": "object",
-        "required": list(taxonomy.attribute_names),
-        "additionalProperties": False,
-        "properties": props,
-    }
+    return _closed_object(props)
 
 
 def _span_record(taxonomy: Taxonomy) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["span_id", "label", "start", "end", "text", "attributes", "relations"],
-        "additionalProperties": False,
-        "properties": {
+    return _closed_object(
+        {
             "span_id": {"type": "string"},
             "label": {"enum": list(taxonomy.label_names)},
             "start": {"type": "integer", "minimum": 0},
@@ -196,107 +198,76 @@ def _span_record(taxonomy: Taxonomy) -> dict[str, Any]:
             "text": {"type": "string"},
             "attributes": _attributes_record(taxonomy),
             "relations": {"type": "array", "items": {"$ref": "#/$defs/relation"}},
-        },
-    }
+        }
+    )
 
 
-RELATION_RECORD = {
-    "type": "object",
-    "required": ["type", "to_span_id"],
-    "additionalProperties": False,
-    "properties": {"type": {"type": "string"}, "to_span_id": {"type": "string"}},
-}
+RELATION_RECORD = _closed_object({"type": {"type": "string"}, "to_span_id": {"type": "string"}})
 
 
 def _nullable_list(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": ["array", "null"], "items": item}
 
 
+def _record_schema(
+    file_name: str, title: str, props: dict[str, Any], defs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A Parquet row schema: a closed object with every column required."""
+    schema: dict[str, Any] = {
+        "$schema": DRAFT,
+        "$id": BASE_ID + file_name,
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(props),
+    }
+    if defs:
+        schema["$defs"] = defs
+    schema["properties"] = props
+    return schema
+
+
 def document_record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
     """A row of documents.parquet, as pyarrow's ``to_pylist`` gives it (dates as ISO strings)."""
-    offsets = {
-        "type": "object",
-        "required": ["start", "end"],
-        "additionalProperties": False,
-        "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}},
+    offsets = _closed_object({"start": {"type": "integer"}, "end": {"type": "integer"}})
+    link = _closed_object(
+        {
+            "text": NULLABLE_STRING,
+            "href": NULLABLE_STRING,
+            "start": {"type": ["integer", "null"]},
+            "end": {"type": ["integer", "null"]},
+        }
+    )
+    shared = _closed_object(
+        {"sentence_index": {"type": ["integer", "null"]}, "doc_ids": _nullable_list(DOC_ID)}
+    )
+    removal = _closed_object({"reason": NULLABLE_STRING, "text": NULLABLE_STRING})
+    props = {
+        "doc_id": DOC_ID,
+        "cluster_id": DOC_ID,
+        "outlet": NULLABLE_STRING,
+        "title": NULLABLE_STRING,
+        "byline": NULLABLE_STRING,
+        "published_date": {"type": ["string", "null"], "format": "date"},
+        "source_urls": _nullable_list({"type": "string"}),
+        "links": _nullable_list(link),
+        "text": {"type": "string", "minLength": 1},
+        "text_sha256": SHA256,
+        "sentences": _nullable_list(offsets),
+        "shared_sentences": _nullable_list(shared),
+        "removed": _nullable_list(removal),
+        "source_path": {"type": "string"},
+        "source_sha256": SHA256,
+        "source_encoding": {"type": "string"},
+        "converter_version": {"type": "string"},
+        "spans": _nullable_list({"$ref": "#/$defs/span"}),
     }
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_ID + "document-record.schema.json",
-        "title": "documents.parquet row",
-        "type": "object",
-        "additionalProperties": False,
-        "required": [
-            "doc_id",
-            "cluster_id",
-            "outlet",
-            "title",
-            "byline",
-            "published_date",
-            "source_urls",
-            "links",
-            "text",
-            "text_sha256",
-            "sentences",
-            "shared_sentences",
-            "removed",
-            "source_path",
-            "source_sha256",
-            "source_encoding",
-            "converter_version",
-            "spans",
-        ],
-        "$defs": {"relation": RELATION_RECORD, "span": _span_record(taxonomy)},
-        "properties": {
-            "doc_id": DOC_ID,
-            "cluster_id": DOC_ID,
-            "outlet": NULLABLE_STRING,
-            "title": NULLABLE_STRING,
-            "byline": NULLABLE_STRING,
-            "published_date": {"type": ["string", "null"], "format": "date"},
-            "source_urls": _nullable_list({"type": "string"}),
-            "links": _nullable_list(
-                {
-                    "type": "object",
-                    "required": ["text", "href", "start", "end"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "text": NULLABLE_STRING,
-                        "href": NULLABLE_STRING,
-                        "start": {"type": ["integer", "null"]},
-                        "end": {"type": ["integer", "null"]},
-                    },
-                }
-            ),
-            "text": {"type": "string", "minLength": 1},
-            "text_sha256": SHA256,
-            "sentences": _nullable_list(offsets),
-            "shared_sentences": _nullable_list(
-                {
-                    "type": "object",
-                    "required": ["sentence_index", "doc_ids"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "sentence_index": {"type": ["integer", "null"]},
-                        "doc_ids": _nullable_list(DOC_ID),
-                    },
-                }
-            ),
-            "removed": _nullable_list(
-                {
-                    "type": "object",
-                    "required": ["reason", "text"],
-                    "additionalProperties": False,
-                    "properties": {"reason": NULLABLE_STRING, "text": NULLABLE_STRING},
-                }
-            ),
-            "source_path": {"type": "string"},
-            "source_sha256": SHA256,
-            "source_encoding": {"type": "string"},
-            "converter_version": {"type": "string"},
-            "spans": _nullable_list({"$ref": "#/$defs/span"}),
-        },
-    }
+    return _record_schema(
+        "document-record.schema.json",
+        "documents.parquet row",
+        props,
+        {"relation": RELATION_RECORD, "span": _span_record(taxonomy)},
+    )
 
 
 def annotation_record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
@@ -308,16 +279,12 @@ def annotation_record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         **span["properties"],
         "codebook_version": {"type": "string"},
     }
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_ID + "annotation-record.schema.json",
-        "title": "annotations.parquet row",
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(props),
-        "$defs": {"relation": RELATION_RECORD},
-        "properties": props,
-    }
+    return _record_schema(
+        "annotation-record.schema.json",
+        "annotations.parquet row",
+        props,
+        {"relation": RELATION_RECORD},
+    )
 
 
 def annotation_set_record_schema() -> dict[str, Any]:
@@ -331,15 +298,7 @@ def annotation_set_record_schema() -> dict[str, Any]:
         "text_sha256": SHA256,
         "codebook_version": {"type": "string"},
     }
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_ID + "annotation-set-record.schema.json",
-        "title": "annotation_sets.parquet row",
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(props),
-        "properties": props,
-    }
+    return _record_schema("annotation-set-record.schema.json", "annotation_sets.parquet row", props)
 
 
 def reject_record_schema() -> dict[str, Any]:
@@ -349,15 +308,7 @@ def reject_record_schema() -> dict[str, Any]:
         "kind": {"enum": ["article", "annotation"]},
         "reason": {"type": "string", "minLength": 1},
     }
-    return {
-        "$schema": DRAFT,
-        "$id": BASE_ID + "reject-record.schema.json",
-        "title": "rejects.parquet row",
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(props),
-        "properties": props,
-    }
+    return _record_schema("reject-record.schema.json", "rejects.parquet row", props)
 
 
 def build_schemas(taxonomy: Taxonomy | None = None) -> dict[str, dict[str, Any]]:
