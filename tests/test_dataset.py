@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit import SCHEMA_VERSION, dataset
@@ -477,6 +478,46 @@ def test_shared_sentences_match_a_brute_force_answer(
     split = data.draw(st.integers(0, n_docs))
     got = shared.for_range(0, split).to_pylist() + shared.for_range(split, n_docs).to_pylist()
     assert got == expected
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n_docs=st.integers(min_value=1, max_value=8),
+    data=st.data(),
+    partition_rows=st.integers(min_value=1, max_value=20),
+)
+def test_shared_sentences_from_spilled_partitions_match_one_pass(
+    tmp_path: Path, n_docs: int, data: st.DataObject, partition_rows: int
+) -> None:
+    docs = [f"doc_{i:016x}" for i in data.draw(st.permutations(range(n_docs)))]
+    rows = []
+    for doc in range(n_docs):
+        # Keys spread over the whole uint64 range, so every partition gets some.
+        keys = data.draw(st.lists(st.sampled_from([0, 2**62, 2**63 + 5, 2**64 - 1]), max_size=6))
+        rows += [(doc, sent, key) for sent, key in enumerate(keys)]
+    one_pass = SharedSentences(
+        docs,
+        np.array([r[0] for r in rows], dtype=np.int32),
+        np.array([r[1] for r in rows], dtype=np.int32),
+        np.array([r[2] for r in rows], dtype=np.uint64),
+        max_docs=2,
+    )
+    spill = dataset._SpillFile(tmp_path / f"sentences-{len(rows)}", dataset._SENTENCE_RECORD)
+    records = np.array(rows, dtype=dataset._SENTENCE_RECORD)
+    spill.append(records[: len(rows) // 2])
+    spill.append(records[len(rows) // 2 :])
+    ids = pa.array(docs, pa.string())
+    by_id = np.asarray(pc.sort_indices(ids), dtype=np.int64)
+    partitioned = SharedSentences.from_records(
+        ids, by_id, spill, max_docs=2, partition_rows=partition_rows
+    )
+    spill.unlink()
+    assert partitioned.n_shared == one_pass.n_shared
+    split = data.draw(st.integers(0, n_docs))
+    for lo, hi in ((0, split), (split, n_docs)):
+        assert partitioned.for_range(lo, hi).to_pylist() == one_pass.for_range(lo, hi).to_pylist()
+    partitioned.close()
+    assert list(tmp_path.iterdir()) == []  # partition files are removed
 
 
 def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> None:

@@ -425,7 +425,7 @@ def test_cluster_compares_candidates_not_all_pairs(monkeypatch: pytest.MonkeyPat
     real = normalize._check_candidates
 
     def counting(
-        matrix: np.ndarray, first: np.ndarray, second: np.ndarray, threshold: float
+        matrix: normalize.SignatureSource, first: np.ndarray, second: np.ndarray, threshold: float
     ) -> np.ndarray:
         nonlocal checked
         checked += len(first)

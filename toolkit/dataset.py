@@ -1,18 +1,21 @@
 """`convert`: raw articles and annotation files to the Parquet dataset, built atomically.
 
 Two streaming passes keep memory flat whatever the corpus size. Pass 1 parses articles batch by
-batch into a partial Parquet file and keeps only small per-document state (doc id, MinHash
-signature, 64-bit sentence-key hashes in numpy arrays). Between the passes come the
-near-duplicate clusters, the shared sentences and the annotation checks. Pass 2 streams the
-partial file back, adds cluster ids, shared sentences and gold spans, and writes
-documents.parquet. Everything is built in a temporary folder next to the output and renamed into
-place only after a complete success.
-"""
+batch into a partial Parquet file; the per-document state it keeps in memory is a few dozen
+bytes (doc id in an Arrow array, raw-bytes digest), while MinHash signatures and 64-bit
+sentence-key hashes are spilled to files in the build folder. Between the passes come the
+near-duplicate clusters (LSH read band by band from the spilled signatures through a memory map
+whose pages are handed back), the shared sentences (found partition by partition of the key
+space) and the annotation checks. Pass 2 streams the partial file back, adds cluster ids,
+shared sentences and gold spans, and writes documents.parquet. Everything is built in a
+temporary folder next to the output and renamed into place only after a complete success."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -22,10 +25,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from toolkit import SCHEMA_VERSION, __version__
@@ -59,6 +63,13 @@ TABLE_FILES = ("documents", "annotations", "annotation_sets", "rejects")
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each parsed chunk of inputs."""
 
+_SPILL_BLOCK_ROWS = 8192
+"""Rows of a spilled file read at once (8192 signatures are 4 MB)."""
+_TAKE_ROWS = 1024
+"""Scattered signature rows read between two hand-backs of the mapped pages (at most 4 MB)."""
+_PARTITION_ROWS = 1 << 20
+"""Sentence records (16 bytes each) per partition when shared sentences are found."""
+
 # Columns pass 2 adds; pass 1 writes every other documents.parquet column.
 _LATE_COLUMNS = ("cluster_id", "shared_sentences", "spans")
 
@@ -90,6 +101,28 @@ class ConvertResult:
         if not n:
             return f"{docs}, no rejects"
         return f"{docs}, {n} reject{'' if n == 1 else 's'} (see rejects.parquet)"
+
+
+def _trim_heap() -> None:
+    """Give the heap's free pages back to the OS (glibc; elsewhere nothing happens).
+
+    Freed numpy and Arrow temporaries of a few MB stay in the C heap, so without this the peak
+    of one phase would carry into the next and memory would seem to grow with the corpus.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None where the C library has none."""
+    import ctypes
+
+    try:
+        return cast(Callable[[int], int], ctypes.CDLL(None).malloc_trim)
+    except (OSError, AttributeError):
+        return None
 
 
 # ---------------------------------------------------------------- inputs
@@ -304,39 +337,101 @@ def _article_rows(articles: Sequence[Any], schema: pa.Schema, version: str) -> p
 # ---------------------------------------------------------------- pass 1 (main side)
 
 
-class _Pieces:
-    """Numpy arrays appended chunk by chunk and joined once (no per-item Python objects)."""
+class _SpillFile:
+    """Fixed-size numpy records appended to a file in the build folder and read back in blocks.
 
-    def __init__(self, dtype: Any) -> None:
-        self._dtype = dtype
-        self._parts: list[np.ndarray] = []
+    Per-document state that grows with the corpus (MinHash signatures, sentence-key hashes)
+    waits here between the passes instead of in memory.
+    """
 
-    def extend(self, values: np.ndarray) -> None:
+    def __init__(self, path: Path, dtype: Any) -> None:
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.count = 0
+        self._fh = path.open("wb")
+
+    def append(self, values: np.ndarray) -> None:
         if len(values):
-            self._parts.append(np.asarray(values, dtype=self._dtype))
+            self._fh.write(np.ascontiguousarray(values, dtype=self.dtype).tobytes())
+            self.count += len(values)
 
-    def array(self) -> np.ndarray:
-        """All values in one array; the pieces are released."""
-        joined = np.concatenate(self._parts) if self._parts else np.empty(0, self._dtype)
-        self._parts = [joined]
-        return joined
+    def close(self) -> None:
+        self._fh.close()
+
+    def blocks(self, rows: int = _SPILL_BLOCK_ROWS) -> Iterator[np.ndarray]:
+        """The records in file order, at most ``rows`` at a time."""
+        self.close()
+        with self.path.open("rb") as fh:
+            while block := fh.read(rows * self.dtype.itemsize):
+                yield np.frombuffer(block, dtype=self.dtype)
+
+    def unlink(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+class _SeenInputs:
+    """sha256 (hex) of raw bytes -> position of the first input with them, in ~72 bytes each.
+
+    Recent digests sit in a dict; every ``_MERGE_AT`` they move into one sorted numpy array, so
+    a corpus of millions of inputs costs no per-input Python objects.
+    """
+
+    _MERGE_AT = 16384
+
+    def __init__(self) -> None:
+        self._digests: np.ndarray = np.empty(0, dtype="S64")
+        self._positions: np.ndarray = np.empty(0, dtype=np.int64)
+        self._recent: dict[str, int] = {}
+
+    def get(self, sha: str) -> int | None:
+        found = self._recent.get(sha)
+        if found is None and len(self._digests):
+            key = sha.encode("ascii")
+            i = int(np.searchsorted(self._digests, key))
+            if i < len(self._digests) and self._digests[i] == key:
+                found = int(self._positions[i])
+        return found
+
+    def add(self, sha: str, position: int) -> None:
+        self._recent[sha] = position
+        if len(self._recent) >= self._MERGE_AT:
+            self._merge()
+
+    def _merge(self) -> None:
+        digests = np.concatenate([self._digests, np.array(list(self._recent), dtype="S64")])
+        positions = np.concatenate(
+            [self._positions, np.fromiter(self._recent.values(), np.int64, len(self._recent))]
+        )
+        order = np.argsort(digests, kind="stable")
+        self._digests, self._positions = digests[order], positions[order]
+        self._recent = {}
+
+
+_SENTENCE_RECORD = np.dtype([("doc", "<i4"), ("sent", "<i4"), ("key", "<u8")])
 
 
 @dataclass
 class _Pass1:
-    """Small per-document state kept between the passes."""
+    """Per-document state kept between the passes: doc ids in memory, the rest on disk."""
 
-    doc_ids: list[str] = field(default_factory=list)
-    signatures: np.ndarray | None = None
-    """One row per document; allocated once for every input (untouched rows cost no memory)."""
-    sentence_doc: _Pieces = field(default_factory=lambda: _Pieces(np.int32))
-    sentence_index: _Pieces = field(default_factory=lambda: _Pieces(np.int32))
-    sentence_hash: _Pieces = field(default_factory=lambda: _Pieces(np.uint64))
-    first_seen: dict[str, int] = field(default_factory=dict)
-    """sha256 of the raw bytes -> position (in the inputs) of the first input with those bytes."""
+    signatures: _SpillFile
+    """One row of uint64 per document (``signature_width`` values), in document order."""
+    sentences: _SpillFile
+    """One _SENTENCE_RECORD per sentence with a key, in (document, sentence) order."""
+    id_chunks: list[pa.Array] = field(default_factory=list)
+    signature_width: int = 0
+    n_documents: int = 0
+    seen: _SeenInputs = field(default_factory=_SeenInputs)
     texts: dict[str, str] = field(default_factory=dict)
     """Texts of the documents that have annotation files (for the annotation checks)."""
     n_inputs: int = 0
+
+    def doc_ids(self) -> pa.StringArray:
+        """Every document's id, in document order, as one Arrow array (no Python strings)."""
+        ids = pa.concat_arrays(self.id_chunks) if self.id_chunks else pa.array([], pa.string())
+        self.id_chunks = [ids]
+        return ids
 
 
 def _iter_chunks(
@@ -382,7 +477,10 @@ def _run_pass1(
     progress: ProgressCallback | None,
 ) -> _Pass1:
     """Parse every input into the partial Parquet file; returns the per-document state."""
-    state = _Pass1()
+    state = _Pass1(
+        signatures=_SpillFile(partial_path.with_suffix(".signatures"), np.uint64),
+        sentences=_SpillFile(partial_path.with_suffix(".sentences"), _SENTENCE_RECORD),
+    )
     chunk_size = max(1, min(batch_size, 250))
     buffered: list[pa.RecordBatch] = []
     n_buffered = 0
@@ -409,14 +507,12 @@ def _run_pass1(
                 doc_id: str | None = None
                 if error is not None:
                     rejects.append(Reject(display, "article", error))
-                elif sha in state.first_seen:
-                    rejects.append(
-                        Reject(display, "article", f"duplicate of {items[state.first_seen[sha]]}")
-                    )
+                elif (first := state.seen.get(sha)) is not None:
+                    rejects.append(Reject(display, "article", f"duplicate of {items[first]}"))
                     keep.append(False)
                     row += 1
                 else:
-                    state.first_seen[sha] = state.n_inputs - 1
+                    state.seen.add(sha, state.n_inputs - 1)
                     keep.append(True)
                     doc_id = chunk.rows.column(0)[row].as_py()
                     row += 1
@@ -424,23 +520,23 @@ def _run_pass1(
                 log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
             mask = np.asarray(keep, dtype=bool)
             kept = chunk.rows.filter(pa.array(mask)) if not mask.all() else chunk.rows
-            base = len(state.doc_ids)
+            base = state.n_documents
             # Renumber the kept rows into global document indices.
             new_index = np.cumsum(mask, dtype=np.int64) - 1 + base
             in_kept = mask[chunk.sentence_row] if len(chunk.sentence_row) else mask[:0]
-            state.sentence_doc.extend(new_index[chunk.sentence_row[in_kept]].astype(np.int32))
-            state.sentence_index.extend(chunk.sentence_index[in_kept])
-            state.sentence_hash.extend(chunk.sentence_hash[in_kept])
-            if state.signatures is None and len(chunk.signatures):
-                width = chunk.signatures.shape[1]
-                state.signatures = np.empty((len(items), width), dtype=np.uint64)
-            if state.signatures is not None:
-                state.signatures[base : base + kept.num_rows] = chunk.signatures[mask]
-            ids = kept.column(0).to_pylist()
-            state.doc_ids.extend(ids)
+            records = np.empty(int(in_kept.sum()), dtype=_SENTENCE_RECORD)
+            records["doc"] = new_index[chunk.sentence_row[in_kept]]
+            records["sent"] = chunk.sentence_index[in_kept]
+            records["key"] = chunk.sentence_hash[in_kept]
+            state.sentences.append(records)
+            if len(chunk.signatures):
+                state.signature_width = chunk.signatures.shape[1]
+                state.signatures.append(chunk.signatures[mask])
+            state.n_documents += kept.num_rows
+            state.id_chunks.append(kept.column(0))
             if wanted_texts:
                 texts = kept.column(schema.get_field_index("text"))
-                for i, doc_id in enumerate(ids):
+                for i, doc_id in enumerate(kept.column(0).to_pylist()):
                     if doc_id in wanted_texts:
                         state.texts[doc_id] = texts[i].as_py()
             if kept.num_rows:
@@ -450,38 +546,100 @@ def _run_pass1(
             if progress is not None:
                 progress(state.n_inputs, len(items))
         flush(final=True)
+    state.signatures.close()
+    state.sentences.close()
     return state
 
 
 # ---------------------------------------------------------------- between the passes
 
 
-class _SignatureRows(Mapping[str, np.ndarray]):
-    """doc_id -> MinHash signature, as views into one 2-D array (no per-document copies)."""
+class _SignatureFile:
+    """The spilled signatures as a normalize.SignatureSource, rows in doc-id order.
 
-    def __init__(self, doc_ids: Sequence[str], matrix: np.ndarray) -> None:
-        self._ids = doc_ids
-        self._index = {d: i for i, d in enumerate(doc_ids)}
-        self._matrix = matrix
+    Read through one memory map whose pages are handed back after every read, so memory does
+    not grow with the corpus (the file stays in the page cache).
+    """
 
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self._matrix[self._index[key]]
+    def __init__(self, spill: _SpillFile, width: int, order: np.ndarray) -> None:
+        self.shape = (len(order), width)
+        self._order = order
+        self._fh = spill.path.open("rb")
+        self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+    def _matrix(self) -> np.ndarray:
+        return np.frombuffer(self._map, dtype=np.uint64).reshape(self.shape)
 
-    def __len__(self) -> int:
-        return len(self._ids)
+    def _release(self, first_row: int = 0, end_row: int | None = None) -> None:
+        """Hand back the mapped pages of rows ``first_row`` to ``end_row - 1`` (default all)."""
+        if not (hasattr(self._map, "madvise") and hasattr(mmap, "MADV_DONTNEED")):
+            return
+        row_bytes = self.shape[1] * 8
+        start = first_row * row_bytes // mmap.PAGESIZE * mmap.PAGESIZE
+        end = len(self._map) if end_row is None else min(len(self._map), end_row * row_bytes)
+        if end > start:
+            self._map.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+    def _by_blocks(self, lo: int, hi: int) -> np.ndarray:
+        """Columns lo..hi-1 of every row in file order, one block of rows mapped at a time."""
+        matrix = self._matrix()
+        out = np.empty((self.shape[0], hi - lo), dtype=np.uint64)
+        for start in range(0, self.shape[0], _SPILL_BLOCK_ROWS):
+            stop = start + _SPILL_BLOCK_ROWS
+            out[start:stop] = matrix[start:stop, lo:hi]
+            self._release(start, stop)
+        return out
+
+    def live_rows(self) -> np.ndarray:
+        from toolkit.normalize import live_signatures
+
+        matrix = self._matrix()
+        live = np.empty(self.shape[0], dtype=bool)
+        for start in range(0, self.shape[0], _SPILL_BLOCK_ROWS):
+            stop = start + _SPILL_BLOCK_ROWS
+            live[start:stop] = live_signatures(matrix[start:stop])
+            self._release(start, stop)
+        return np.flatnonzero(live[self._order])
+
+    def columns(self, lo: int, hi: int) -> np.ndarray:
+        return self._by_blocks(lo, hi)[self._order]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        # Rows are read in file order, _TAKE_ROWS at a time, and their pages handed back.
+        file_rows = self._order[rows]
+        by_file = np.argsort(file_rows, kind="stable")
+        file_rows = file_rows[by_file]
+        matrix = self._matrix()
+        out = np.empty((len(file_rows), self.shape[1]), dtype=np.uint64)
+        for start in range(0, len(file_rows), _TAKE_ROWS):
+            part = file_rows[start : start + _TAKE_ROWS]
+            out[by_file[start : start + _TAKE_ROWS]] = matrix[part]
+            self._release(int(part[0]), int(part[-1]) + 1)
+        return out
+
+    def close(self) -> None:
+        self._map.close()
+        self._fh.close()
 
 
-def compute_clusters(doc_ids: Sequence[str], signatures: np.ndarray) -> list[str]:
-    """Cluster id of each document (the smallest doc id of its near-duplicate cluster)."""
-    from toolkit.normalize import cluster_near_duplicates
+def compute_clusters(state: _Pass1, order: np.ndarray) -> np.ndarray:
+    """Per document, the index of its cluster's first document in doc-id order (int64).
 
-    if not doc_ids:
-        return []
-    found = cluster_near_duplicates(_SignatureRows(doc_ids, signatures))
-    return [found.get(d, d) for d in doc_ids]
+    ``order`` lists the document indexes sorted by doc id; a cluster id is the smallest doc id
+    of its near-duplicate cluster.
+    """
+    from toolkit.normalize import near_duplicate_roots
+
+    if not len(order):
+        return np.empty(0, dtype=np.int64)
+    source = _SignatureFile(state.signatures, state.signature_width, order)
+    try:
+        roots = near_duplicate_roots(source)
+    finally:
+        source.close()
+    cluster = np.empty(len(order), dtype=np.int64)
+    cluster[order] = order[roots]
+    return cluster
 
 
 def _group_starts(sorted_values: np.ndarray) -> np.ndarray:
@@ -489,6 +647,99 @@ def _group_starts(sorted_values: np.ndarray) -> np.ndarray:
     if not len(sorted_values):
         return np.empty(0, np.int64)
     return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+
+
+def _repeated_rows(key: np.ndarray) -> np.ndarray:
+    """Indexes (ascending) of the entries whose key occurs more than once."""
+    if not len(key):
+        return np.empty(0, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    same = key[order[1:]] == key[order[:-1]]
+    return np.sort(order[np.r_[same, False] | np.r_[False, same]])
+
+
+def _ranks(by_id: np.ndarray) -> np.ndarray:
+    """Rank (position in doc-id order) of each document, from the doc-id order."""
+    rank = np.empty(len(by_id), dtype=np.int32)
+    rank[by_id] = np.arange(len(by_id), dtype=np.int32)
+    return rank
+
+
+_SHARED_ROW = np.dtype([("doc", "<i4"), ("sent", "<i4"), ("own", "<i4"), ("slot", "<i8")])
+"""A sentence whose key is shared: document, sentence, the document's rank, the key's index."""
+
+
+@dataclass
+class _SharedPart:
+    """SharedSentences tables for the keys of one partition."""
+
+    member_rank: np.ndarray
+    """Member ranks of each shared key, its first max_docs + 1 in rank order, key after key."""
+    member_sizes: np.ndarray
+    """How many member ranks each shared key has in member_rank."""
+    rows: np.ndarray
+    """_SHARED_ROWs in (document, sentence) order; slots count from this partition's first key."""
+
+
+def _shared_part(rank: np.ndarray, records: np.ndarray, max_docs: int) -> _SharedPart:
+    """The shared-sentence tables of sentence records (in document order) holding whole keys."""
+    # Most keys occur once: keep only the rows of repeated keys before the real work.
+    repeated = records[_repeated_rows(records["key"])]
+    doc = repeated["doc"]
+    key = repeated["key"]
+    own = rank[doc]
+    # Distinct (key, rank) pairs, sorted by key then rank.
+    order = np.lexsort((own, key))
+    pk, pr = key[order], own[order]
+    distinct = np.r_[True, (pk[1:] != pk[:-1]) | (pr[1:] != pr[:-1])] if len(pk) else []
+    pk, pr = pk[distinct], pr[distinct]
+    starts = _group_starts(pk)
+    sizes = np.diff(np.r_[starts, len(pk)])
+    shared_groups = sizes > 1
+    # Members of each shared key: its first max_docs + 1 ranks, so max_docs remain once the
+    # document itself is left out.
+    group_of = np.repeat(np.arange(len(starts)), sizes)
+    position = np.arange(len(pk)) - starts[group_of]
+    keep = shared_groups[group_of] & (position <= max_docs)
+    member_key = pk[starts[shared_groups]]
+    slot = np.searchsorted(member_key, key)
+    found = slot < len(member_key)
+    found[found] = member_key[slot[found]] == key[found]
+    picked = np.flatnonzero(found)
+    rows = np.empty(len(picked), dtype=_SHARED_ROW)
+    rows["doc"] = doc[picked]
+    rows["sent"] = repeated["sent"][picked]
+    rows["own"] = own[picked]
+    rows["slot"] = slot[picked]
+    return _SharedPart(
+        member_rank=pr[keep].astype(np.int32),
+        member_sizes=np.minimum(sizes[shared_groups], max_docs + 1),
+        rows=rows,
+    )
+
+
+class _RowCursor:
+    """_SHARED_ROWs sorted by document, handed out one document range after another."""
+
+    def __init__(self, blocks: Iterator[np.ndarray]) -> None:
+        self._blocks = blocks
+        self._buffer: np.ndarray = np.empty(0, dtype=_SHARED_ROW)
+
+    def until(self, hi: int) -> np.ndarray:
+        """The next rows whose document is below ``hi``."""
+        taken = []
+        while True:
+            cut = int(np.searchsorted(self._buffer["doc"], hi))
+            taken.append(self._buffer[:cut])
+            if cut < len(self._buffer):
+                self._buffer = self._buffer[cut:]
+                break
+            block = next(self._blocks, None)
+            if block is None:
+                self._buffer = self._buffer[:0]
+                break
+            self._buffer = block
+        return np.concatenate(taken)
 
 
 class SharedSentences:
@@ -509,71 +760,135 @@ class SharedSentences:
         *,
         max_docs: int = SHARED_SENTENCE_MAX_DOCS,
     ) -> None:
-        self.max_docs = max_docs
         ids = np.asarray(doc_ids, dtype=object)
         by_id = np.argsort(ids, kind="stable") if len(ids) else np.empty(0, np.int64)
-        rank = np.empty(len(ids), dtype=np.int32)
-        rank[by_id] = np.arange(len(ids), dtype=np.int32)
+        records = np.empty(len(sentence_hash), dtype=_SENTENCE_RECORD)
+        records["doc"] = sentence_doc
+        records["sent"] = sentence_index
+        records["key"] = sentence_hash
+        ids_by_rank = pa.array(ids[by_id].tolist() if len(ids) else [], pa.string())
+        part = _shared_part(_ranks(by_id), records, max_docs)
+        self._setup(ids_by_rank, [part.member_rank], [part.member_sizes], max_docs)
+        self._cursors = [_RowCursor(iter([part.rows]))]
+        self.n_shared = len(part.rows)
+
+    @classmethod
+    def from_records(
+        cls,
+        doc_ids: pa.StringArray,
+        by_id: np.ndarray,
+        records: _SpillFile,
+        *,
+        max_docs: int = SHARED_SENTENCE_MAX_DOCS,
+        partition_rows: int = _PARTITION_ROWS,
+    ) -> SharedSentences:
+        """The shared sentences of spilled _SENTENCE_RECORDs, in memory that does not grow with
+        the corpus. ``by_id`` is the doc-id order of ``doc_ids``.
+
+        Records are split by the top bits of their key into partitions of about
+        ``partition_rows``: a key's rows all land in one partition, so each is worked out
+        alone, its shared rows are spilled next to ``records`` and `for_range` merges the
+        partitions batch by batch. `close` removes the spilled files.
+        """
+        self = cls.__new__(cls)
+        rank = _ranks(by_id)
+        bits = (max(1, -(-records.count // partition_rows)) - 1).bit_length()
+        ranks: list[np.ndarray] = []
+        sizes: list[np.ndarray] = []
+        self._spills = []
+        self._cursors = []
+        self.n_shared = 0
+        folder = records.path.parent
+        splits = [
+            _SpillFile(folder / f"{records.path.name}.{p}", _SENTENCE_RECORD)
+            for p in range(1 << bits if bits else 0)
+        ]
+        try:
+            if bits:
+                shift = np.uint64(64 - bits)
+                for block in records.blocks(max(1, partition_rows >> bits)):
+                    part_of = (block["key"] >> shift).astype(np.intp)
+                    for p, split in enumerate(splits):
+                        split.append(block[part_of == p])
+            first_slot = 0
+            for source in splits or [records]:
+                pieces = list(source.blocks(partition_rows))
+                if source is not records:
+                    source.unlink()
+                chunk = np.concatenate(pieces) if pieces else np.empty(0, _SENTENCE_RECORD)
+                part = _shared_part(rank, chunk, max_docs)
+                del pieces, chunk
+                part.rows["slot"] += first_slot
+                first_slot += len(part.member_sizes)
+                ranks.append(part.member_rank)
+                sizes.append(part.member_sizes)
+                self.n_shared += len(part.rows)
+                if bits:
+                    spill = _SpillFile(folder / f".shared.{len(self._spills)}", _SHARED_ROW)
+                    spill.append(part.rows)
+                    spill.close()
+                    self._spills.append(spill)
+                    self._cursors.append(_RowCursor(spill.blocks()))
+                else:
+                    self._cursors.append(_RowCursor(iter([part.rows])))
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            for split in splits:
+                split.unlink()
+        self._setup(doc_ids.take(pa.array(by_id)), ranks, sizes, max_docs)
+        return self
+
+    def _setup(
+        self,
+        ids_by_rank: pa.Array,
+        member_rank: list[np.ndarray],
+        member_sizes: list[np.ndarray],
+        max_docs: int,
+    ) -> None:
+        """The member tables of every partition (in ascending key order) as one."""
+        self.max_docs = max_docs
         # rank -> doc_id, so "the smallest doc ids" is "the smallest ranks".
-        self._ids_by_rank = pa.array(ids[by_id].tolist() if len(ids) else [], pa.string())
-        doc = np.asarray(sentence_doc, dtype=np.int32)
-        sent = np.asarray(sentence_index, dtype=np.int32)
-        key = np.asarray(sentence_hash, dtype=np.uint64)
-        if len(key):
-            # Most keys occur once: keep only the rows of repeated keys before the real work.
-            order = np.argsort(key, kind="stable")
-            same = key[order[1:]] == key[order[:-1]]
-            candidates = np.sort(order[np.r_[same, False] | np.r_[False, same]])
-            del order, same
-            doc, sent, key = doc[candidates], sent[candidates], key[candidates]
-        own = rank[doc]
+        self._ids_by_rank = ids_by_rank
+        self._member_rank = np.concatenate(member_rank)
+        self._member_offsets = np.r_[0, np.cumsum(np.concatenate(member_sizes))].astype(np.int64)
+        self._done = 0
+        if not hasattr(self, "_spills"):
+            self._spills = []
 
-        # Distinct (key, rank) pairs, sorted by key then rank.
-        order = np.lexsort((own, key))
-        pk, pr = key[order], own[order]
-        distinct = np.r_[True, (pk[1:] != pk[:-1]) | (pr[1:] != pr[:-1])] if len(pk) else []
-        pk, pr = pk[distinct], pr[distinct]
-        starts = _group_starts(pk)
-        sizes = np.diff(np.r_[starts, len(pk)])
-        shared_groups = sizes > 1
-        # Members of each shared key: its first max_docs + 1 ranks, so max_docs remain once the
-        # document itself is left out.
-        group_of = np.repeat(np.arange(len(starts)), sizes)
-        position = np.arange(len(pk)) - starts[group_of]
-        keep = shared_groups[group_of] & (position <= max_docs)
-        self._member_key = pk[starts[shared_groups]]
-        self._member_rank = pr[keep]
-        kept_sizes = np.minimum(sizes[shared_groups], max_docs + 1)
-        self._member_offsets = np.r_[0, np.cumsum(kept_sizes)].astype(np.int64)
+    def close(self) -> None:
+        """Remove the spilled files (from_records); the tables cannot be read after this."""
+        for spill in self._spills:
+            spill.unlink()
+        self._spills = []
 
-        # Sentence rows whose key is shared, in (document, sentence) order.
-        slot = np.searchsorted(self._member_key, key)
-        found = slot < len(self._member_key)
-        found[found] = self._member_key[slot[found]] == key[found]
-        rows = np.flatnonzero(found)
-        rows = rows[np.lexsort((sent[rows], doc[rows]))]
-        self._doc = doc[rows]
-        self._sent = sent[rows]
-        self._own = own[rows]
-        self._slot = slot[rows]
-
-    @property
-    def n_shared(self) -> int:
-        """Number of (document, sentence) pairs whose sentence occurs in another document."""
-        return len(self._doc)
+    n_shared: int
+    """Number of (document, sentence) pairs whose sentence occurs in another document."""
+    _spills: list[_SpillFile]
+    _cursors: list[_RowCursor]
 
     def for_range(self, lo: int, hi: int) -> pa.ListArray:
-        """``shared_sentences`` of documents ``lo`` to ``hi - 1`` (empty lists when none)."""
-        a, b = (int(x) for x in np.searchsorted(self._doc, [lo, hi]))
-        slot = self._slot[a:b]
+        """``shared_sentences`` of documents ``lo`` to ``hi - 1`` (empty lists when none).
+
+        Ranges are read front to back, as pass 2 writes them: each starts at or after the end
+        of the one before.
+        """
+        if lo < self._done:
+            raise ValueError(f"ranges go forward: {lo} is before {self._done}, the last end")
+        self._done = hi
+        rows = np.concatenate([cursor.until(hi) for cursor in self._cursors])
+        rows = rows[np.lexsort((rows["sent"], rows["doc"]))]
+        rows = rows[rows["doc"] >= lo]
+        slot = rows["slot"]
         first = self._member_offsets[slot]
         lengths = self._member_offsets[slot + 1] - first
-        row = np.repeat(np.arange(b - a), lengths)
+        row = np.repeat(np.arange(len(rows)), lengths)
         within = np.arange(len(row)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         ranks = self._member_rank[first[row] + within]
-        others = ranks != self._own[a:b][row]
+        others = ranks != rows["own"][row]
         row, ranks = row[others], ranks[others]
-        counts = np.bincount(row, minlength=b - a)
+        counts = np.bincount(row, minlength=len(rows))
         # A row keeps max_docs + 1 members when the document was not among them: drop the last.
         within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
         capped = within < self.max_docs
@@ -584,9 +899,9 @@ class SharedSentences:
             self._ids_by_rank.take(pa.array(ranks, pa.int32())),
         )
         values = pa.StructArray.from_arrays(
-            [pa.array(self._sent[a:b], pa.int32()), doc_ids], fields=list(SHARED_SENTENCE_TYPE)
+            [pa.array(rows["sent"], pa.int32()), doc_ids], fields=list(SHARED_SENTENCE_TYPE)
         )
-        offsets = np.searchsorted(self._doc[a:b], np.arange(lo, hi + 1)).astype(np.int32)
+        offsets = np.searchsorted(rows["doc"], np.arange(lo, hi + 1)).astype(np.int32)
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values).cast(
             pa.list_(SHARED_SENTENCE_TYPE)
         )
@@ -706,7 +1021,7 @@ def _run_pass2(
     out_path: Path,
     *,
     schema: pa.Schema,
-    clusters: Sequence[str],
+    cluster_ids: pa.StringArray,
     shared: SharedSentences,
     gold: Mapping[str, list[dict[str, Any]]],
     span_list_type: pa.DataType,
@@ -723,13 +1038,14 @@ def _run_pass2(
             columns: dict[str, pa.Array | pa.ChunkedArray] = {
                 name: part.column(name) for name in part.column_names
             }
-            columns["cluster_id"] = pa.array(clusters[lo:hi], pa.string())
+            columns["cluster_id"] = cluster_ids.slice(lo, hi - lo)
             columns["shared_sentences"] = shared.for_range(lo, hi)
             columns["spans"] = pa.array([gold.get(d) for d in doc_ids], span_list_type)
             table = pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
             writer.write_table(table, row_group_size=max(1, part.num_rows))
             _gather_stats(stats, part)
             lo = hi
+            _trim_heap()
     return stats
 
 
@@ -741,9 +1057,9 @@ def _gather_stats(stats: _DocStats, part: pa.Table) -> None:
         lo, hi = min(dates), max(dates)
         stats.first_date = lo if stats.first_date is None else min(stats.first_date, lo)
         stats.last_date = hi if stats.last_date is None else max(stats.last_date, hi)
-    lengths = pa.compute.list_value_length(part.column("sentences")).to_pylist()
+    lengths = pc.list_value_length(part.column("sentences")).to_pylist()
     stats.n_sentences += sum(n or 0 for n in lengths)
-    stats.n_characters += sum(pa.compute.utf8_length(part.column("text")).to_pylist())
+    stats.n_characters += sum(pc.utf8_length(part.column("text")).to_pylist())
 
 
 def write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
@@ -889,25 +1205,15 @@ def _build(
         workers=workers,
         progress=progress,
     )
-    state.first_seen.clear()  # only pass 1 needs it
-    signatures = (
-        state.signatures[: len(state.doc_ids)]
-        if state.signatures is not None
-        else np.empty((0, 0), np.uint64)
-    )
-    clusters = compute_clusters(state.doc_ids, signatures)
-    del signatures
-    state.signatures = None
-    shared = SharedSentences(
-        state.doc_ids,
-        state.sentence_doc.array(),
-        state.sentence_index.array(),
-        state.sentence_hash.array(),
-    )
-    # SharedSentences keeps only the shared rows; the full arrays are not needed in pass 2.
-    state.sentence_doc = _Pieces(np.int32)
-    state.sentence_index = _Pieces(np.int32)
-    state.sentence_hash = _Pieces(np.uint64)
+    doc_ids = state.doc_ids()
+    by_id = np.asarray(pc.sort_indices(doc_ids), dtype=np.int64)
+    _trim_heap()
+    clusters = compute_clusters(state, by_id)
+    state.signatures.unlink()
+    _trim_heap()
+    shared = SharedSentences.from_records(doc_ids, by_id, state.sentences)
+    state.sentences.unlink()
+    _trim_heap()
     annotations = (
         load_annotations(ann_root, texts=state.texts, taxonomy=tax, rejects=rejects)
         if ann_root is not None
@@ -916,15 +1222,18 @@ def _build(
     state.texts.clear()
 
     doc_schema = documents_schema(tax).with_metadata(schema_metadata(tax, "documents"))
-    stats = _run_pass2(
-        partial,
-        tmp / "documents.parquet",
-        schema=doc_schema,
-        clusters=clusters,
-        shared=shared,
-        gold=annotations.gold,
-        span_list_type=doc_schema.field("spans").type,
-    )
+    try:
+        stats = _run_pass2(
+            partial,
+            tmp / "documents.parquet",
+            schema=doc_schema,
+            cluster_ids=doc_ids.take(pa.array(clusters)),
+            shared=shared,
+            gold=annotations.gold,
+            span_list_type=doc_schema.field("spans").type,
+        )
+    finally:
+        shared.close()
     partial.unlink()
     write_table(
         tmp / "annotations.parquet",
@@ -942,7 +1251,7 @@ def _build(
         rejects_schema().with_metadata(schema_metadata(tax, "rejects")),
     )
 
-    cluster_sizes = Counter(clusters)
+    cluster_sizes = np.unique(clusters, return_counts=True)[1]
     spans: dict[str, dict[str, int]] = {}
     for row in annotations.span_rows:
         layer = spans.setdefault(row["annotator_id"], {})
@@ -959,12 +1268,12 @@ def _build(
         },
         "counts": {
             "inputs": state.n_inputs,
-            "documents": len(state.doc_ids),
+            "documents": state.n_documents,
             "rejects": len(rejects),
             "rejects_by_kind": dict(sorted(Counter(r.kind for r in rejects).items())),
             "clusters": len(cluster_sizes),
-            "clusters_with_several_documents": sum(1 for n in cluster_sizes.values() if n > 1),
-            "largest_cluster": max(cluster_sizes.values(), default=0),
+            "clusters_with_several_documents": int(np.count_nonzero(cluster_sizes > 1)),
+            "largest_cluster": int(cluster_sizes.max(initial=0)),
             "sentences": stats.n_sentences,
             "shared_sentences": shared.n_shared,
             "characters": stats.n_characters,
@@ -993,7 +1302,7 @@ def _build(
     return ConvertResult(
         out_dir=tmp,
         n_inputs=state.n_inputs,
-        n_documents=len(state.doc_ids),
+        n_documents=state.n_documents,
         n_clusters=len(cluster_sizes),
         rejects=rejects,
         manifest=head,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -485,6 +486,47 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+def live_signatures(matrix: np.ndarray) -> np.ndarray:
+    """Whether each row of a signature matrix is not the signature of the empty set."""
+    return np.asarray((matrix != _MAX).any(axis=1))
+
+
+class SignatureSource(Protocol):
+    """Read access to a (documents, num_perm) uint64 MinHash matrix held in memory or on disk."""
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+    def live_rows(self) -> np.ndarray:
+        """Indexes of the rows that are not the signature of the empty set."""
+        ...
+
+    def columns(self, lo: int, hi: int) -> np.ndarray:
+        """Columns ``lo`` to ``hi - 1`` of every row."""
+        ...
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows, every column."""
+        ...
+
+
+class _MatrixSource:
+    """A signature matrix in memory as a SignatureSource."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self._matrix = matrix
+        self.shape: tuple[int, int] = (matrix.shape[0], matrix.shape[1])
+
+    def live_rows(self) -> np.ndarray:
+        return np.flatnonzero(live_signatures(self._matrix))
+
+    def columns(self, lo: int, hi: int) -> np.ndarray:
+        return self._matrix[:, lo:hi]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self._matrix[rows]
+
+
 def cluster_near_duplicates(
     signatures: Mapping[str, np.ndarray], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> dict[str, str]:
@@ -501,7 +543,16 @@ def cluster_near_duplicates(
     if not ids:
         return {}
     matrix = np.stack([np.asarray(signatures[d], dtype=np.uint64) for d in ids])
-    parent = list(range(len(ids)))  # union-find; a root is always the smallest index of its set
+    roots = near_duplicate_roots(matrix, threshold=threshold)
+    return {doc_id: ids[root] for doc_id, root in zip(ids, roots.tolist(), strict=True)}
+
+
+def near_duplicate_roots(
+    matrix: np.ndarray | SignatureSource, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> np.ndarray:
+    """For each row, the smallest row index of its near-duplicate component (int64)."""
+    n = matrix.shape[0]
+    parent = list(range(n))  # union-find; a root is always the smallest index of its set
 
     def find(i: int) -> int:
         root = i
@@ -515,30 +566,31 @@ def cluster_near_duplicates(
     for a, b in zip(first.tolist(), second.tolist(), strict=True):
         ra, rb = find(a), find(b)
         if ra != rb:
-            # The smaller index (= smaller doc_id) becomes the root.
             parent[max(ra, rb)] = min(ra, rb)
-    return {doc_id: ids[find(i)] for i, doc_id in enumerate(ids)}
+    return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
 
 
 def near_duplicate_pairs(
-    matrix: np.ndarray, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+    matrix: np.ndarray | SignatureSource, *, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (i < j) of a signature matrix whose estimated Jaccard reaches ``threshold``.
 
     Only LSH candidates are compared (rows sharing a whole band); each pair is listed once,
-    sorted. Rows of the empty set never pair.
+    sorted. Rows of the empty set never pair. The matrix may be any SignatureSource, so a
+    matrix on disk is read one band at a time.
     """
-    n, num_perm = matrix.shape
-    live = np.flatnonzero((matrix != _MAX).any(axis=1))
+    source = _MatrixSource(matrix) if isinstance(matrix, np.ndarray) else matrix
+    n, num_perm = source.shape
+    live = source.live_rows()
     bands, rows = lsh_bands(threshold, num_perm)
     found: list[np.ndarray] = []
     for band in range(bands):
-        cols = matrix[live, band * rows : (band + 1) * rows]
+        cols = source.columns(band * rows, (band + 1) * rows)[live]
         key = _splitmix64(cols[:, 0] ^ np.uint64(band))
         for c in range(1, rows):
             key = _splitmix64(key ^ cols[:, c])
         for earlier, later in _bucket_pairs(key, live):
-            similar = _check_candidates(matrix, earlier, later, threshold)
+            similar = _check_candidates(source, earlier, later, threshold)
             if similar.any():
                 found.append(earlier[similar].astype(np.int64) * n + later[similar])
     if not found:
@@ -576,13 +628,13 @@ def _bucket_pairs(key: np.ndarray, members: np.ndarray) -> Iterator[tuple[np.nda
 
 
 def _check_candidates(
-    matrix: np.ndarray, first: np.ndarray, second: np.ndarray, threshold: float
+    source: SignatureSource, first: np.ndarray, second: np.ndarray, threshold: float
 ) -> np.ndarray:
     """Whether each candidate pair's estimated Jaccard (as estimate_jaccard) reaches threshold."""
     similar = np.zeros(len(first), dtype=bool)
-    num_perm = matrix.shape[1]
+    num_perm = source.shape[1]
     for lo in range(0, len(first), _PAIR_BLOCK):
         hi = lo + _PAIR_BLOCK
-        equal = np.count_nonzero(matrix[first[lo:hi]] == matrix[second[lo:hi]], axis=1)
+        equal = np.count_nonzero(source.take(first[lo:hi]) == source.take(second[lo:hi]), axis=1)
         similar[lo:hi] = equal / num_perm >= threshold
     return similar
