@@ -44,7 +44,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
-from toolkit import agreement, records
+from toolkit import agreement, records, vectorize
 from toolkit.agreement import f1_from_counts
 from toolkit.errors import InputError, ModelError
 from toolkit.features import (
@@ -55,10 +55,13 @@ from toolkit.features import (
     bio_tags,
     event_inputs,
     hash_token_features,
+    hash_words,
     sentence_stance,
+    spans_from_tag_arrays,
     spans_from_tags,
     stance_spans_of,
     tokenize,
+    tokenize_many,
 )
 from toolkit.report import (
     format_estimate,
@@ -483,66 +486,11 @@ def _distinct(items: Iterable[Any]) -> tuple[list[Any], list[int]]:
     return list(index), positions
 
 
-def _is_plain_char_wb(vectorizer: Any) -> bool:
-    """Whether a fitted vectorizer makes character n-grams of lowercased or raw words, no more."""
-    return (
-        isinstance(vectorizer, CountVectorizer)
-        and vectorizer.analyzer == "char_wb"
-        and vectorizer.input == "content"
-        and vectorizer.preprocessor is None
-        and not vectorizer.strip_accents
-        and hasattr(vectorizer, "vocabulary_")
-    )
-
-
-def char_wb_counts(vectorizer: CountVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
-    """The counts ``vectorizer.transform`` gives (before TF-IDF), each distinct word analysed once.
-
-    ``char_wb`` n-grams never cross a word boundary, so a text's counts are its word counts times
-    each word's n-gram counts: one sparse product instead of a dictionary update per n-gram.
-    """
-    words: dict[str, int] = {}
-    word_ids: list[int] = []
-    indptr = [0]
-    for text in texts:
-        word_ids.extend(
-            [
-                words.setdefault(w, len(words))
-                for w in (text.lower() if vectorizer.lowercase else text).split()
-            ]
-        )
-        indptr.append(len(word_ids))
-    per_text = sp.csr_matrix(
-        (np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
-        shape=(len(indptr) - 1, len(words)),
-    )
-    vocabulary = vectorizer.vocabulary_
-    gram_ids: list[int] = []
-    gram_ptr = [0]
-    for word in words:
-        # The vectorizer's own n-gram maker, so the n-grams are exactly its own.
-        grams = (vocabulary.get(g) for g in vectorizer._char_wb_ngrams(word))
-        gram_ids.extend([j for j in grams if j is not None])
-        gram_ptr.append(len(gram_ids))
-    per_word = sp.csr_matrix(
-        (np.ones(len(gram_ids), dtype=np.int64), gram_ids, gram_ptr),
-        shape=(len(words), len(vocabulary)),
-    )
-    counts = sp.csr_matrix(per_text @ per_word)
-    counts.sum_duplicates()  # also sorts the indices, as the vectorizer's own matrix is
-    matrix = sp.csr_matrix(
-        (counts.data.astype(vectorizer.dtype), counts.indices, counts.indptr), shape=counts.shape
-    )
-    if vectorizer.binary:
-        matrix.data.fill(1)
-    return matrix
-
-
 def stance_features(model: Pipeline, texts: Sequence[str]) -> Any:
     """The stance pipeline's feature matrix of ``texts``, equal to its own transform but faster.
 
-    Character n-gram counts come from :func:`char_wb_counts`; the pipeline's own steps do the
-    rest (TF-IDF weights, joining), so the matrix is the same to the bit.
+    Each vectorizer's transform comes from :func:`vectorize.transform`, joined as the union
+    joins them, so the matrix is the same to the bit.
     """
     union = model.steps[0][1]
     if (
@@ -552,13 +500,31 @@ def stance_features(model: Pipeline, texts: Sequence[str]) -> Any:
         or any(isinstance(part, str) for _, part in union.transformer_list)
     ):
         return model[:-1].transform(texts)
-    blocks = []
-    for _, part in union.transformer_list:
-        if isinstance(part, TfidfVectorizer) and _is_plain_char_wb(part):
-            blocks.append(part._tfidf.transform(char_wb_counts(part, texts), copy=False))
-        else:
-            blocks.append(part.transform(texts))
-    return sp.hstack(blocks).tocsr()
+    return sp.hstack(
+        [vectorize.transform(part, texts) for _, part in union.transformer_list]
+    ).tocsr()
+
+
+def event_features(model: Pipeline, inputs: Sequence[Sequence[str]]) -> Any:
+    """The event pipeline's feature matrix of (trigger, sentence) inputs, equal to its own.
+
+    Calls each fitted column transformer directly (see :func:`vectorize.transform`) instead of
+    going through an object array and the ColumnTransformer's dispatch, and joins the blocks as
+    it does.
+    """
+    columns = model.steps[0][1]
+    parts = getattr(columns, "transformers_", [])
+    if (
+        len(model.steps) != 2
+        or not isinstance(columns, ColumnTransformer)
+        or not columns.sparse_output_
+        or columns.transformer_weights is not None
+        or any(isinstance(part, str) or not isinstance(col, int) for _, part, col in parts)
+    ):
+        return model[:-1].transform(_event_matrix(inputs))
+    return sp.hstack(
+        [vectorize.transform(part, [row[col] for row in inputs]) for _, part, col in parts]
+    ).tocsr()
 
 
 def predict_stance(model: Pipeline, texts: Sequence[str]) -> list[str]:
@@ -576,15 +542,22 @@ def predict_words(model: Pipeline, sentences: Sequence[Sequence[str]]) -> list[l
     distinct, positions = _distinct(tuple(words) for words in sentences)
     if not any(distinct):
         return [[] for _ in sentences]
-    feats = hash_token_features(distinct)
-    with _blas_single_thread():
-        flat = [str(t) for t in model.predict(feats)]
+    words = [w for sentence in distinct for w in sentence]
+    flat = [str(t) for t in _tag_words(model, words, np.array([len(x) for x in distinct]))]
     tagged: list[list[str]] = []
     pos = 0
-    for words in distinct:
-        tagged.append(flat[pos : pos + len(words)])
-        pos += len(words)
+    for sentence in distinct:
+        tagged.append(flat[pos : pos + len(sentence)])
+        pos += len(sentence)
     return [list(tagged[i]) for i in positions]
+
+
+def _tag_words(model: Pipeline, words: Sequence[str], lengths: np.ndarray) -> Any:
+    """Predicted tags of sentences given as flat words and lengths, flat (an empty list if none)."""
+    if not words:
+        return []
+    with _blas_single_thread():
+        return model.predict(hash_words(words, lengths))
 
 
 def predict_tags(model: Pipeline, tokens: Sequence[Sequence[Token]]) -> list[list[str]]:
@@ -598,7 +571,7 @@ def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]
         return []
     distinct, positions = _distinct(tuple(row) for row in inputs)
     with _blas_single_thread():
-        labels = [str(v) for v in model.predict(_event_matrix(distinct))]
+        labels = [str(v) for v in model.steps[-1][1].predict(event_features(model, distinct))]
     return [labels[i] for i in positions]
 
 
@@ -2034,42 +2007,42 @@ def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, lis
     """Predicted spans per document: tagger spans (EVENT with a category) and stance sentences."""
     out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
     raw: dict[str, list[tuple[str, int, int, dict[str, Any]]]] = {d.doc_id: [] for d in docs}
-    if models.tagger is not None:
-        # Each distinct sentence text is tokenized and tagged once, with offsets relative to
-        # the sentence (the token pattern has no look-behind, so they only shift).
-        placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
-        texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
-        tokens = [tokenize(text) for text in texts]
-        tags = predict_words(models.tagger, [[t.text for t in toks] for toks in tokens])
-        relative = [spans_from_tags(k, t) for k, t in zip(tokens, tags, strict=True)]
+    # Each distinct sentence text is tokenized, tagged and classified once, with offsets relative
+    # to the sentence (the token pattern has no look-behind, so they only shift).
+    placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
+    texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
+    if models.tagger is not None and texts:
+        tokens = tokenize_many(texts)
+        found = spans_from_tag_arrays(
+            tokens, _tag_words(models.tagger, tokens.words, tokens.lengths)
+        )
+        first, labels = found.first.tolist(), found.labels
+        starts, ends = found.starts.tolist(), found.ends.tolist()
         events: list[tuple[int, int, int, int]] = []  # (doc, raw index, start, end)
         for (d, shift, _), u in zip(placed, positions, strict=True):
-            found = raw[docs[d].doc_id]
-            for label, start, end in relative[u]:
-                found.append((label, start + shift, end + shift, {}))
+            spans = raw[docs[d].doc_id]
+            for j in range(first[u], first[u + 1]):
+                label, start, end = labels[j], starts[j] + shift, ends[j] + shift
+                spans.append((label, start, end, {}))
                 if label == "EVENT":
-                    events.append((d, len(found) - 1, start + shift, end + shift))
+                    events.append((d, len(spans) - 1, start, end))
         if models.event is not None and events:
             inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e) for d, _, s, e in events]
             for (d, k, _, _), category in zip(
                 events, predict_event(models.event, inputs), strict=True
             ):
                 raw[docs[d].doc_id][k][3]["category"] = category
-    if models.stance is not None:
-        su = stance_units(docs)
-        labels = predict_stance(models.stance, su.texts)
-        pos = 0
-        for doc in docs:
-            for start, end in doc.sentences:
-                value = labels[pos]
-                pos += 1
-                if value in STANCE_TARGETS:
-                    # Trim surrounding spaces so the quote is the sentence itself.
-                    text = doc.text[start:end]
-                    s = start + (len(text) - len(text.lstrip()))
-                    e = end - (len(text) - len(text.rstrip()))
-                    if e > s:
-                        raw[doc.doc_id].append(("STANCE", s, e, {"value": value}))
+    if models.stance is not None and texts:
+        stance = predict_stance(models.stance, texts)
+        for (d, start, end), u in zip(placed, positions, strict=True):
+            value = stance[u]
+            if value in STANCE_TARGETS:
+                # Trim surrounding spaces so the quote is the sentence itself.
+                text = texts[u]
+                s = start + (len(text) - len(text.lstrip()))
+                e = end - (len(text) - len(text.rstrip()))
+                if e > s:
+                    raw[docs[d].doc_id].append(("STANCE", s, e, {"value": value}))
     for doc in docs:
         seen: set[str] = set()
         for label, start, end, attrs in raw[doc.doc_id]:
