@@ -60,9 +60,8 @@ def _assert_same(got: Any, expected: Any) -> None:
 @settings(max_examples=40, deadline=None)
 def test_transform_equals_the_vectorizers_own_bit_for_bit(name: str, texts: list[str]) -> None:
     vectorizer = _VECTORIZERS[name]().fit(_TRAIN)
-    _assert_same(
-        vectorize.transform(vectorizer, texts + _TRAIN), vectorizer.transform(texts + _TRAIN)
-    )
+    texts = texts + _TRAIN + texts[:2]  # repeated texts are analysed once
+    _assert_same(vectorize.transform(vectorizer, texts), vectorizer.transform(texts))
 
 
 def test_no_text_gives_what_the_vectorizer_gives() -> None:

@@ -21,8 +21,11 @@ import random
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -406,10 +409,26 @@ def build_event_model(seed: int) -> Pipeline:
     )
 
 
-def _blas_single_thread() -> threadpool_limits:
+_SINGLE_THREAD = ContextVar("single_blas_thread", default=False)
+
+
+@contextmanager
+def _blas_single_thread() -> Iterator[None]:
     """One BLAS thread: these models are small, and two OpenBLAS copies (numpy's and scipy's)
-    spinning against each other made L-BFGS 40x slower on a 2-core machine (measured)."""
-    return threadpool_limits(limits=1, user_api="blas")
+    spinning against each other made L-BFGS 40x slower on a 2-core machine (measured).
+
+    Nested uses keep the outer limit: setting one costs milliseconds (it lists the loaded
+    libraries), which batch prediction would pay once per model.
+    """
+    if _SINGLE_THREAD.get():
+        yield
+        return
+    token = _SINGLE_THREAD.set(True)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        _SINGLE_THREAD.reset(token)
 
 
 def _fit(model: Pipeline, x: Any, y: Sequence[str], name: str) -> bool:
@@ -2005,55 +2024,98 @@ def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> M
 
 def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, list[records.Span]]:
     """Predicted spans per document: tagger spans (EVENT with a category) and stance sentences."""
-    out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
-    raw: dict[str, list[tuple[str, int, int, dict[str, Any]]]] = {d.doc_id: [] for d in docs}
     # Each distinct sentence text is tokenized, tagged and classified once, with offsets relative
     # to the sentence (the token pattern has no look-behind, so they only shift).
     placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
     texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
-    if models.tagger is not None and texts:
-        tokens = tokenize_many(texts)
-        found = spans_from_tag_arrays(
-            tokens, _tag_words(models.tagger, tokens.words, tokens.lengths)
-        )
-        first, labels = found.first.tolist(), found.labels
-        starts, ends = found.starts.tolist(), found.ends.tolist()
-        events: list[tuple[int, int, int, int]] = []  # (doc, raw index, start, end)
-        for (d, shift, _), u in zip(placed, positions, strict=True):
-            spans = raw[docs[d].doc_id]
-            for j in range(first[u], first[u + 1]):
-                label, start, end = labels[j], starts[j] + shift, ends[j] + shift
-                spans.append((label, start, end, {}))
-                if label == "EVENT":
-                    events.append((d, len(spans) - 1, start, end))
-        if models.event is not None and events:
-            inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e) for d, _, s, e in events]
-            for (d, k, _, _), category in zip(
-                events, predict_event(models.event, inputs), strict=True
-            ):
-                raw[docs[d].doc_id][k][3]["category"] = category
-    if models.stance is not None and texts:
-        stance = predict_stance(models.stance, texts)
-        for (d, start, end), u in zip(placed, positions, strict=True):
-            value = stance[u]
-            if value in STANCE_TARGETS:
-                # Trim surrounding spaces so the quote is the sentence itself.
-                text = texts[u]
-                s = start + (len(text) - len(text.lstrip()))
-                e = end - (len(text) - len(text.rstrip()))
-                if e > s:
-                    raw[docs[d].doc_id].append(("STANCE", s, e, {"value": value}))
-    for doc in docs:
-        seen: set[str] = set()
-        for label, start, end, attrs in raw[doc.doc_id]:
-            span_id = records.make_span_id(doc.doc_id, label, start, end)
-            if span_id in seen:
-                continue
-            seen.add(span_id)
-            out[doc.doc_id].append(
-                records.Span(span_id, start, end, doc.text[start:end], label, attrs)
+    first: list[int] = [0] * (len(texts) + 1)  # spans of distinct text u: first[u]:first[u + 1]
+    labels: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    categories: list[str] = []  # of every EVENT span, in the order they are written below
+    stance: list[str] = []
+    with _blas_single_thread():
+        if models.tagger is not None and texts:
+            tokens = tokenize_many(texts)
+            found = spans_from_tag_arrays(
+                tokens, _tag_words(models.tagger, tokens.words, tokens.lengths)
             )
+            first, labels = found.first.tolist(), found.labels
+            starts, ends = found.starts.tolist(), found.ends.tolist()
+            del tokens, found
+        if models.event is not None and "EVENT" in labels:
+            inputs = _event_inputs(docs, placed, positions, texts, first, labels, starts, ends)
+            categories = predict_event(models.event, inputs)
+            del inputs
+        if models.stance is not None and texts:
+            stance = predict_stance(models.stance, texts)
+    out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
+    category = iter(categories)
+    p = 0
+    for doc in docs:
+        spans = out[doc.doc_id]
+        seen: set[str] = set()
+        here = range(p, p + len(doc.sentences))
+        p += len(doc.sentences)
+        found_spans: list[tuple[str, int, int, dict[str, Any]]] = []
+        for q in here:
+            shift, u = placed[q][1], positions[q]
+            for j in range(first[u], first[u + 1]):
+                label = labels[j]
+                attrs = {"category": next(category)} if label == "EVENT" and categories else {}
+                found_spans.append((label, starts[j] + shift, ends[j] + shift, attrs))
+        if stance:
+            for q in here:
+                value = stance[positions[q]]
+                if value in STANCE_TARGETS:
+                    # Trim surrounding spaces so the quote is the sentence itself.
+                    text = texts[positions[q]]
+                    s = placed[q][1] + (len(text) - len(text.lstrip()))
+                    e = placed[q][2] - (len(text) - len(text.rstrip()))
+                    if e > s:
+                        found_spans.append(("STANCE", s, e, {"value": value}))
+        for label, start, end, attrs in found_spans:
+            span_id = records.make_span_id(doc.doc_id, label, start, end)
+            if span_id not in seen:
+                seen.add(span_id)
+                spans.append(records.Span(span_id, start, end, doc.text[start:end], label, attrs))
     return out
+
+
+def _event_inputs(
+    docs: Sequence[Document],
+    placed: Sequence[tuple[int, int, int]],
+    positions: Sequence[int],
+    texts: Sequence[str],
+    first: Sequence[int],
+    labels: Sequence[str],
+    starts: Sequence[int],
+    ends: Sequence[int],
+) -> list[tuple[str, str]]:
+    """:func:`event_inputs` of every predicted EVENT span, in document and sentence order.
+
+    In a document whose sentences do not overlap, the sentence holding a span is the one it was
+    found in, so its text is at hand; otherwise :func:`event_inputs` looks for it.
+    """
+    disjoint = [_disjoint(doc.sentences) for doc in docs]
+    inputs: list[tuple[str, str]] = []
+    for (d, shift, _), u in zip(placed, positions, strict=True):
+        for j in range(first[u], first[u + 1]):
+            if labels[j] != "EVENT":
+                continue
+            text, start, end = docs[d].text, starts[j] + shift, ends[j] + shift
+            if disjoint[d]:
+                inputs.append((text[start:end], texts[u]))
+            else:
+                trigger, sentence = event_inputs(text, docs[d].sentences, start, end)
+                inputs.append((trigger, sentence))
+    return inputs
+
+
+def _disjoint(sentences: Sequence[tuple[int, int]]) -> bool:
+    """Whether no position is inside two of these sentences."""
+    ordered = sorted((s, e) for s, e in sentences if e > s)
+    return all(a[1] <= b[0] for a, b in pairwise(ordered))
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,19 @@ def _fast_word(vectorizer: Any) -> bool:
     return 1 <= min_n <= max_n <= 2
 
 
+def _analysed(vectorizer: CountVectorizer, texts: Sequence[Any]) -> Iterable[str]:
+    """Texts as the vectorizer's analyzer sees them after decoding and preprocessing."""
+    if (
+        vectorizer.preprocessor is None
+        and not vectorizer.strip_accents
+        and all(type(text) is str for text in texts)
+    ):
+        # Decoding leaves a str as it is, and the preprocessor is then str.lower or nothing.
+        return map(str.lower, texts) if vectorizer.lowercase else texts
+    decode, preprocess = vectorizer.decode, vectorizer.build_preprocessor()
+    return (preprocess(decode(text)) for text in texts)
+
+
 def _counts_matrix(
     rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], dtype: Any
 ) -> sp.csr_matrix:
@@ -50,22 +63,17 @@ def _counts_matrix(
     )
 
 
-def word_counts(vectorizer: CountVectorizer, texts: Iterable[Any]) -> sp.csr_matrix:
+def word_counts(vectorizer: CountVectorizer, texts: Sequence[Any]) -> sp.csr_matrix:
     """The counts a fitted word 1-2-gram vectorizer's transform gives (before TF-IDF).
 
     Texts are analysed by the vectorizer's own decoder, preprocessor and tokenizer; token
     n-grams are then looked up once per distinct token and distinct token pair, not built as
     strings per occurrence.
     """
-    decode = vectorizer.decode
-    preprocess = vectorizer.build_preprocessor()
-    tokenize = vectorizer.build_tokenizer()
-    tokens: list[str] = []
-    lengths: list[int] = []
-    for text in texts:
-        found = tokenize(preprocess(decode(text)))
-        tokens.extend(found)
-        lengths.append(len(found))
+    found = list(map(vectorizer.build_tokenizer(), _analysed(vectorizer, texts)))
+    tokens = list(chain.from_iterable(found))
+    lengths = list(map(len, found))
+    del found
     index = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
     distinct = list(index)
     word = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
@@ -112,21 +120,20 @@ def word_counts(vectorizer: CountVectorizer, texts: Iterable[Any]) -> sp.csr_mat
     )
 
 
-def char_wb_counts(vectorizer: CountVectorizer, texts: Iterable[Any]) -> sp.csr_matrix:
+def char_wb_counts(vectorizer: CountVectorizer, texts: Sequence[Any]) -> sp.csr_matrix:
     """The counts a fitted ``char_wb`` vectorizer's transform gives (before TF-IDF).
 
     ``char_wb`` n-grams never cross a word boundary, so a text's counts are its word counts times
     each word's n-gram counts: one sparse product instead of a dictionary update per n-gram.
     """
-    decode = vectorizer.decode
-    preprocess = vectorizer.build_preprocessor()
-    words: dict[str, int] = {}
-    word_ids: list[int] = []
-    indptr = [0]
-    for text in texts:
-        # str.split splits on the whitespace the vectorizer's own word split sees.
-        word_ids.extend([words.setdefault(w, len(words)) for w in preprocess(decode(text)).split()])
-        indptr.append(len(word_ids))
+    # str.split splits on the whitespace the vectorizer's own word split sees.
+    found = list(map(str.split, _analysed(vectorizer, texts)))
+    indptr = np.zeros(len(found) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, found), np.int64, count=len(found)), out=indptr[1:])
+    all_words = list(chain.from_iterable(found))
+    del found
+    words = {w: i for i, w in enumerate(dict.fromkeys(all_words))}
+    word_ids = np.fromiter(map(words.__getitem__, all_words), np.int64, count=len(all_words))
     per_text = sp.csr_matrix(
         (np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
         shape=(len(indptr) - 1, len(words)),
@@ -151,15 +158,23 @@ def char_wb_counts(vectorizer: CountVectorizer, texts: Iterable[Any]) -> sp.csr_
 
 
 def transform(vectorizer: Any, texts: Sequence[Any]) -> Any:
-    """``vectorizer.transform(texts)``, faster for plain word 1-2-gram and ``char_wb`` analysers."""
+    """``vectorizer.transform(texts)``, faster for plain word 1-2-gram and ``char_wb`` analysers.
+
+    A text given more than once is analysed once: rows are independent, so repeating its row
+    gives the same matrix.
+    """
     if _fast_word(vectorizer):
-        counts = word_counts(vectorizer, texts)
+        count = word_counts
     elif _plain(vectorizer, "char_wb"):
-        counts = char_wb_counts(vectorizer, texts)
+        count = char_wb_counts
     else:
         return vectorizer.transform(texts)
+    index: dict[Any, int] = {}
+    rows = [index.setdefault(text, len(index)) for text in texts]
+    distinct = list(index) if len(index) < len(rows) else texts
+    counts = count(vectorizer, distinct)
     if vectorizer.binary:
         counts.data.fill(1)
     if isinstance(vectorizer, TfidfVectorizer):
-        return vectorizer._tfidf.transform(counts, copy=False)
-    return counts
+        counts = vectorizer._tfidf.transform(counts, copy=False)
+    return counts if distinct is texts else counts[rows]
