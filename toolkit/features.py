@@ -60,14 +60,15 @@ class TokenArrays(NamedTuple):
 def tokenize_many(texts: Sequence[str]) -> TokenArrays:
     """The tokens :func:`tokenize` gives for each text, as flat lists and arrays.
 
-    The texts are joined by a newline (whitespace, which no token crosses) and scanned once;
-    a token's end is the summed length of the whitespace-and-token pieces up to it, so no
-    per-token object is made.
+    The texts are joined by a newline (whitespace, which no token crosses) and scanned once into
+    pieces of whitespace and a token; a token's end is the summed length of the pieces up to it,
+    so no per-token object but the token's string is made.
     """
-    joined = "\n".join(texts)
-    words = _TOKEN.findall(joined)
-    n = len(words)
-    ends = np.cumsum(np.fromiter(map(len, _SPACED_TOKEN.findall(joined)), np.int64, count=n))
+    pieces = _SPACED_TOKEN.findall("\n".join(texts))
+    n = len(pieces)
+    ends = np.cumsum(np.fromiter(map(len, pieces), np.int64, count=n))
+    words = list(map(str.lstrip, pieces))  # str.lstrip strips what \s matches
+    del pieces
     starts = ends - np.fromiter(map(len, words), np.int64, count=n)
     sizes = np.fromiter(map(len, texts), np.int64, count=len(texts))
     base = np.cumsum(sizes + 1) - sizes - 1  # where each text begins in the joined string
@@ -340,8 +341,10 @@ class SpanArrays(NamedTuple):
 def spans_from_tag_arrays(tokens: TokenArrays, tags: Sequence[str]) -> SpanArrays:
     """:func:`spans_from_tags` of every text of :func:`tokenize_many` at once (flat tags)."""
     n = len(tokens.words)
-    kinds, kind_of = np.unique(np.asarray(tags, dtype=object), return_inverse=True)
-    parts = [str(k).partition("-") for k in kinds.tolist()]
+    values = np.asarray(tags)
+    kinds = sorted(set(values.tolist()))
+    kind_of = np.searchsorted(np.asarray(kinds, dtype=values.dtype), values)
+    parts = [str(k).partition("-") for k in kinds]
     names = sorted({label for _, _, label in parts})
     opens = np.array([p in ("B", "I") for p, _, _ in parts], dtype=bool)[kind_of]
     inside = np.array([p == "I" for p, _, _ in parts], dtype=bool)[kind_of]
