@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +22,7 @@ from toolkit.errors import ModelError
 from toolkit.features import (
     HASH_FEATURES,
     bio_tags,
+    event_inputs,
     hash_token_features,
     sentence_stance,
     spans_from_tag_arrays,
@@ -608,6 +611,33 @@ def test_predicting_distinct_sentences_once_equals_predicting_every_sentence(
     assert {k: {(x.label, x.start, x.end) for x in v} for k, v in got.items()} == expected
     alone = {d.doc_id: bl.predict_documents(models, [d])[d.doc_id] for d in docs}
     assert alone == got
+
+
+def test_event_inputs_use_the_first_sentence_holding_the_trigger(
+    corpus: bl.Corpus, trained: tuple[bl.Models, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With overlapping sentences, an EVENT's input sentence is still :func:`event_inputs`'s."""
+    models = trained[0]
+    assert models.event is not None
+    docs = [
+        dataclasses.replace(d, sentences=[(d.sentences[0][0], d.sentences[2][1]), *d.sentences])
+        for d in corpus.documents
+    ]
+    seen: list[list[tuple[str, str]]] = []
+
+    def spy(model: Any, inputs: list[tuple[str, str]]) -> list[str]:
+        seen.append(list(inputs))
+        return predict_event(model, inputs)
+
+    predict_event = bl.predict_event
+    monkeypatch.setattr(bl, "predict_event", spy)
+    got = bl.predict_documents(models, docs)
+    events = [(d, s) for d in docs for s in got[d.doc_id] if s.label == "EVENT"]
+    expected = [tuple(event_inputs(d.text, d.sentences, s.start, s.end)) for d, s in events]
+    merged = [d.text[d.sentences[0][0] : d.sentences[0][1]] for d, _ in events]
+    assert any(i[1] == m for i, m in zip(expected, merged, strict=True))  # the overlap matters
+    assert len(seen) == 1 and set(seen[0]) == set(expected)  # repeats of a span are dropped
+    assert [s.attributes["category"] for _, s in events] == predict_event(models.event, expected)
 
 
 @given(
