@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,11 +22,14 @@ from toolkit.errors import ModelError
 from toolkit.features import (
     HASH_FEATURES,
     bio_tags,
+    event_inputs,
     hash_token_features,
     sentence_stance,
+    spans_from_tag_arrays,
     spans_from_tags,
     token_features,
     tokenize,
+    tokenize_many,
     word_shape,
 )
 from toolkit.taxonomy import read_taxonomy
@@ -187,6 +192,52 @@ def test_bio_round_trip_on_token_aligned_spans(
     tags, skipped = bio_tags(tokens, spans)
     assert skipped == 0
     assert spans_from_tags(tokens, tags) == sorted(spans, key=lambda s: s[1])
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from("ab_1 \t\n\u00a0\u2003.-,é\u0301ßİ台🙂\x1c\x85"), max_size=14
+)
+
+
+@given(st.lists(_TEXT, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_tokenize_many_equals_tokenize_on_each_text(texts: list[str]) -> None:
+    got = tokenize_many(texts)
+    expected = [tokenize(text) for text in texts]
+    assert got.lengths.tolist() == [len(tokens) for tokens in expected]
+    flat = [(t.text, t.start, t.end) for tokens in expected for t in tokens]
+    assert list(zip(got.words, got.starts.tolist(), got.ends.tolist(), strict=True)) == flat
+
+
+def test_tokenize_many_agrees_with_tokenize_on_every_code_point() -> None:
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = [
+        "".join(points[i : i + 4099 : 3] + points[i + 1 : i + 4099 : 3])
+        for i in range(0, len(points), 4099)
+    ]
+    got = tokenize_many(texts)
+    flat = [(t.text, t.start, t.end) for text in texts for t in tokenize(text)]
+    assert list(zip(got.words, got.starts.tolist(), got.ends.tolist(), strict=True)) == flat
+
+
+_TAGS = st.sampled_from(["O", "B-ACTOR", "I-ACTOR", "I-EVENT", "B-EVENT", "I-LOCATION", "B", "I-"])
+
+
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["a", "bc", "-", "."]), _TAGS), max_size=6)))
+@settings(max_examples=200, deadline=None)
+def test_spans_from_tag_arrays_equal_spans_from_tags(
+    sentences: list[list[tuple[str, str]]],
+) -> None:
+    """Each word is one token, so a sentence's tags are its words' tags."""
+    texts = [" ".join(w for w, _ in sentence) for sentence in sentences]
+    tags = [[t for _, t in sentence] for sentence in sentences]
+    got = spans_from_tag_arrays(tokenize_many(texts), [t for sentence in tags for t in sentence])
+    first = got.first.tolist()
+    assert len(first) == len(texts) + 1
+    for i, (text, sentence_tags) in enumerate(zip(texts, tags, strict=True)):
+        rows = range(first[i], first[i + 1])
+        spans = [(got.labels[j], int(got.starts[j]), int(got.ends[j])) for j in rows]
+        assert spans == spans_from_tags(tokenize(text), sentence_tags)
 
 
 @pytest.mark.parametrize(
@@ -562,6 +613,33 @@ def test_predicting_distinct_sentences_once_equals_predicting_every_sentence(
     assert alone == got
 
 
+def test_event_inputs_use_the_first_sentence_holding_the_trigger(
+    corpus: bl.Corpus, trained: tuple[bl.Models, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With overlapping sentences, an EVENT's input sentence is still :func:`event_inputs`'s."""
+    models = trained[0]
+    assert models.event is not None
+    docs = [
+        dataclasses.replace(d, sentences=[(d.sentences[0][0], d.sentences[2][1]), *d.sentences])
+        for d in corpus.documents
+    ]
+    seen: list[list[tuple[str, str]]] = []
+
+    def spy(model: Any, inputs: list[tuple[str, str]]) -> list[str]:
+        seen.append(list(inputs))
+        return predict_event(model, inputs)
+
+    predict_event = bl.predict_event
+    monkeypatch.setattr(bl, "predict_event", spy)
+    got = bl.predict_documents(models, docs)
+    events = [(d, s) for d in docs for s in got[d.doc_id] if s.label == "EVENT"]
+    expected = [tuple(event_inputs(d.text, d.sentences, s.start, s.end)) for d, s in events]
+    merged = [d.text[d.sentences[0][0] : d.sentences[0][1]] for d, _ in events]
+    assert any(i[1] == m for i, m in zip(expected, merged, strict=True))  # the overlap matters
+    assert len(seen) == 1 and set(seen[0]) == set(expected)  # repeats of a span are dropped
+    assert [s.attributes["category"] for _, s in events] == predict_event(models.event, expected)
+
+
 @given(
     st.lists(
         st.text(alphabet=st.sampled_from("Taiwan ÄİChina\t\n  said,.-ß"), max_size=40),
@@ -577,6 +655,30 @@ def test_stance_features_equal_the_pipeline_transform_bit_for_bit(
     assert model is not None
     got = bl.stance_features(model, texts)
     expected = model[:-1].transform(texts)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from("warned met İ-ß,"), max_size=12),
+            st.text(alphabet=st.sampled_from("Taiwan ÄİChina\t\n  warned,.-ß"), max_size=40),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_event_features_equal_the_pipeline_transform_bit_for_bit(
+    trained: tuple[bl.Models, dict[str, bytes]], inputs: list[tuple[str, str]]
+) -> None:
+    model = trained[0].event
+    assert model is not None
+    got = bl.event_features(model, inputs)
+    expected = model[:-1].transform(bl._event_matrix(inputs))
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert np.array_equal(got.indptr, expected.indptr)
     assert np.array_equal(got.indices, expected.indices)

@@ -21,8 +21,11 @@ import random
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
-from toolkit import agreement, records
+from toolkit import agreement, records, vectorize
 from toolkit.agreement import f1_from_counts
 from toolkit.errors import InputError, ModelError
 from toolkit.features import (
@@ -55,10 +58,13 @@ from toolkit.features import (
     bio_tags,
     event_inputs,
     hash_token_features,
+    hash_words,
     sentence_stance,
+    spans_from_tag_arrays,
     spans_from_tags,
     stance_spans_of,
     tokenize,
+    tokenize_many,
 )
 from toolkit.report import (
     format_estimate,
@@ -403,10 +409,26 @@ def build_event_model(seed: int) -> Pipeline:
     )
 
 
-def _blas_single_thread() -> threadpool_limits:
+_SINGLE_THREAD = ContextVar("single_blas_thread", default=False)
+
+
+@contextmanager
+def _blas_single_thread() -> Iterator[None]:
     """One BLAS thread: these models are small, and two OpenBLAS copies (numpy's and scipy's)
-    spinning against each other made L-BFGS 40x slower on a 2-core machine (measured)."""
-    return threadpool_limits(limits=1, user_api="blas")
+    spinning against each other made L-BFGS 40x slower on a 2-core machine (measured).
+
+    Nested uses keep the outer limit: setting one costs milliseconds (it lists the loaded
+    libraries), which batch prediction would pay once per model.
+    """
+    if _SINGLE_THREAD.get():
+        yield
+        return
+    token = _SINGLE_THREAD.set(True)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        _SINGLE_THREAD.reset(token)
 
 
 def _fit(model: Pipeline, x: Any, y: Sequence[str], name: str) -> bool:
@@ -483,66 +505,11 @@ def _distinct(items: Iterable[Any]) -> tuple[list[Any], list[int]]:
     return list(index), positions
 
 
-def _is_plain_char_wb(vectorizer: Any) -> bool:
-    """Whether a fitted vectorizer makes character n-grams of lowercased or raw words, no more."""
-    return (
-        isinstance(vectorizer, CountVectorizer)
-        and vectorizer.analyzer == "char_wb"
-        and vectorizer.input == "content"
-        and vectorizer.preprocessor is None
-        and not vectorizer.strip_accents
-        and hasattr(vectorizer, "vocabulary_")
-    )
-
-
-def char_wb_counts(vectorizer: CountVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
-    """The counts ``vectorizer.transform`` gives (before TF-IDF), each distinct word analysed once.
-
-    ``char_wb`` n-grams never cross a word boundary, so a text's counts are its word counts times
-    each word's n-gram counts: one sparse product instead of a dictionary update per n-gram.
-    """
-    words: dict[str, int] = {}
-    word_ids: list[int] = []
-    indptr = [0]
-    for text in texts:
-        word_ids.extend(
-            [
-                words.setdefault(w, len(words))
-                for w in (text.lower() if vectorizer.lowercase else text).split()
-            ]
-        )
-        indptr.append(len(word_ids))
-    per_text = sp.csr_matrix(
-        (np.ones(len(word_ids), dtype=np.int64), word_ids, indptr),
-        shape=(len(indptr) - 1, len(words)),
-    )
-    vocabulary = vectorizer.vocabulary_
-    gram_ids: list[int] = []
-    gram_ptr = [0]
-    for word in words:
-        # The vectorizer's own n-gram maker, so the n-grams are exactly its own.
-        grams = (vocabulary.get(g) for g in vectorizer._char_wb_ngrams(word))
-        gram_ids.extend([j for j in grams if j is not None])
-        gram_ptr.append(len(gram_ids))
-    per_word = sp.csr_matrix(
-        (np.ones(len(gram_ids), dtype=np.int64), gram_ids, gram_ptr),
-        shape=(len(words), len(vocabulary)),
-    )
-    counts = sp.csr_matrix(per_text @ per_word)
-    counts.sum_duplicates()  # also sorts the indices, as the vectorizer's own matrix is
-    matrix = sp.csr_matrix(
-        (counts.data.astype(vectorizer.dtype), counts.indices, counts.indptr), shape=counts.shape
-    )
-    if vectorizer.binary:
-        matrix.data.fill(1)
-    return matrix
-
-
 def stance_features(model: Pipeline, texts: Sequence[str]) -> Any:
     """The stance pipeline's feature matrix of ``texts``, equal to its own transform but faster.
 
-    Character n-gram counts come from :func:`char_wb_counts`; the pipeline's own steps do the
-    rest (TF-IDF weights, joining), so the matrix is the same to the bit.
+    Each vectorizer's transform comes from :func:`vectorize.transform`, joined as the union
+    joins them, so the matrix is the same to the bit.
     """
     union = model.steps[0][1]
     if (
@@ -552,13 +519,31 @@ def stance_features(model: Pipeline, texts: Sequence[str]) -> Any:
         or any(isinstance(part, str) for _, part in union.transformer_list)
     ):
         return model[:-1].transform(texts)
-    blocks = []
-    for _, part in union.transformer_list:
-        if isinstance(part, TfidfVectorizer) and _is_plain_char_wb(part):
-            blocks.append(part._tfidf.transform(char_wb_counts(part, texts), copy=False))
-        else:
-            blocks.append(part.transform(texts))
-    return sp.hstack(blocks).tocsr()
+    return sp.hstack(
+        [vectorize.transform(part, texts) for _, part in union.transformer_list]
+    ).tocsr()
+
+
+def event_features(model: Pipeline, inputs: Sequence[Sequence[str]]) -> Any:
+    """The event pipeline's feature matrix of (trigger, sentence) inputs, equal to its own.
+
+    Calls each fitted column transformer directly (see :func:`vectorize.transform`) instead of
+    going through an object array and the ColumnTransformer's dispatch, and joins the blocks as
+    it does.
+    """
+    columns = model.steps[0][1]
+    parts = getattr(columns, "transformers_", [])
+    if (
+        len(model.steps) != 2
+        or not isinstance(columns, ColumnTransformer)
+        or not columns.sparse_output_
+        or columns.transformer_weights is not None
+        or any(isinstance(part, str) or not isinstance(col, int) for _, part, col in parts)
+    ):
+        return model[:-1].transform(_event_matrix(inputs))
+    return sp.hstack(
+        [vectorize.transform(part, [row[col] for row in inputs]) for _, part, col in parts]
+    ).tocsr()
 
 
 def predict_stance(model: Pipeline, texts: Sequence[str]) -> list[str]:
@@ -576,15 +561,22 @@ def predict_words(model: Pipeline, sentences: Sequence[Sequence[str]]) -> list[l
     distinct, positions = _distinct(tuple(words) for words in sentences)
     if not any(distinct):
         return [[] for _ in sentences]
-    feats = hash_token_features(distinct)
-    with _blas_single_thread():
-        flat = [str(t) for t in model.predict(feats)]
+    words = [w for sentence in distinct for w in sentence]
+    flat = [str(t) for t in _tag_words(model, words, np.array([len(x) for x in distinct]))]
     tagged: list[list[str]] = []
     pos = 0
-    for words in distinct:
-        tagged.append(flat[pos : pos + len(words)])
-        pos += len(words)
+    for sentence in distinct:
+        tagged.append(flat[pos : pos + len(sentence)])
+        pos += len(sentence)
     return [list(tagged[i]) for i in positions]
+
+
+def _tag_words(model: Pipeline, words: Sequence[str], lengths: np.ndarray) -> Any:
+    """Predicted tags of sentences given as flat words and lengths, flat (an empty list if none)."""
+    if not words:
+        return []
+    with _blas_single_thread():
+        return model.predict(hash_words(words, lengths))
 
 
 def predict_tags(model: Pipeline, tokens: Sequence[Sequence[Token]]) -> list[list[str]]:
@@ -598,7 +590,7 @@ def predict_event(model: Pipeline, inputs: Sequence[Sequence[str]]) -> list[str]
         return []
     distinct, positions = _distinct(tuple(row) for row in inputs)
     with _blas_single_thread():
-        labels = [str(v) for v in model.predict(_event_matrix(distinct))]
+        labels = [str(v) for v in model.steps[-1][1].predict(event_features(model, distinct))]
     return [labels[i] for i in positions]
 
 
@@ -2032,55 +2024,98 @@ def load_models(model_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> M
 
 def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, list[records.Span]]:
     """Predicted spans per document: tagger spans (EVENT with a category) and stance sentences."""
+    # Each distinct sentence text is tokenized, tagged and classified once, with offsets relative
+    # to the sentence (the token pattern has no look-behind, so they only shift).
+    placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
+    texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
+    first: list[int] = [0] * (len(texts) + 1)  # spans of distinct text u: first[u]:first[u + 1]
+    labels: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    categories: list[str] = []  # of every EVENT span, in the order they are written below
+    stance: list[str] = []
+    with _blas_single_thread():
+        if models.tagger is not None and texts:
+            tokens = tokenize_many(texts)
+            found = spans_from_tag_arrays(
+                tokens, _tag_words(models.tagger, tokens.words, tokens.lengths)
+            )
+            first, labels = found.first.tolist(), found.labels
+            starts, ends = found.starts.tolist(), found.ends.tolist()
+            del tokens, found
+        if models.event is not None and "EVENT" in labels:
+            inputs = _event_inputs(docs, placed, positions, texts, first, labels, starts, ends)
+            categories = predict_event(models.event, inputs)
+            del inputs
+        if models.stance is not None and texts:
+            stance = predict_stance(models.stance, texts)
     out: dict[str, list[records.Span]] = {d.doc_id: [] for d in docs}
-    raw: dict[str, list[tuple[str, int, int, dict[str, Any]]]] = {d.doc_id: [] for d in docs}
-    if models.tagger is not None:
-        # Each distinct sentence text is tokenized and tagged once, with offsets relative to
-        # the sentence (the token pattern has no look-behind, so they only shift).
-        placed = [(i, start, end) for i, doc in enumerate(docs) for start, end in doc.sentences]
-        texts, positions = _distinct(docs[i].text[start:end] for i, start, end in placed)
-        tokens = [tokenize(text) for text in texts]
-        tags = predict_words(models.tagger, [[t.text for t in toks] for toks in tokens])
-        relative = [spans_from_tags(k, t) for k, t in zip(tokens, tags, strict=True)]
-        events: list[tuple[int, int, int, int]] = []  # (doc, raw index, start, end)
-        for (d, shift, _), u in zip(placed, positions, strict=True):
-            found = raw[docs[d].doc_id]
-            for label, start, end in relative[u]:
-                found.append((label, start + shift, end + shift, {}))
-                if label == "EVENT":
-                    events.append((d, len(found) - 1, start + shift, end + shift))
-        if models.event is not None and events:
-            inputs = [event_inputs(docs[d].text, docs[d].sentences, s, e) for d, _, s, e in events]
-            for (d, k, _, _), category in zip(
-                events, predict_event(models.event, inputs), strict=True
-            ):
-                raw[docs[d].doc_id][k][3]["category"] = category
-    if models.stance is not None:
-        su = stance_units(docs)
-        labels = predict_stance(models.stance, su.texts)
-        pos = 0
-        for doc in docs:
-            for start, end in doc.sentences:
-                value = labels[pos]
-                pos += 1
+    category = iter(categories)
+    p = 0
+    for doc in docs:
+        spans = out[doc.doc_id]
+        seen: set[str] = set()
+        here = range(p, p + len(doc.sentences))
+        p += len(doc.sentences)
+        found_spans: list[tuple[str, int, int, dict[str, Any]]] = []
+        for q in here:
+            shift, u = placed[q][1], positions[q]
+            for j in range(first[u], first[u + 1]):
+                label = labels[j]
+                attrs = {"category": next(category)} if label == "EVENT" and categories else {}
+                found_spans.append((label, starts[j] + shift, ends[j] + shift, attrs))
+        if stance:
+            for q in here:
+                value = stance[positions[q]]
                 if value in STANCE_TARGETS:
                     # Trim surrounding spaces so the quote is the sentence itself.
-                    text = doc.text[start:end]
-                    s = start + (len(text) - len(text.lstrip()))
-                    e = end - (len(text) - len(text.rstrip()))
+                    text = texts[positions[q]]
+                    s = placed[q][1] + (len(text) - len(text.lstrip()))
+                    e = placed[q][2] - (len(text) - len(text.rstrip()))
                     if e > s:
-                        raw[doc.doc_id].append(("STANCE", s, e, {"value": value}))
-    for doc in docs:
-        seen: set[str] = set()
-        for label, start, end, attrs in raw[doc.doc_id]:
+                        found_spans.append(("STANCE", s, e, {"value": value}))
+        for label, start, end, attrs in found_spans:
             span_id = records.make_span_id(doc.doc_id, label, start, end)
-            if span_id in seen:
-                continue
-            seen.add(span_id)
-            out[doc.doc_id].append(
-                records.Span(span_id, start, end, doc.text[start:end], label, attrs)
-            )
+            if span_id not in seen:
+                seen.add(span_id)
+                spans.append(records.Span(span_id, start, end, doc.text[start:end], label, attrs))
     return out
+
+
+def _event_inputs(
+    docs: Sequence[Document],
+    placed: Sequence[tuple[int, int, int]],
+    positions: Sequence[int],
+    texts: Sequence[str],
+    first: Sequence[int],
+    labels: Sequence[str],
+    starts: Sequence[int],
+    ends: Sequence[int],
+) -> list[tuple[str, str]]:
+    """:func:`event_inputs` of every predicted EVENT span, in document and sentence order.
+
+    In a document whose sentences do not overlap, the sentence holding a span is the one it was
+    found in, so its text is at hand; otherwise :func:`event_inputs` looks for it.
+    """
+    disjoint = [_disjoint(doc.sentences) for doc in docs]
+    inputs: list[tuple[str, str]] = []
+    for (d, shift, _), u in zip(placed, positions, strict=True):
+        for j in range(first[u], first[u + 1]):
+            if labels[j] != "EVENT":
+                continue
+            text, start, end = docs[d].text, starts[j] + shift, ends[j] + shift
+            if disjoint[d]:
+                inputs.append((text[start:end], texts[u]))
+            else:
+                trigger, sentence = event_inputs(text, docs[d].sentences, start, end)
+                inputs.append((trigger, sentence))
+    return inputs
+
+
+def _disjoint(sentences: Sequence[tuple[int, int]]) -> bool:
+    """Whether no position is inside two of these sentences."""
+    ordered = sorted((s, e) for s, e in sentences if e > s)
+    return all(a[1] <= b[0] for a, b in pairwise(ordered))
 
 
 @dataclass

@@ -44,6 +44,39 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text, start, stop)]
 
 
+# A token with the whitespace before it: consecutive matches tile the text up to trailing space.
+_SPACED_TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])")
+
+
+class TokenArrays(NamedTuple):
+    """Tokens of many texts, flat: strings, each text's token count, offsets within its text."""
+
+    words: list[str]
+    lengths: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def tokenize_many(texts: Sequence[str]) -> TokenArrays:
+    """The tokens :func:`tokenize` gives for each text, as flat lists and arrays.
+
+    The texts are joined by a newline (whitespace, which no token crosses) and scanned once into
+    pieces of whitespace and a token; a token's end is the summed length of the pieces up to it,
+    so no per-token object but the token's string is made.
+    """
+    pieces = _SPACED_TOKEN.findall("\n".join(texts))
+    n = len(pieces)
+    ends = np.cumsum(np.fromiter(map(len, pieces), np.int64, count=n))
+    words = list(map(str.lstrip, pieces))  # str.lstrip strips what \s matches
+    del pieces
+    starts = ends - np.fromiter(map(len, words), np.int64, count=n)
+    sizes = np.fromiter(map(len, texts), np.int64, count=len(texts))
+    base = np.cumsum(sizes + 1) - sizes - 1  # where each text begins in the joined string
+    text_of = np.searchsorted(base, starts, side="right") - 1
+    lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
+    return TokenArrays(words, lengths, starts - base[text_of], ends - base[text_of])
+
+
 def word_shape(word: str) -> str:
     """Collapsed shape: ``Beijing`` -> ``Xx``, ``F-16`` -> ``X-d``, ``U.S.`` -> ``X.X.``."""
     out: list[str] = []
@@ -161,18 +194,12 @@ def _id_table(rows: Sequence[Sequence[int]]) -> sp.csr_matrix:
     )
 
 
-def _hash_block(sentences: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """Hashed token features of some sentences (see :func:`hash_token_features`)."""
-    index: dict[str, int] = {}
-    flat: list[int] = []
-    lengths: list[int] = []
-    for words in sentences:
-        flat.extend([index.setdefault(w, len(index)) for w in words])
-        lengths.append(len(words))
+def _hash_block(words: Sequence[str], lens: np.ndarray) -> sp.csr_matrix:
+    """Hashed token features of sentences given as flat words and sentence lengths."""
+    index = {w: i for i, w in enumerate(dict.fromkeys(words))}
     distinct = list(index)
-    word = np.asarray(flat, dtype=np.int64)
+    word = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
     n_tokens = len(word)
-    lens = np.asarray(lengths, dtype=np.int64)
     position = np.arange(n_tokens, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
     length = np.repeat(lens, lens)
     rows: list[np.ndarray] = []
@@ -221,6 +248,16 @@ def hash_token_features(sentences: Iterable[Sequence[str]]) -> sp.csr_matrix:
     distinct word (or word pair) and gathered per token with sparse row indexing, which makes it
     several times faster on news text where words repeat.
     """
+    words: list[str] = []
+    lengths: list[int] = []
+    for sentence in sentences:
+        words.extend(sentence)
+        lengths.append(len(sentence))
+    return hash_words(words, np.asarray(lengths, dtype=np.int64))
+
+
+def hash_words(words: Sequence[str], lengths: np.ndarray) -> sp.csr_matrix:
+    """:func:`hash_token_features` of sentences given as flat words and each sentence's length."""
     row_sizes: list[np.ndarray] = []
     indices: list[np.ndarray] = []
     counts: list[np.ndarray] = []  # small whole numbers: exact in float32, half the memory
@@ -230,16 +267,16 @@ def hash_token_features(sentences: Iterable[Sequence[str]]) -> sp.csr_matrix:
         indices.append(block.indices.astype(np.int32))
         counts.append(block.data.astype(np.float32))
 
-    chunk: list[Sequence[str]] = []
-    size = 0
-    for words in sentences:
-        chunk.append(words)
-        size += len(words)
-        if size >= _BLOCK_TOKENS:
-            add(_hash_block(chunk))
-            chunk, size = [], 0
-    if chunk or not row_sizes:
-        add(_hash_block(chunk))
+    lens = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lens)
+    first = 0  # sentence and token where the next block starts
+    token = 0
+    while first < len(lens) or not row_sizes:
+        # Whole sentences up to the first that reaches the block size (or all that are left).
+        last = min(int(np.searchsorted(ends, token + _BLOCK_TOKENS, side="left")) + 1, len(lens))
+        stop = int(ends[last - 1]) if last else token
+        add(_hash_block(words[token:stop], lens[first:last]))
+        first, token = last, stop
     indptr = np.zeros(sum(len(r) for r in row_sizes) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(row_sizes), out=indptr[1:])
     all_indices = np.concatenate(indices)
@@ -290,6 +327,40 @@ def spans_from_tags(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[
     if label is not None:
         spans.append((label, start, end))
     return spans
+
+
+class SpanArrays(NamedTuple):
+    """Spans of many texts, flat: ``first[i]:first[i + 1]`` are text i's, in token order."""
+
+    first: np.ndarray
+    labels: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def spans_from_tag_arrays(tokens: TokenArrays, tags: Sequence[str]) -> SpanArrays:
+    """:func:`spans_from_tags` of every text of :func:`tokenize_many` at once (flat tags)."""
+    n = len(tokens.words)
+    values = np.asarray(tags)
+    kinds = sorted(set(values.tolist()))
+    kind_of = np.searchsorted(np.asarray(kinds, dtype=values.dtype), values)
+    parts = [str(k).partition("-") for k in kinds]
+    names = sorted({label for _, _, label in parts})
+    opens = np.array([p in ("B", "I") for p, _, _ in parts], dtype=bool)[kind_of]
+    inside = np.array([p == "I" for p, _, _ in parts], dtype=bool)[kind_of]
+    label = np.array([names.index(x) for _, _, x in parts], dtype=np.int64)[kind_of]
+    text_of = np.repeat(np.arange(len(tokens.lengths), dtype=np.int64), tokens.lengths)
+    # A token continues the span before it when it is I- of the label the previous token opened
+    # or continued, in the same text.
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = inside[1:] & opens[:-1] & (label[1:] == label[:-1]) & (text_of[1:] == text_of[:-1])
+    first = np.flatnonzero(opens & ~cont)
+    breaks = np.append(np.flatnonzero(~cont), n)
+    last = breaks[np.searchsorted(breaks, first, side="right")] - 1
+    ptr = np.searchsorted(text_of[first], np.arange(len(tokens.lengths) + 1), side="left")
+    return SpanArrays(
+        ptr, [names[k] for k in label[first].tolist()], tokens.starts[first], tokens.ends[last]
+    )
 
 
 def sentence_stance(sentence: tuple[int, int], stance_spans: Iterable[tuple[str, int, int]]) -> str:
