@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from toolkit.records import (
     RelationLink,
     Span,
     annotation_path,
-    make_span_id,
     read_json_object,
     sha256_text,
+    span_id_factory,
     write_annotation_file,
     write_text_atomic,
 )
@@ -150,6 +151,7 @@ _MONTHS = (
 # Kelvin sign); bytes.lower() leaves them alone, so a text holding one gets no key prefilter.
 FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
 _STANCE_VERBS = frozenset({"considers", "regards", "claims", "maintained", "has maintained"})
+_START_END = operator.itemgetter(0, 1)
 
 
 def trie_regex(words: Iterable[str]) -> str:
@@ -176,6 +178,16 @@ def trie_regex(words: Iterable[str]) -> str:
         return f"(?:{body})?" if ends else body
 
     return build(trie)
+
+
+def _place_attributes(entry: GazetteerEntry) -> dict[str, str]:
+    """The LOCATION span attributes of a gazetteer entry, without None values."""
+    attributes = {
+        "gazetteer_id": entry.id,
+        "country": entry.country,
+        "feature_type": entry.feature_type,
+    }
+    return {k: v for k, v in attributes.items() if v is not None}
 
 
 def _without_none(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -247,10 +259,27 @@ _CAP_NAME = re.compile(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+){0,2}(?![\w])")
 class _Roles:
     """What one lexicon string can be: a place, title, demonym, person, body, event trigger..."""
 
-    __slots__ = ("body", "dem", "event", "hon", "mod", "person", "place", "title")
+    __slots__ = (
+        "body",
+        "dem",
+        "event",
+        "gov_country",
+        "hon",
+        "mod",
+        "opens_title",
+        "person",
+        "place",
+        "place_attributes",
+        "title",
+    )
 
     def __init__(self) -> None:
         self.place: GazetteerEntry | None = None
+        # Filled in once the roles are complete: LOCATION attributes without None values, the
+        # country a country or capital name can stand for, and whether a title phrase can start.
+        self.place_attributes: dict[str, str] = {}
+        self.gov_country: str | None = None
+        self.opens_title = False
         self.title: dict[str, Any] | None = None
         self.dem: str | None = None
         self.person: ActorInfo | None = None
@@ -445,6 +474,14 @@ class RuleSet:
             role(word).hon = True
         for word in _MODIFIERS:
             role(word).mod = True
+        for word, r in self._roles.items():
+            r.opens_title = r.title is not None or r.mod or r.dem is not None
+            if r.place is not None:
+                r.place_attributes = _place_attributes(r.place)
+                if r.place.feature_type == "country":
+                    r.gov_country = r.place.country
+                elif r.place.feature_type == "city":
+                    r.gov_country = self._capitals.get(word)
         self._scan_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self._roles)})")
         cues = lexicon.get("modality_cues", {})
         self._historical_re = re.compile(
@@ -699,25 +736,23 @@ class RuleSet:
         self, text: str, sentences: Sequence[tuple[int, int]]
     ) -> tuple[
         list[_Mention],
-        list[tuple[int, int, GazetteerEntry]],
+        list[tuple[int, int, dict[str, str]]],
         list[tuple[int, int, tuple[str, str | None]]],
     ]:
-        """Actor candidates, places and event triggers, left to right, never overlapping."""
+        """Actor candidates, places (with their LOCATION attributes) and event triggers.
+
+        Left to right, never overlapping.
+        """
         starts = [s for s, _ in sentences]
         mentions: list[_Mention] = []
-        places: list[tuple[int, int, GazetteerEntry]] = []
+        places: list[tuple[int, int, dict[str, str]]] = []
         events: list[tuple[int, int, tuple[str, str | None]]] = []
         toks = self._tokens(text)
         n = len(toks)
         k = 0
         while k < n:
             start, end, r = toks[k]
-            if (
-                r.title is not None
-                or r.mod
-                or r.dem is not None
-                or (r.place is not None and text[end : end + 2] in ("'s", "’s"))
-            ):
+            if r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s")):
                 found = self._title_phrase(text, toks, k)
                 if found is not None:
                     mention, k = found
@@ -745,11 +780,8 @@ class RuleSet:
                 mentions.append(_Mention(start, end, "named", actor=info))
             elif r.place is not None:
                 entry = r.place
-                gov_country = None
-                if entry.feature_type == "country":
-                    gov_country = entry.country
-                elif entry.feature_type == "city" and text[start:end] in self._capitals:
-                    gov_country = self._capitals[text[start:end]]
+                attributes = r.place_attributes
+                gov_country = r.gov_country
                 if gov_country is not None:
                     i = bisect.bisect_right(starts, start) - 1
                     role = self._place_or_actor(
@@ -759,11 +791,13 @@ class RuleSet:
                         continue
                     if role == "AIRSPACE":
                         end += len(" airspace")
-                        entry = GazetteerEntry(
-                            id=entry.id,
-                            name=entry.name,
-                            feature_type="airspace",
-                            country=entry.country,
+                        attributes = _place_attributes(
+                            GazetteerEntry(
+                                id=entry.id,
+                                name=entry.name,
+                                feature_type="airspace",
+                                country=entry.country,
+                            )
                         )
                     if role == "ACTOR":
                         actor = self._gov_actors.get(gov_country)
@@ -774,7 +808,7 @@ class RuleSet:
                         continue
                 elif self._is_modifier(text[end : end + 30]):
                     continue
-                places.append((start, end, entry))
+                places.append((start, end, attributes))
             elif r.event is not None:
                 veto = self._event_vetoes.get(text[start:end])
                 if veto is not None:
@@ -1051,19 +1085,7 @@ class RuleSet:
             for mention, actor in self._resolve(text, mentions)
         ]
         candidates += [
-            (
-                start,
-                end,
-                "LOCATION",
-                _without_none(
-                    {
-                        "gazetteer_id": entry.id,
-                        "country": entry.country,
-                        "feature_type": entry.feature_type,
-                    }
-                ),
-            )
-            for start, end, entry in places
+            (start, end, "LOCATION", dict(attributes)) for start, end, attributes in places
         ]
         floor = 0
         historical: dict[int, bool] = {}
@@ -1078,7 +1100,8 @@ class RuleSet:
             attributes = {"category": category, "mode": mode, "modality": modality}
             candidates.append((start, end, "EVENT", _without_none(attributes)))
             floor = end
-        candidates.sort(key=lambda c: (c[0], c[1]))
+        candidates.sort(key=_START_END)
+        make_id = span_id_factory(doc_id)
         spans: list[Span] = []
         actors: list[Span] = []
         last_end = 0
@@ -1086,14 +1109,7 @@ class RuleSet:
             if start < last_end or start >= end:
                 continue
             last_end = end
-            span = Span(
-                id=make_span_id(doc_id, label, start, end),
-                start=start,
-                end=end,
-                text=text[start:end],
-                label=label,
-                attributes=attributes,
-            )
+            span = Span(make_id(label, start, end), start, end, text[start:end], label, attributes)
             spans.append(span)
             if label == "ACTOR":
                 actors.append(span)
@@ -1127,7 +1143,7 @@ class RuleSet:
                 value, facet = override
             seen.add(bounds)
             stance = Span(
-                id=make_span_id(doc_id, "STANCE", *bounds),
+                id=make_id("STANCE", *bounds),
                 start=bounds[0],
                 end=bounds[1],
                 text=text[bounds[0] : bounds[1]],
