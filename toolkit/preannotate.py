@@ -128,6 +128,7 @@ _FUNCTION_WORDS = frozenset(
     )
 )
 _NEXT_WORD = re.compile(r"^ ([a-z]+)\b")
+_NEXT_WORD_AT = re.compile(r" ([a-z]+)\b")  # _NEXT_WORD for match(text, pos, endpos)
 _LEADING_WORDS = re.compile(
     r"(?:(?:and|but|also|while|though|although|as well as|that|stating|saying)\s+)+"
 )
@@ -547,13 +548,17 @@ class RuleSet:
         for cue in (*self._place_cues, *self._actor_cues):
             if len(cue.split()) > 2:
                 raise InputError(f"context cue {cue!r} has more than two words")
+        self._cue_last_words = frozenset(
+            cue.split()[-1] for cue in (*self._place_cues, *self._actor_cues) if cue.split()
+        )
         self._finite = set(lexicon.get("finite_verbs", ()))
         self._compound_heads = frozenset(lexicon.get("place_compound_heads", ()))
         self._topic_countries = frozenset(lexicon.get("topic_countries", ()))
-        self._follow_re = re.compile(
-            r"^(?:(?:,\s*|\s+and\s+|\s+or\s+)(?:the\s+)?(?:[A-Z][\w.’']*\s*){1,4})?"
+        follow = (
+            r"(?:(?:,\s*|\s+and\s+|\s+or\s+)(?:the\s+)?(?:[A-Z][\w.’']*\s*){1,4})?"
             rf"\s+(?P<aux>(?:(?:{_ADVERBS})\s+)*)[\"“]?(?P<w>[a-z]+)"
         )
+        self._follow_at_re = re.compile(follow)  # for match(text, pos, endpos)
         speech = trie_regex(lexicon.get("speech_verbs", ()))
         self._speech_after_re = re.compile(
             rf"['’]?s?\s*(?:,[^,]{{0,60}},\s*)?(?:(?:{_ADVERBS})\s+)*(?P<verb>{speech})\b"
@@ -578,29 +583,30 @@ class RuleSet:
         LOCATION after a place cue ("in", "visit to"), and by default for topic countries
         (Taiwan is usually what is talked about); SKIP for compounds, formulas and modifiers.
         """
-        before = text[max(sent_start, start - 30) : start]
-        after = text[end : end + 60]
-        if after[:1] == "-" or (start > 0 and text[start - 1] == "-"):
+        # The context is matched in place (pos/endpos) rather than on slices of it.
+        limit = end + 60
+        if text.startswith("-", end) or (start > 0 and text[start - 1] == "-"):
             return "SKIP"  # compounds such as "U.S.-China relations" are not annotated
-        if after.startswith(" airspace"):
+        if text.startswith(" airspace", end):
             return "AIRSPACE"
-        words = before.split()
+        words = text[max(sent_start, start - 30) : start].split()
         if words and words[-1] == "the":
             words.pop()
         last = words[-1] if words else ""
         if last.strip("“\"‘'").casefold() == "one":
             return "SKIP"  # the "one China" formula names a policy, not a place or actor
-        last_two = " ".join(words[-2:])
-        nxt = _NEXT_WORD.match(after)
+        # A two-word cue can only be the last two words when it ends with the last word.
+        last_two = " ".join(words[-2:]) if last in self._cue_last_words else last
+        nxt = _NEXT_WORD_AT.match(text, end, limit)
         if nxt and nxt.group(1) in self._compound_heads:
             return "LOCATION"  # "Taiwan independence": about the place itself
         if last in self._actor_cues or last_two in self._actor_cues:
             return "ACTOR"
         if last in self._place_cues or last_two in self._place_cues:
             return "LOCATION"
-        if after[:2] in ("'s", "’s"):
+        if text.startswith(("'s", "’s"), end):
             return "ACTOR"
-        follow = self._follow_re.match(after)
+        follow = self._follow_at_re.match(text, end, limit)
         if follow:
             word = follow.group("w")
             if (
@@ -609,7 +615,7 @@ class RuleSet:
                 or (word.endswith("ed") and len(word) > 4)
             ):
                 return "ACTOR"
-        if self._is_modifier(after, nxt):
+        if nxt is not None and self._is_modifier("", nxt):
             return "SKIP"
         return "LOCATION" if country in self._topic_countries else "ACTOR"
 
@@ -923,7 +929,10 @@ class RuleSet:
         lo = max(sent[0], start - 50, floor)
         found: set[str | None]
         if self._modality_any_re is not None:
-            found = {self._modality_of[w] for w in self._modality_any_re.findall(text, lo, start)}
+            words = self._modality_any_re.findall(text, lo, start)
+            if not words:
+                return None
+            found = {self._modality_of[w] for w in words}
         else:
             found = {m.lastgroup for m in self._modality_cue_re.finditer(text, lo, start)}
         for name in _MODALITIES:
@@ -941,15 +950,22 @@ class RuleSet:
             return None
         raw = text.encode("utf-8")
         lowered = raw.lower()
-        found: list[tuple[int, int]] = []
+        hits: list[tuple[int, int]] = []
         for keys, haystack in ((self._history_keys, lowered), (self._month_keys, raw)):
             for key in keys:
                 pos = haystack.find(key)
                 while pos != -1:
-                    start = len(raw[:pos].decode("utf-8"))
-                    found.append((start, start + len(key)))
+                    hits.append((pos, len(key)))
                     pos = haystack.find(key, pos + 1)
-        found.sort()
+        hits.sort()
+        # Byte offsets to code points, decoding each stretch once: an ASCII key starts on a
+        # character boundary and is as long in characters as in bytes.
+        found: list[tuple[int, int]] = []
+        byte_pos = char_pos = 0
+        for pos, size in hits:
+            char_pos += len(raw[byte_pos:pos].decode("utf-8"))
+            byte_pos = pos
+            found.append((char_pos, char_pos + size))
         return found
 
     def _is_historical(
