@@ -128,6 +128,8 @@ _FUNCTION_WORDS = frozenset(
     )
 )
 _NEXT_WORD = re.compile(r"^ ([a-z]+)\b")
+# Characters that end a word outright (neither word characters nor apostrophes).
+_PLAIN_ENDS = frozenset(' \n\t,.;:!?)"”-')
 _NEXT_WORD_AT = re.compile(r" ([a-z]+)\b")  # _NEXT_WORD for match(text, pos, endpos)
 _LEADING_WORDS = re.compile(
     r"(?:(?:and|but|also|while|though|although|as well as|that|stating|saying)\s+)+"
@@ -349,19 +351,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     pos = 0
     size = len(text)
     for m in _SENTENCE_END.finditer(text):
-        first = m.start()
+        first, after = m.span()
         if text[first] != "\n":
             # A full stop ends a sentence only before white space and a capital, digit or quote.
-            if m.end() == size or m.end() == first + 1 or text[m.end() - 1] not in " \t\n":
+            if after == size or after == first + 1 or text[after - 1] not in " \t\n":
                 continue
-            if text[m.end()] not in _SENTENCE_START:
+            if text[after] not in _SENTENCE_START:
                 continue
             end = first + 1
         else:
             end = first
         if end > pos:
             out.append((pos, end))
-        pos = m.end()
+        pos = after
     if pos < len(text):
         out.append((pos, len(text)))
     return out
@@ -636,20 +638,23 @@ class RuleSet:
         size = len(text)
         roles = self._roles
         toks = []
+        append = toks.append
         for m in self._scan_re.finditer(text):
             start, end = m.span()
             if end < size:
                 c = text[end]
-                if c.isalnum() or c == "_":
-                    continue
-                if (
-                    c in "'’"
-                    and end + 1 < size
-                    and text[end + 1].isalpha()
-                    and text[end + 1] != "s"
-                ):
-                    continue
-            toks.append((start, end, roles[text[start:end]]))
+                # Most names end before a space or punctuation: test those first.
+                if c not in _PLAIN_ENDS:
+                    if c.isalnum() or c == "_":
+                        continue
+                    if (
+                        c in "'’"
+                        and end + 1 < size
+                        and text[end + 1].isalpha()
+                        and text[end + 1] != "s"
+                    ):
+                        continue
+            append((start, end, roles[m.group()]))
         return toks
 
     def _title_phrase(
@@ -1107,14 +1112,19 @@ class RuleSet:
         historical: dict[int, bool] = {}
         history_keys = self._history_keys_in(text) if events else None
         for start, end, (category, mode) in events:
-            i = max(bisect.bisect_right(starts, start) - 1, 0)
-            if i not in historical:
-                historical[i] = self._is_historical(text, sents[i], history_keys)
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0:
+                i = 0
+            known = historical.get(i)
+            if known is None:
+                known = historical[i] = self._is_historical(text, sents[i], history_keys)
             modality = self._modality(text, start, sents[i], floor) or (
-                "historical" if historical[i] else "asserted"
+                "historical" if known else "asserted"
             )
             attributes = {"category": category, "mode": mode, "modality": modality}
-            candidates.append((start, end, "EVENT", _without_none(attributes)))
+            if mode is None or category is None:
+                attributes = _without_none(attributes)
+            candidates.append((start, end, "EVENT", attributes))
             floor = end
         candidates.sort(key=_START_END)
         make_id = span_id_factory(doc_id)
