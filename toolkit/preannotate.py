@@ -637,7 +637,7 @@ class RuleSet:
         """Lexicon strings found in the text that end at a word end ("Xi'an" is not "Xi")."""
         size = len(text)
         roles = self._roles
-        toks = []
+        toks: list[tuple[int, int, _Roles]] = []
         append = toks.append
         for m in self._scan_re.finditer(text):
             start, end = m.span()
