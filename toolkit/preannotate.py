@@ -866,7 +866,7 @@ class RuleSet:
         people = {id(m) for m in named if m.kind == "named" and m.actor and m.actor.titles}
         # An apposition ("Wang Yi, China's top diplomat") names the same actor as its neighbour.
         for prev, cur in itertools.pairwise(mentions):
-            if text[prev.end : cur.start] != ", ":
+            if cur.start - prev.end != 2 or not text.startswith(", ", prev.end):
                 continue
             if cur.actor is None and cur.kind == "person" and id(prev) in people:
                 cur.actor = prev.actor
@@ -877,6 +877,8 @@ class RuleSet:
             assert m.actor is not None
             last = m.actor.last_name
             by_surname.setdefault(last, m.actor)
+        # A title mention can only fit an actor with titles: look among those alone.
+        titled = [m for m in named if m.actor is not None and m.actor.titles]
         out: list[tuple[_Mention, ActorInfo]] = []
         for m in mentions:
             if m.actor is not None:
@@ -887,12 +889,16 @@ class RuleSet:
                 if actor is not None:
                     out.append((m, actor))
                 continue
-            actor = self._resolve_title(m, named)
+            actor = self._resolve_title(m, titled)
             if actor is not None:
                 out.append((m, actor))
         return out
 
     def _resolve_title(self, m: _Mention, named: list[_Mention]) -> ActorInfo | None:
+        """The actor a title mention stands for: a fitting named actor, else the office.
+
+        ``named`` holds the mentions with a known actor (those without titles never fit).
+        """
         title = m.title.casefold()
         if m.kind == "person":
             fits = [
