@@ -503,7 +503,9 @@ class RuleSet:
             if all(key.isascii() for key in keys) and "" not in keys
             else None
         )
-        self._month_keys = tuple(month.encode() for month in _MONTHS)
+        # One search for all month names: each starts with the only capital it holds, so no
+        # two occurrences overlap and the regex finds what str.find per month would find.
+        self._month_keys_re = re.compile("|".join(_MONTHS).encode())
         self._modality_cue_re = re.compile(
             "|".join(
                 rf"(?P<{name}>(?<![\w-])(?:{trie_regex(cues.get(name, ()))})(?![\w]))"
@@ -962,12 +964,12 @@ class RuleSet:
         raw = text.encode("utf-8")
         lowered = raw.lower()
         hits: list[tuple[int, int]] = []
-        for keys, haystack in ((self._history_keys, lowered), (self._month_keys, raw)):
-            for key in keys:
-                pos = haystack.find(key)
-                while pos != -1:
-                    hits.append((pos, len(key)))
-                    pos = haystack.find(key, pos + 1)
+        for key in self._history_keys:
+            pos = lowered.find(key)
+            while pos != -1:
+                hits.append((pos, len(key)))
+                pos = lowered.find(key, pos + 1)
+        hits += [(m.start(), m.end() - m.start()) for m in self._month_keys_re.finditer(raw)]
         hits.sort()
         # Byte offsets to code points, decoding each stretch once: an ASCII key starts on a
         # character boundary and is as long in characters as in bytes.
