@@ -13,6 +13,7 @@ from toolkit.records import (
     dumps_annotation,
     make_span_id,
     read_annotation_file,
+    span_id_factory,
     write_annotation_file,
 )
 
@@ -23,6 +24,27 @@ def test_span_id_is_deterministic_and_distinct():
     assert make_span_id(DOC, "ACTOR", 0, 5) == make_span_id(DOC, "ACTOR", 0, 5)
     assert make_span_id(DOC, "ACTOR", 0, 5) != make_span_id(DOC, "EVENT", 0, 5)
     assert make_span_id(DOC, "ACTOR", 0, 5).startswith("sp_")
+
+
+@given(
+    st.text(max_size=30),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ACTOR", "EVENT", "LOCATION", "STANCE", "Ä"]),
+            st.integers(min_value=0, max_value=10**7),
+            st.integers(min_value=0, max_value=10**7),
+        ),
+        max_size=8,
+    ),
+)
+def test_span_id_factory_gives_make_span_id_ids(doc_id, spans):
+    try:
+        doc_id.encode()
+    except UnicodeEncodeError:
+        return  # make_span_id cannot hash lone surrogates either
+    make = span_id_factory(doc_id)
+    for label, start, end in spans:
+        assert make(label, start, end) == make_span_id(doc_id, label, start, end)
 
 
 def test_write_is_skipped_when_unchanged(tmp_path):

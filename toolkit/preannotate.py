@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from toolkit.records import (
     RelationLink,
     Span,
     annotation_path,
-    make_span_id,
     read_json_object,
     sha256_text,
+    span_id_factory,
     write_annotation_file,
     write_text_atomic,
 )
@@ -127,6 +128,9 @@ _FUNCTION_WORDS = frozenset(
     )
 )
 _NEXT_WORD = re.compile(r"^ ([a-z]+)\b")
+# Characters that end a word outright (neither word characters nor apostrophes).
+_PLAIN_ENDS = frozenset(' \n\t,.;:!?)"”-')
+_NEXT_WORD_AT = re.compile(r" ([a-z]+)\b")  # _NEXT_WORD for match(text, pos, endpos)
 _LEADING_WORDS = re.compile(
     r"(?:(?:and|but|also|while|though|although|as well as|that|stating|saying)\s+)+"
 )
@@ -150,6 +154,7 @@ _MONTHS = (
 # Kelvin sign); bytes.lower() leaves them alone, so a text holding one gets no key prefilter.
 FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
 _STANCE_VERBS = frozenset({"considers", "regards", "claims", "maintained", "has maintained"})
+_START_END = operator.itemgetter(0, 1)
 
 
 def trie_regex(words: Iterable[str]) -> str:
@@ -176,6 +181,16 @@ def trie_regex(words: Iterable[str]) -> str:
         return f"(?:{body})?" if ends else body
 
     return build(trie)
+
+
+def _place_attributes(entry: GazetteerEntry) -> dict[str, str]:
+    """The LOCATION span attributes of a gazetteer entry, without None values."""
+    attributes = {
+        "gazetteer_id": entry.id,
+        "country": entry.country,
+        "feature_type": entry.feature_type,
+    }
+    return {k: v for k, v in attributes.items() if v is not None}
 
 
 def _without_none(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -247,10 +262,27 @@ _CAP_NAME = re.compile(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+){0,2}(?![\w])")
 class _Roles:
     """What one lexicon string can be: a place, title, demonym, person, body, event trigger..."""
 
-    __slots__ = ("body", "dem", "event", "hon", "mod", "person", "place", "title")
+    __slots__ = (
+        "body",
+        "dem",
+        "event",
+        "gov_country",
+        "hon",
+        "mod",
+        "opens_title",
+        "person",
+        "place",
+        "place_attributes",
+        "title",
+    )
 
     def __init__(self) -> None:
         self.place: GazetteerEntry | None = None
+        # Filled in once the roles are complete: LOCATION attributes without None values, the
+        # country a country or capital name can stand for, and whether a title phrase can start.
+        self.place_attributes: dict[str, str] = {}
+        self.gov_country: str | None = None
+        self.opens_title = False
         self.title: dict[str, Any] | None = None
         self.dem: str | None = None
         self.person: ActorInfo | None = None
@@ -319,19 +351,19 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     pos = 0
     size = len(text)
     for m in _SENTENCE_END.finditer(text):
-        first = m.start()
+        first, after = m.span()
         if text[first] != "\n":
             # A full stop ends a sentence only before white space and a capital, digit or quote.
-            if m.end() == size or m.end() == first + 1 or text[m.end() - 1] not in " \t\n":
+            if after == size or after == first + 1 or text[after - 1] not in " \t\n":
                 continue
-            if text[m.end()] not in _SENTENCE_START:
+            if text[after] not in _SENTENCE_START:
                 continue
             end = first + 1
         else:
             end = first
         if end > pos:
             out.append((pos, end))
-        pos = m.end()
+        pos = after
     if pos < len(text):
         out.append((pos, len(text)))
     return out
@@ -445,6 +477,14 @@ class RuleSet:
             role(word).hon = True
         for word in _MODIFIERS:
             role(word).mod = True
+        for word, r in self._roles.items():
+            r.opens_title = r.title is not None or r.mod or r.dem is not None
+            if r.place is not None:
+                r.place_attributes = _place_attributes(r.place)
+                if r.place.feature_type == "country":
+                    r.gov_country = r.place.country
+                elif r.place.feature_type == "city":
+                    r.gov_country = self._capitals.get(word)
         self._scan_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self._roles)})")
         cues = lexicon.get("modality_cues", {})
         self._historical_re = re.compile(
@@ -463,7 +503,9 @@ class RuleSet:
             if all(key.isascii() for key in keys) and "" not in keys
             else None
         )
-        self._month_keys = tuple(month.encode() for month in _MONTHS)
+        # One search for all month names: each starts with the only capital it holds, so no
+        # two occurrences overlap and the regex finds what str.find per month would find.
+        self._month_keys_re = re.compile("|".join(_MONTHS).encode())
         self._modality_cue_re = re.compile(
             "|".join(
                 rf"(?P<{name}>(?<![\w-])(?:{trie_regex(cues.get(name, ()))})(?![\w]))"
@@ -510,13 +552,17 @@ class RuleSet:
         for cue in (*self._place_cues, *self._actor_cues):
             if len(cue.split()) > 2:
                 raise InputError(f"context cue {cue!r} has more than two words")
+        self._cue_last_words = frozenset(
+            cue.split()[-1] for cue in (*self._place_cues, *self._actor_cues) if cue.split()
+        )
         self._finite = set(lexicon.get("finite_verbs", ()))
         self._compound_heads = frozenset(lexicon.get("place_compound_heads", ()))
         self._topic_countries = frozenset(lexicon.get("topic_countries", ()))
-        self._follow_re = re.compile(
-            r"^(?:(?:,\s*|\s+and\s+|\s+or\s+)(?:the\s+)?(?:[A-Z][\w.’']*\s*){1,4})?"
+        follow = (
+            r"(?:(?:,\s*|\s+and\s+|\s+or\s+)(?:the\s+)?(?:[A-Z][\w.’']*\s*){1,4})?"
             rf"\s+(?P<aux>(?:(?:{_ADVERBS})\s+)*)[\"“]?(?P<w>[a-z]+)"
         )
+        self._follow_at_re = re.compile(follow)  # for match(text, pos, endpos)
         speech = trie_regex(lexicon.get("speech_verbs", ()))
         self._speech_after_re = re.compile(
             rf"['’]?s?\s*(?:,[^,]{{0,60}},\s*)?(?:(?:{_ADVERBS})\s+)*(?P<verb>{speech})\b"
@@ -541,29 +587,30 @@ class RuleSet:
         LOCATION after a place cue ("in", "visit to"), and by default for topic countries
         (Taiwan is usually what is talked about); SKIP for compounds, formulas and modifiers.
         """
-        before = text[max(sent_start, start - 30) : start]
-        after = text[end : end + 60]
-        if after[:1] == "-" or (start > 0 and text[start - 1] == "-"):
+        # The context is matched in place (pos/endpos) rather than on slices of it.
+        limit = end + 60
+        if text.startswith("-", end) or (start > 0 and text[start - 1] == "-"):
             return "SKIP"  # compounds such as "U.S.-China relations" are not annotated
-        if after.startswith(" airspace"):
+        if text.startswith(" airspace", end):
             return "AIRSPACE"
-        words = before.split()
+        words = text[max(sent_start, start - 30) : start].split()
         if words and words[-1] == "the":
             words.pop()
         last = words[-1] if words else ""
         if last.strip("“\"‘'").casefold() == "one":
             return "SKIP"  # the "one China" formula names a policy, not a place or actor
-        last_two = " ".join(words[-2:])
-        nxt = _NEXT_WORD.match(after)
+        # A two-word cue can only be the last two words when it ends with the last word.
+        last_two = " ".join(words[-2:]) if last in self._cue_last_words else last
+        nxt = _NEXT_WORD_AT.match(text, end, limit)
         if nxt and nxt.group(1) in self._compound_heads:
             return "LOCATION"  # "Taiwan independence": about the place itself
         if last in self._actor_cues or last_two in self._actor_cues:
             return "ACTOR"
         if last in self._place_cues or last_two in self._place_cues:
             return "LOCATION"
-        if after[:2] in ("'s", "’s"):
+        if text.startswith(("'s", "’s"), end):
             return "ACTOR"
-        follow = self._follow_re.match(after)
+        follow = self._follow_at_re.match(text, end, limit)
         if follow:
             word = follow.group("w")
             if (
@@ -572,7 +619,7 @@ class RuleSet:
                 or (word.endswith("ed") and len(word) > 4)
             ):
                 return "ACTOR"
-        if self._is_modifier(after, nxt):
+        if nxt is not None and self._is_modifier("", nxt):
             return "SKIP"
         return "LOCATION" if country in self._topic_countries else "ACTOR"
 
@@ -592,21 +639,24 @@ class RuleSet:
         """Lexicon strings found in the text that end at a word end ("Xi'an" is not "Xi")."""
         size = len(text)
         roles = self._roles
-        toks = []
+        toks: list[tuple[int, int, _Roles]] = []
+        append = toks.append
         for m in self._scan_re.finditer(text):
             start, end = m.span()
             if end < size:
                 c = text[end]
-                if c.isalnum() or c == "_":
-                    continue
-                if (
-                    c in "'’"
-                    and end + 1 < size
-                    and text[end + 1].isalpha()
-                    and text[end + 1] != "s"
-                ):
-                    continue
-            toks.append((start, end, roles[text[start:end]]))
+                # Most names end before a space or punctuation: test those first.
+                if c not in _PLAIN_ENDS:
+                    if c.isalnum() or c == "_":
+                        continue
+                    if (
+                        c in "'’"
+                        and end + 1 < size
+                        and text[end + 1].isalpha()
+                        and text[end + 1] != "s"
+                    ):
+                        continue
+            append((start, end, roles[m.group()]))
         return toks
 
     def _title_phrase(
@@ -699,25 +749,23 @@ class RuleSet:
         self, text: str, sentences: Sequence[tuple[int, int]]
     ) -> tuple[
         list[_Mention],
-        list[tuple[int, int, GazetteerEntry]],
+        list[tuple[int, int, dict[str, str]]],
         list[tuple[int, int, tuple[str, str | None]]],
     ]:
-        """Actor candidates, places and event triggers, left to right, never overlapping."""
+        """Actor candidates, places (with their LOCATION attributes) and event triggers.
+
+        Left to right, never overlapping.
+        """
         starts = [s for s, _ in sentences]
         mentions: list[_Mention] = []
-        places: list[tuple[int, int, GazetteerEntry]] = []
+        places: list[tuple[int, int, dict[str, str]]] = []
         events: list[tuple[int, int, tuple[str, str | None]]] = []
         toks = self._tokens(text)
         n = len(toks)
         k = 0
         while k < n:
             start, end, r = toks[k]
-            if (
-                r.title is not None
-                or r.mod
-                or r.dem is not None
-                or (r.place is not None and text[end : end + 2] in ("'s", "’s"))
-            ):
+            if r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s")):
                 found = self._title_phrase(text, toks, k)
                 if found is not None:
                     mention, k = found
@@ -745,11 +793,8 @@ class RuleSet:
                 mentions.append(_Mention(start, end, "named", actor=info))
             elif r.place is not None:
                 entry = r.place
-                gov_country = None
-                if entry.feature_type == "country":
-                    gov_country = entry.country
-                elif entry.feature_type == "city" and text[start:end] in self._capitals:
-                    gov_country = self._capitals[text[start:end]]
+                attributes = r.place_attributes
+                gov_country = r.gov_country
                 if gov_country is not None:
                     i = bisect.bisect_right(starts, start) - 1
                     role = self._place_or_actor(
@@ -759,11 +804,13 @@ class RuleSet:
                         continue
                     if role == "AIRSPACE":
                         end += len(" airspace")
-                        entry = GazetteerEntry(
-                            id=entry.id,
-                            name=entry.name,
-                            feature_type="airspace",
-                            country=entry.country,
+                        attributes = _place_attributes(
+                            GazetteerEntry(
+                                id=entry.id,
+                                name=entry.name,
+                                feature_type="airspace",
+                                country=entry.country,
+                            )
                         )
                     if role == "ACTOR":
                         actor = self._gov_actors.get(gov_country)
@@ -774,7 +821,7 @@ class RuleSet:
                         continue
                 elif self._is_modifier(text[end : end + 30]):
                     continue
-                places.append((start, end, entry))
+                places.append((start, end, attributes))
             elif r.event is not None:
                 veto = self._event_vetoes.get(text[start:end])
                 if veto is not None:
@@ -821,7 +868,7 @@ class RuleSet:
         people = {id(m) for m in named if m.kind == "named" and m.actor and m.actor.titles}
         # An apposition ("Wang Yi, China's top diplomat") names the same actor as its neighbour.
         for prev, cur in itertools.pairwise(mentions):
-            if text[prev.end : cur.start] != ", ":
+            if cur.start - prev.end != 2 or not text.startswith(", ", prev.end):
                 continue
             if cur.actor is None and cur.kind == "person" and id(prev) in people:
                 cur.actor = prev.actor
@@ -832,6 +879,8 @@ class RuleSet:
             assert m.actor is not None
             last = m.actor.last_name
             by_surname.setdefault(last, m.actor)
+        # A title mention can only fit an actor with titles: look among those alone.
+        titled = [m for m in named if m.actor is not None and m.actor.titles]
         out: list[tuple[_Mention, ActorInfo]] = []
         for m in mentions:
             if m.actor is not None:
@@ -842,12 +891,16 @@ class RuleSet:
                 if actor is not None:
                     out.append((m, actor))
                 continue
-            actor = self._resolve_title(m, named)
+            actor = self._resolve_title(m, titled)
             if actor is not None:
                 out.append((m, actor))
         return out
 
     def _resolve_title(self, m: _Mention, named: list[_Mention]) -> ActorInfo | None:
+        """The actor a title mention stands for: a fitting named actor, else the office.
+
+        ``named`` holds the mentions with a known actor (those without titles never fit).
+        """
         title = m.title.casefold()
         if m.kind == "person":
             fits = [
@@ -889,7 +942,10 @@ class RuleSet:
         lo = max(sent[0], start - 50, floor)
         found: set[str | None]
         if self._modality_any_re is not None:
-            found = {self._modality_of[w] for w in self._modality_any_re.findall(text, lo, start)}
+            words = self._modality_any_re.findall(text, lo, start)
+            if not words:
+                return None
+            found = {self._modality_of[w] for w in words}
         else:
             found = {m.lastgroup for m in self._modality_cue_re.finditer(text, lo, start)}
         for name in _MODALITIES:
@@ -907,15 +963,22 @@ class RuleSet:
             return None
         raw = text.encode("utf-8")
         lowered = raw.lower()
+        hits: list[tuple[int, int]] = []
+        for key in self._history_keys:
+            pos = lowered.find(key)
+            while pos != -1:
+                hits.append((pos, len(key)))
+                pos = lowered.find(key, pos + 1)
+        hits += [(m.start(), m.end() - m.start()) for m in self._month_keys_re.finditer(raw)]
+        hits.sort()
+        # Byte offsets to code points, decoding each stretch once: an ASCII key starts on a
+        # character boundary and is as long in characters as in bytes.
         found: list[tuple[int, int]] = []
-        for keys, haystack in ((self._history_keys, lowered), (self._month_keys, raw)):
-            for key in keys:
-                pos = haystack.find(key)
-                while pos != -1:
-                    start = len(raw[:pos].decode("utf-8"))
-                    found.append((start, start + len(key)))
-                    pos = haystack.find(key, pos + 1)
-        found.sort()
+        byte_pos = char_pos = 0
+        for pos, size in hits:
+            char_pos += len(raw[byte_pos:pos].decode("utf-8"))
+            byte_pos = pos
+            found.append((char_pos, char_pos + size))
         return found
 
     def _is_historical(
@@ -1051,34 +1114,28 @@ class RuleSet:
             for mention, actor in self._resolve(text, mentions)
         ]
         candidates += [
-            (
-                start,
-                end,
-                "LOCATION",
-                _without_none(
-                    {
-                        "gazetteer_id": entry.id,
-                        "country": entry.country,
-                        "feature_type": entry.feature_type,
-                    }
-                ),
-            )
-            for start, end, entry in places
+            (start, end, "LOCATION", dict(attributes)) for start, end, attributes in places
         ]
         floor = 0
         historical: dict[int, bool] = {}
         history_keys = self._history_keys_in(text) if events else None
         for start, end, (category, mode) in events:
-            i = max(bisect.bisect_right(starts, start) - 1, 0)
-            if i not in historical:
-                historical[i] = self._is_historical(text, sents[i], history_keys)
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0:
+                i = 0
+            known = historical.get(i)
+            if known is None:
+                known = historical[i] = self._is_historical(text, sents[i], history_keys)
             modality = self._modality(text, start, sents[i], floor) or (
-                "historical" if historical[i] else "asserted"
+                "historical" if known else "asserted"
             )
             attributes = {"category": category, "mode": mode, "modality": modality}
-            candidates.append((start, end, "EVENT", _without_none(attributes)))
+            if mode is None or category is None:
+                attributes = _without_none(attributes)
+            candidates.append((start, end, "EVENT", attributes))
             floor = end
-        candidates.sort(key=lambda c: (c[0], c[1]))
+        candidates.sort(key=_START_END)
+        make_id = span_id_factory(doc_id)
         spans: list[Span] = []
         actors: list[Span] = []
         last_end = 0
@@ -1086,14 +1143,7 @@ class RuleSet:
             if start < last_end or start >= end:
                 continue
             last_end = end
-            span = Span(
-                id=make_span_id(doc_id, label, start, end),
-                start=start,
-                end=end,
-                text=text[start:end],
-                label=label,
-                attributes=attributes,
-            )
+            span = Span(make_id(label, start, end), start, end, text[start:end], label, attributes)
             spans.append(span)
             if label == "ACTOR":
                 actors.append(span)
@@ -1127,7 +1177,7 @@ class RuleSet:
                 value, facet = override
             seen.add(bounds)
             stance = Span(
-                id=make_span_id(doc_id, "STANCE", *bounds),
+                id=make_id("STANCE", *bounds),
                 start=bounds[0],
                 end=bounds[1],
                 text=text[bounds[0] : bounds[1]],
