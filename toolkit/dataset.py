@@ -1190,6 +1190,7 @@ def _build(
     from toolkit.card import render_card
     from toolkit.ingest import CONVERTER_VERSION
 
+    _trim_heap()  # listing the inputs left a large dict behind
     rejects: list[Reject] = []
     partial = tmp / ".documents.partial.parquet"
     inputs_log = tmp / ".inputs.jsonl"
