@@ -214,9 +214,12 @@ def main() -> None:
         model_dir = Path(tmp) / "models"
         train = _child("train", args.sentences, args.seed, model_dir)
         predict = _child("predict", args.predict_sentences, args.seed, model_dir)
+    load_after = os.getloadavg()[0]
+    busy = max(load_before, load_after) > (os.cpu_count() or 1)
     print(
         f"Machine: {os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after (above the CPU count, other work slows every figure)"
+        f"{load_after:.1f} after"
+        + (" (above the CPU count: other work slows every figure)" if busy else "")
     )
     print(
         f"Training on {train['sentences']:,.0f} generated sentences "
