@@ -568,3 +568,42 @@ def test_article_rows_match_rows_built_from_dicts() -> None:
     assert got.schema == expected.schema
     assert got.equals(expected)
     assert dataset._article_rows([], schema, CONVERTER_VERSION).num_rows == 0
+
+
+def test_sentence_key_hashes_are_8_byte_blake2b_little_endian() -> None:
+    keys = ["xi met blinken.", "", "taïwan 台灣 😀", "a" * 1000]
+    expected = [
+        int.from_bytes(hashlib.blake2b(k.encode("utf-8"), digest_size=8).digest(), "little")
+        for k in keys
+    ]
+    got = dataset.sentence_key_hashes(keys)
+    assert got.dtype == np.uint64
+    assert got.tolist() == expected
+    assert dataset.sentence_key_hashes([]).shape == (0,)
+
+
+def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
+    from toolkit.ingest import parse_article
+    from toolkit.normalize import minhash_signature, sentence_keys
+
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"")
+    paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
+    chunk = dataset._parse_chunk(paths, dataset.partial_schema(read_taxonomy()))
+    assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
+    assert all(chunk.errors[len(SEED_FILES) :])
+    rows, index, hashes, signatures = [], [], [], []
+    for row, path in enumerate(SEED_FILES):
+        article = parse_article(path.read_bytes(), source_path=str(path))
+        for k, key in enumerate(sentence_keys(article.text, article.sentences)):
+            if key:
+                rows.append(row)
+                index.append(k)
+                hashes.append(hashlib.blake2b(key.encode(), digest_size=8).digest())
+        signatures.append(minhash_signature(article.text).tolist())
+    assert chunk.sentence_row.dtype == np.int32
+    assert chunk.sentence_index.dtype == np.int32
+    assert chunk.sentence_row.tolist() == rows
+    assert chunk.sentence_index.tolist() == index
+    assert chunk.sentence_hash.tolist() == [int.from_bytes(h, "little") for h in hashes]
+    assert chunk.signatures.tolist() == signatures

@@ -21,6 +21,7 @@ from toolkit.normalize import (
     cluster_near_duplicates,
     estimate_jaccard,
     minhash_signature,
+    minhash_signatures,
     normalize_text,
     sentence_key,
     sentence_keys,
@@ -331,6 +332,47 @@ def test_estimate_jaccard_tracks_true_jaccard_on_random_texts(seed: int) -> None
         minhash_signature(" ".join(other), num_perm=256),
     )
     assert abs(est - true) < 0.1
+
+
+# Includes astral characters (𝔘, emoji), a ZWJ, and characters that casefold to more code
+# points (ß, ﬃ, İ), so the joined text's offsets differ from the input's.
+_BATCH_ALPHABET = "ab Xé_1½中\u0301ß 𝔘.,-\nİﬃΣς😀👩\u200d💻"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet=_BATCH_ALPHABET, max_size=60), max_size=8),
+    num_perm=st.integers(min_value=1, max_value=8),
+    shingle_words=st.integers(min_value=1, max_value=6),
+)
+def test_minhash_signatures_rows_equal_minhash_signature(
+    texts: list[str], num_perm: int, shingle_words: int
+) -> None:
+    matrix = minhash_signatures(texts, num_perm=num_perm, shingle_words=shingle_words)
+    assert matrix.shape == (len(texts), num_perm)
+    assert matrix.dtype == np.uint64
+    for row, text in zip(matrix, texts, strict=True):
+        expected = minhash_signature(text, num_perm=num_perm, shingle_words=shingle_words)
+        assert row.tolist() == expected.tolist()
+
+
+def test_minhash_signatures_across_blocks() -> None:
+    rng = np.random.default_rng(7)
+    vocab = ["Taiwan", "straße", "ﬃ", "中国", "𝔘nion", "😀", "said", "İstanbul", "x"]
+    # Texts of 0 to 4,000 words: runs of shingles cross block boundaries and blocks hold many texts.
+    texts = [
+        " ".join(rng.choice(vocab, size=int(size)).tolist())
+        for size in [*rng.integers(0, 4000, size=12).tolist(), 0, 1, 3, 4, 5, 6, 2]
+    ]
+    matrix = minhash_signatures(texts)
+    assert matrix.shape == (len(texts), 64)
+    assert matrix.tolist() == [minhash_signature(text).tolist() for text in texts]
+
+
+def test_minhash_signatures_of_no_texts() -> None:
+    assert minhash_signatures([], num_perm=16).shape == (0, 16)
+    with pytest.raises(ValueError, match="num_perm and shingle_words must be >= 1"):
+        minhash_signatures(["text"], shingle_words=0)
 
 
 def test_minhash_of_text_without_words_is_the_empty_set() -> None:

@@ -328,6 +328,7 @@ _MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_MIX1_INVERSE = np.uint64(pow(0xBF58476D1CE4E5B9, -1, 1 << 64))
 _SHIFT27, _SHIFT30, _SHIFT31 = np.uint64(27), np.uint64(30), np.uint64(31)
 _WORD = re.compile(r"\w+")
 _CHUNK = 8192
@@ -374,17 +375,6 @@ def _word_table() -> np.ndarray:
 
 _WORD_TABLE_CACHE: dict[str, np.ndarray] = {}
 _PERMUTATION_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-_POWERS_CACHE: list[np.ndarray] = []
-
-
-def _powers(length: int) -> np.ndarray:
-    """``MIX1 ** (k + 1)`` (mod 2**64) for k < length, grown on demand and kept."""
-    if not _POWERS_CACHE or len(_POWERS_CACHE[0]) < length:
-        size = max(length, 64, 2 * len(_POWERS_CACHE[0]) if _POWERS_CACHE else 0)
-        with np.errstate(over="ignore"):
-            powers = np.cumprod(np.full(size, _MIX1, dtype=np.uint64))
-        _POWERS_CACHE[:] = [powers]
-    return _POWERS_CACHE[0]
 
 
 def _token_hashes(text: str) -> np.ndarray:
@@ -393,25 +383,35 @@ def _token_hashes(text: str) -> np.ndarray:
     Each word is a polynomial in its code points (mod 2**64), mixed with its length by
     SplitMix64: the same on every machine and in every process, unlike Python's hash().
     """
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return _word_hashes(_code_points(text))[0]
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates included) as a uint32 array."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _word_hashes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, start position) of each ``\\w+`` word of a code-point array (see _token_hashes)."""
     is_word = np.zeros(len(points) + 2, dtype=np.int8)
-    is_word[1:-1] = _word_table()[points]
-    edges = is_word[1:] - is_word[:-1]
-    starts = np.flatnonzero(edges == 1)
+    np.take(_word_table(), points, out=is_word[1:-1].view(bool))
+    # Word starts and ends alternate among the nonzero steps of is_word.
+    edges = np.flatnonzero(np.diff(is_word))
+    starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
-        return np.empty(0, dtype=np.uint64)
-    lengths = np.flatnonzero(edges == -1) - starts
-    inside = np.flatnonzero(is_word[1:-1])
-    # Position of each word character within its word: word starts restart the count.
-    offsets = inside - np.repeat(starts, lengths)
-    terms = points[inside].astype(np.uint64)
-    terms *= _powers(int(lengths.max()))[offsets]
-    # Sum per word as differences of one running sum (exact: both wrap modulo 2**64).
-    running = np.cumsum(terms)
-    last = running[np.cumsum(lengths) - 1]
-    sums = last.copy()
-    sums[1:] -= last[:-1]
-    return _splitmix64(sums ^ lengths.astype(np.uint64))
+        return np.empty(0, dtype=np.uint64), starts
+    # A word's polynomial sum(c_k * MIX1 ** (k + 1)) is, with p = start + k, the difference of a
+    # running sum of c_p * MIX1 ** (p + 1) times MIX1 ** -start (MIX1 is odd, so invertible
+    # modulo 2**64): all exact in wrapping arithmetic, and no per-word offsets are needed.
+    count = len(points)
+    running = np.zeros(count + 1, dtype=np.uint64)
+    inverse = np.ones(count + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumsum(points * np.cumprod(np.full(count, _MIX1)), out=running[1:])
+        np.cumprod(np.full(count, _MIX1_INVERSE), out=inverse[1:])
+    sums = running[ends] - running[starts]
+    sums *= inverse[starts]
+    return _splitmix64(sums ^ (ends - starts).astype(np.uint64)), starts
 
 
 def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) -> np.ndarray:
@@ -445,6 +445,64 @@ def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) 
         block += add[:, None]
         np.minimum(signature, block.min(axis=1), out=signature)
     return signature
+
+
+def minhash_signatures(
+    texts: Sequence[str], *, num_perm: int = 64, shingle_words: int = 5
+) -> np.ndarray:
+    """``minhash_signature`` of each text, as rows of one (len(texts), num_perm) uint64 matrix.
+
+    Bit for bit the same values, computed for all texts at once: the words of all texts are
+    hashed in one pass and each text's minima are taken as segments of shared blocks, so the
+    numpy calls do not grow with the number of texts.
+    """
+    if num_perm < 1 or shingle_words < 1:
+        raise ValueError(
+            f"num_perm and shingle_words must be >= 1, got {num_perm}, {shingle_words}"
+        )
+    signatures = np.full((len(texts), num_perm), _MAX, dtype=np.uint64)
+    if not texts:
+        return signatures
+    # A space is no word character, so words of the joined text are the words of each text.
+    folded = [text.casefold() for text in texts]
+    ends = np.cumsum([len(text) + 1 for text in folded])
+    word_hash, starts = _word_hashes(_code_points(" ".join(folded)))
+    total = len(word_hash)
+    if not total:
+        return signatures
+    doc = np.searchsorted(ends, starts, side="right")
+    counts = np.bincount(doc, minlength=len(texts))
+    first = np.cumsum(counts) - counts
+    # Chain k of every word position over the joined words; a text with fewer words than
+    # shingle_words has one shingle, the chain of all its words, taken when that chain is ready.
+    padded = np.zeros(total + shingle_words - 1, dtype=np.uint64)
+    padded[:total] = word_hash
+    short = np.flatnonzero((counts > 0) & (counts < shingle_words))
+    short_shingle = np.empty(len(short), dtype=np.uint64)
+    chain = word_hash.copy()
+    for k in range(shingle_words):
+        if k:
+            chain = _splitmix64(chain) ^ padded[k : k + total]
+        done = counts[short] == k + 1
+        short_shingle[done] = chain[first[short[done]]]
+    mult, add = _permutations(num_perm)
+    if len(short):
+        signatures[short] = short_shingle[:, None] * mult[None, :] + add[None, :]
+    # Full shingles start where shingle_words words of the same text follow.
+    full = np.flatnonzero(np.arange(total) + shingle_words <= (first + counts)[doc])
+    shingles = chain[full]
+    owner = doc[full]
+    block = np.empty((num_perm, min(_CHUNK, len(shingles))), dtype=np.uint64)
+    for lo in range(0, len(shingles), _CHUNK):
+        block_owner = owner[lo : lo + _CHUNK]
+        # Where a text's run of shingles starts within the block: the minima are per run.
+        cuts = np.flatnonzero(np.r_[True, block_owner[1:] != block_owner[:-1]])
+        rows = block_owner[cuts]
+        part = block[:, : len(block_owner)]
+        np.multiply(mult[:, None], shingles[None, lo : lo + _CHUNK], out=part)
+        part += add[:, None]
+        signatures[rows] = np.minimum(signatures[rows], np.minimum.reduceat(part, cuts, axis=1).T)
+    return signatures
 
 
 def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
