@@ -369,6 +369,16 @@ def test_minhash_signatures_across_blocks() -> None:
     assert matrix.tolist() == [minhash_signature(text).tolist() for text in texts]
 
 
+def test_minhash_signatures_in_small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Groups of at most 40 code points: texts longer than a group are hashed alone, with
+    # position powers beyond the kept ones.
+    monkeypatch.setattr(normalize, "_GROUP_POINTS", 40)
+    monkeypatch.setattr(normalize, "_POSITION_POWERS_CACHE", [])
+    texts = ["Xi met Blinken", "", "straße ﬃ 😀 İ " * 9, "a b c d e f", "Σ " * 19, "one two"]
+    expected = [minhash_signature(text, num_perm=8).tolist() for text in texts]
+    assert minhash_signatures(texts, num_perm=8).tolist() == expected
+
+
 def test_minhash_signatures_of_no_texts() -> None:
     assert minhash_signatures([], num_perm=16).shape == (0, 16)
     with pytest.raises(ValueError, match="num_perm and shingle_words must be >= 1"):

@@ -377,6 +377,29 @@ _WORD_TABLE_CACHE: dict[str, np.ndarray] = {}
 _PERMUTATION_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
+_GROUP_POINTS = 1 << 18
+"""Code points hashed together by minhash_signatures: its per-character temporaries (a few
+dozen bytes each) stay near 10 MB, and position powers up to this size are kept."""
+_POSITION_POWERS_CACHE: list[np.ndarray] = []
+
+
+def _position_powers(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``MIX1 ** p`` and ``MIX1 ** -p`` (mod 2**64) for p <= count; kept up to _GROUP_POINTS."""
+    if _POSITION_POWERS_CACHE and len(_POSITION_POWERS_CACHE[0]) > count:
+        return _POSITION_POWERS_CACHE[0], _POSITION_POWERS_CACHE[1]
+    size = max(count, _GROUP_POINTS) + 1
+    powers = np.ones(size, dtype=np.uint64)
+    inverses = np.ones(size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumprod(np.full(size - 1, _MIX1), out=powers[1:])
+        np.cumprod(np.full(size - 1, _MIX1_INVERSE), out=inverses[1:])
+    if count <= _GROUP_POINTS:  # a longer text gets its own tables, not kept
+        powers.flags.writeable = False
+        inverses.flags.writeable = False
+        _POSITION_POWERS_CACHE[:] = [powers, inverses]
+    return powers, inverses
+
+
 def _token_hashes(text: str) -> np.ndarray:
     """A stable 64-bit hash of each ``\\w+`` word of ``text``, in order, computed with numpy.
 
@@ -404,13 +427,11 @@ def _word_hashes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # running sum of c_p * MIX1 ** (p + 1) times MIX1 ** -start (MIX1 is odd, so invertible
     # modulo 2**64): all exact in wrapping arithmetic, and no per-word offsets are needed.
     count = len(points)
+    powers, inverses = _position_powers(count)
     running = np.zeros(count + 1, dtype=np.uint64)
-    inverse = np.ones(count + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        np.cumsum(points * np.cumprod(np.full(count, _MIX1)), out=running[1:])
-        np.cumprod(np.full(count, _MIX1_INVERSE), out=inverse[1:])
+    np.cumsum(points * powers[1 : count + 1], out=running[1:])
     sums = running[ends] - running[starts]
-    sums *= inverse[starts]
+    sums *= inverses[starts]
     return _splitmix64(sums ^ (ends - starts).astype(np.uint64)), starts
 
 
@@ -461,17 +482,29 @@ def minhash_signatures(
             f"num_perm and shingle_words must be >= 1, got {num_perm}, {shingle_words}"
         )
     signatures = np.full((len(texts), num_perm), _MAX, dtype=np.uint64)
-    if not texts:
-        return signatures
-    # A space is no word character, so words of the joined text are the words of each text.
     folded = [text.casefold() for text in texts]
+    lo = 0
+    while lo < len(folded):
+        # Texts hashed together: at least one, and no more than _GROUP_POINTS code points.
+        hi, size = lo + 1, len(folded[lo])
+        while hi < len(folded) and size + 1 + len(folded[hi]) <= _GROUP_POINTS:
+            size += 1 + len(folded[hi])
+            hi += 1
+        _fill_signatures(folded[lo:hi], signatures[lo:hi], shingle_words)
+        lo = hi
+    return signatures
+
+
+def _fill_signatures(folded: Sequence[str], signatures: np.ndarray, shingle_words: int) -> None:
+    """Lower ``signatures`` (one row per casefolded text) to the texts' MinHash minima."""
+    # A space is no word character, so words of the joined text are the words of each text.
     ends = np.cumsum([len(text) + 1 for text in folded])
     word_hash, starts = _word_hashes(_code_points(" ".join(folded)))
     total = len(word_hash)
     if not total:
-        return signatures
+        return
     doc = np.searchsorted(ends, starts, side="right")
-    counts = np.bincount(doc, minlength=len(texts))
+    counts = np.bincount(doc, minlength=len(folded))
     first = np.cumsum(counts) - counts
     # Chain k of every word position over the joined words; a text with fewer words than
     # shingle_words has one shingle, the chain of all its words, taken when that chain is ready.
@@ -485,6 +518,7 @@ def minhash_signatures(
             chain = _splitmix64(chain) ^ padded[k : k + total]
         done = counts[short] == k + 1
         short_shingle[done] = chain[first[short[done]]]
+    num_perm = signatures.shape[1]
     mult, add = _permutations(num_perm)
     if len(short):
         signatures[short] = short_shingle[:, None] * mult[None, :] + add[None, :]
@@ -502,7 +536,6 @@ def minhash_signatures(
         np.multiply(mult[:, None], shingles[None, lo : lo + _CHUNK], out=part)
         part += add[:, None]
         signatures[rows] = np.minimum(signatures[rows], np.minimum.reduceat(part, cuts, axis=1).T)
-    return signatures
 
 
 def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
