@@ -229,6 +229,13 @@ def test_sentence_key_folds_quotes_and_dashes() -> None:
     assert sentence_key("“Taiwan’s  ‘status’ —  «quo»”") == '"taiwan\'s \'status\' - "quo""'
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="".join(normalize._KEY_MAP) + "aB ß\n", max_size=40))
+def test_fold_equals_one_translate_of_every_quote_and_dash(text: str) -> None:
+    table = str.maketrans(normalize._KEY_MAP)
+    assert normalize._fold(text) == unicodedata.normalize("NFKC", text).casefold().translate(table)
+
+
 # ------------------------------------------------------------------ MinHash
 
 
