@@ -702,19 +702,26 @@ def _remove_trailing_block(paras: list[str], out: _Cleanup) -> None:
         return
     total = sum(len(paras[i]) for i in kept)
     candidates = [k for k in range(1, len(kept) - 1) if _looks_like_heading(paras[kept[k]])]
+    # The story is what precedes the first block within the share; its words are found only
+    # when a block needs them.
+    story_end: int | None = None
     body_words: set[str] | None = None
     for k in candidates[-20:]:
         block = kept[k:]
         if sum(len(paras[i]) for i in block) > _TRAILING_BLOCK_SHARE * total:
             continue
-        if body_words is None:
-            body_words = _content_words("\n".join(paras[i] for i in kept[:k]))
+        if story_end is None:
+            story_end = k
         words = _content_words("\n".join(paras[i] for i in block))
         if not words:
             continue
-        overlap = len(words & body_words) / len(words)
         key_values = sum(1 for i in block[1:] if _KEY_VALUE.match(paras[i]))
         fact_box = key_values >= 2 and key_values * 2 >= len(block) - 1
+        if not fact_box and len(words) < 15:
+            continue  # removed only as a fact box or with 15+ words: skip the story's words
+        if body_words is None:
+            body_words = _content_words("\n".join(paras[i] for i in kept[:story_end]))
+        overlap = len(words & body_words) / len(words)
         if (fact_box and overlap < 0.5) or (len(words) >= 15 and overlap < 0.2):
             out.remove(block, "trailing-unrelated-block")
             return
