@@ -592,6 +592,8 @@ def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
     chunk = dataset._parse_chunk(paths, dataset.partial_schema(read_taxonomy()))
     assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
     assert all(chunk.errors[len(SEED_FILES) :])
+    readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]
+    assert chunk.shas == [*readable, ""]  # the missing file has no digest
     rows, index, hashes, signatures = [], [], [], []
     for row, path in enumerate(SEED_FILES):
         article = parse_article(path.read_bytes(), source_path=str(path))

@@ -251,12 +251,13 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
             shas.append("")
             errors.append(f"cannot read: {exc.strerror}")
             continue
-        shas.append(hashlib.sha256(data).hexdigest())
         try:
             article = parse_article(data, source_path=display)
         except InputError as exc:
+            shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
             continue
+        shas.append(article.source_sha256)  # the same digest of the same bytes
         errors.append(None)
         article_keys = sentence_keys(article.text, article.sentences)
         keys += article_keys

@@ -235,6 +235,8 @@ _SKIP_TAGS = {
 }
 _VOID_TAGS = _words("area base br col embed hr img input link meta source track wbr")
 _WHITESPACE = re.compile(r"\s+")
+# No normalization step removes an ASCII letter or digit: anchor text with one is never empty.
+_ASCII_ALNUM = re.compile("[0-9A-Za-z]")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 _DATE_META = {
     "article:published_time": 0,
@@ -392,7 +394,7 @@ class _HTMLText(HTMLParser):
         if link is None:
             return
         link.text = "".join(self.parts[self._link_part + 1 :])
-        if normalize_text(link.text):
+        if _ASCII_ALNUM.search(link.text) or normalize_text(link.text):
             link.marked = True
             self.parts.append(LINK_CLOSE)
         else:
