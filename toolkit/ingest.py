@@ -155,8 +155,8 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc
     good = _UTF8_MULTIBYTE.findall(data)
-    bad = len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good)
-    if good and len(good) >= bad:
+    # Without a multibyte sequence the file is not damaged UTF-8: no need to count bad bytes.
+    if good and len(good) >= len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good):
         offset = utf8_error.start
         raise InputError(
             f"invalid UTF-8: byte 0x{data[offset]:02X} at offset {offset} in a file that is "

@@ -251,12 +251,11 @@ def _is_boundary(text: str, start: int, m: re.Match[str], nxt: re.Match[str]) ->
         return False
     if m.group() != ".":
         return True
-    # The word the full stop ends (at most 40 characters back).
-    i = m.start()
-    floor = max(start, i - 40)
-    while i > floor and not text[i - 1].isspace():
-        i -= 1
-    word = text[i : m.start()].lstrip(_OPENERS)
+    # The word the full stop ends (at most 40 characters back): split() and isspace() agree on
+    # what whitespace is, and a full stop right after whitespace ends no word.
+    before = text[max(start, m.start() - 40) : m.start()]
+    word = "" if not before or before[-1].isspace() else before.rsplit(None, 1)[-1]
+    word = word.lstrip(_OPENERS)
     if word in _NEVER_FINAL:
         return False
     if word in _BEFORE_NUMBER and first.isdigit():
