@@ -364,10 +364,12 @@ def _word_table() -> np.ndarray:
     """bool per code point: does ``\\w`` match it? Built from the regex itself, so it agrees."""
     table = _WORD_TABLE_CACHE.get("table")
     if table is None:
-        every = "".join(map(chr, range(0x110000)))
         table = np.zeros(0x110000, dtype=bool)
-        for m in _WORD.finditer(every):
-            table[m.start() : m.end()] = True
+        # Block by block: one string of every code point briefly takes about 100 MB.
+        for lo in range(0, 0x110000, 1 << 16):
+            block = "".join(map(chr, range(lo, min(lo + (1 << 16), 0x110000))))
+            for m in _WORD.finditer(block):
+                table[lo + m.start() : lo + m.end()] = True
         table.flags.writeable = False
         _WORD_TABLE_CACHE["table"] = table
     return table
