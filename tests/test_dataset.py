@@ -495,6 +495,9 @@ def test_shared_sentences_from_spilled_partitions_match_one_pass(
         # Keys spread over the whole uint64 range, so every partition gets some.
         keys = data.draw(st.lists(st.sampled_from([0, 2**62, 2**63 + 5, 2**64 - 1]), max_size=6))
         rows += [(doc, sent, key) for sent, key in enumerate(keys)]
+    # Every draw comes before files exist: Hypothesis may end an example at a draw, and
+    # tmp_path is shared by all examples, so a file left then would fail the next one.
+    split = data.draw(st.integers(0, n_docs))
     one_pass = SharedSentences(
         docs,
         np.array([r[0] for r in rows], dtype=np.int32),
@@ -512,11 +515,13 @@ def test_shared_sentences_from_spilled_partitions_match_one_pass(
         ids, by_id, spill, max_docs=2, partition_rows=partition_rows
     )
     spill.unlink()
-    assert partitioned.n_shared == one_pass.n_shared
-    split = data.draw(st.integers(0, n_docs))
-    for lo, hi in ((0, split), (split, n_docs)):
-        assert partitioned.for_range(lo, hi).to_pylist() == one_pass.for_range(lo, hi).to_pylist()
-    partitioned.close()
+    try:
+        assert partitioned.n_shared == one_pass.n_shared
+        for lo, hi in ((0, split), (split, n_docs)):
+            got = partitioned.for_range(lo, hi).to_pylist()
+            assert got == one_pass.for_range(lo, hi).to_pylist()
+    finally:
+        partitioned.close()
     assert list(tmp_path.iterdir()) == []  # partition files are removed
 
 
