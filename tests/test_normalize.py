@@ -76,6 +76,15 @@ def test_whitespace_tables_cover_every_unicode_space() -> None:
     handled = set(normalize._OTHER_SPACES) | set(normalize._LINE_SEPARATORS)
     assert spaces - handled == {" ", "\n", "\r", "\u2029"}
     assert all(normalize._SPECIAL.match(ch) for ch in handled | {"\u2029"})
+    assert set(normalize._UNUSUAL_SPACES) == spaces - {" ", "\n"}
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from("ab \n\t\r\xa0\u2029\u3000\u2003\x1c")))
+def test_single_spaced_means_split_and_join_change_no_line(text: str) -> None:
+    lines = text.split("\n")
+    expected = all(" ".join(line.split()) == line for line in lines)
+    assert normalize._single_spaced(text) == expected
 
 
 @given(st.text())
