@@ -495,6 +495,9 @@ def test_shared_sentences_from_spilled_partitions_match_one_pass(
         # Keys spread over the whole uint64 range, so every partition gets some.
         keys = data.draw(st.lists(st.sampled_from([0, 2**62, 2**63 + 5, 2**64 - 1]), max_size=6))
         rows += [(doc, sent, key) for sent, key in enumerate(keys)]
+    # Every draw comes before files exist: Hypothesis may end an example at a draw, and
+    # tmp_path is shared by all examples, so a file left then would fail the next one.
+    split = data.draw(st.integers(0, n_docs))
     one_pass = SharedSentences(
         docs,
         np.array([r[0] for r in rows], dtype=np.int32),
@@ -512,11 +515,13 @@ def test_shared_sentences_from_spilled_partitions_match_one_pass(
         ids, by_id, spill, max_docs=2, partition_rows=partition_rows
     )
     spill.unlink()
-    assert partitioned.n_shared == one_pass.n_shared
-    split = data.draw(st.integers(0, n_docs))
-    for lo, hi in ((0, split), (split, n_docs)):
-        assert partitioned.for_range(lo, hi).to_pylist() == one_pass.for_range(lo, hi).to_pylist()
-    partitioned.close()
+    try:
+        assert partitioned.n_shared == one_pass.n_shared
+        for lo, hi in ((0, split), (split, n_docs)):
+            got = partitioned.for_range(lo, hi).to_pylist()
+            assert got == one_pass.for_range(lo, hi).to_pylist()
+    finally:
+        partitioned.close()
     assert list(tmp_path.iterdir()) == []  # partition files are removed
 
 
@@ -568,3 +573,44 @@ def test_article_rows_match_rows_built_from_dicts() -> None:
     assert got.schema == expected.schema
     assert got.equals(expected)
     assert dataset._article_rows([], schema, CONVERTER_VERSION).num_rows == 0
+
+
+def test_sentence_key_hashes_are_8_byte_blake2b_little_endian() -> None:
+    keys = ["xi met blinken.", "", "taïwan 台灣 😀", "a" * 1000]
+    expected = [
+        int.from_bytes(hashlib.blake2b(k.encode("utf-8"), digest_size=8).digest(), "little")
+        for k in keys
+    ]
+    got = dataset.sentence_key_hashes(keys)
+    assert got.dtype == np.uint64
+    assert got.tolist() == expected
+    assert dataset.sentence_key_hashes([]).shape == (0,)
+
+
+def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
+    from toolkit.ingest import parse_article
+    from toolkit.normalize import minhash_signature, sentence_keys
+
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"")
+    paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
+    chunk = dataset._parse_chunk(paths, dataset.partial_schema(read_taxonomy()))
+    assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
+    assert all(chunk.errors[len(SEED_FILES) :])
+    readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]
+    assert chunk.shas == [*readable, ""]  # the missing file has no digest
+    rows, index, hashes, signatures = [], [], [], []
+    for row, path in enumerate(SEED_FILES):
+        article = parse_article(path.read_bytes(), source_path=str(path))
+        for k, key in enumerate(sentence_keys(article.text, article.sentences)):
+            if key:
+                rows.append(row)
+                index.append(k)
+                hashes.append(hashlib.blake2b(key.encode(), digest_size=8).digest())
+        signatures.append(minhash_signature(article.text).tolist())
+    assert chunk.sentence_row.dtype == np.int32
+    assert chunk.sentence_index.dtype == np.int32
+    assert chunk.sentence_row.tolist() == rows
+    assert chunk.sentence_index.tolist() == index
+    assert chunk.sentence_hash.tolist() == [int.from_bytes(h, "little") for h in hashes]
+    assert chunk.signatures.tolist() == signatures

@@ -734,3 +734,17 @@ def test_link_offsets_slice_back_to_link_text(runs: list[tuple[str, str]]) -> No
             assert link.start is not None
         else:
             assert link.start is None
+
+
+_NOISE = st.text(alphabet=st.sampled_from("a Z 7 \t\n\r\x00\x85\u200b\u200d\u200f\u2028\ufeffא👩"))
+
+
+@settings(max_examples=300)
+@given(_NOISE, st.sampled_from("aZ07"), _NOISE)
+def test_text_with_an_ascii_letter_or_digit_never_normalizes_to_nothing(
+    before: str, alnum: str, after: str
+) -> None:
+    # _close_link relies on this to skip normalizing most anchor texts.
+    text = before + alnum + after
+    assert ingest._ASCII_ALNUM.search(text)
+    assert normalize_text(text)

@@ -21,6 +21,7 @@ from toolkit.normalize import (
     cluster_near_duplicates,
     estimate_jaccard,
     minhash_signature,
+    minhash_signatures,
     normalize_text,
     sentence_key,
     sentence_keys,
@@ -75,6 +76,15 @@ def test_whitespace_tables_cover_every_unicode_space() -> None:
     handled = set(normalize._OTHER_SPACES) | set(normalize._LINE_SEPARATORS)
     assert spaces - handled == {" ", "\n", "\r", "\u2029"}
     assert all(normalize._SPECIAL.match(ch) for ch in handled | {"\u2029"})
+    assert set(normalize._UNUSUAL_SPACES) == spaces - {" ", "\n"}
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from("ab \n\t\r\xa0\u2029\u3000\u2003\x1c")))
+def test_single_spaced_means_split_and_join_change_no_line(text: str) -> None:
+    lines = text.split("\n")
+    expected = all(" ".join(line.split()) == line for line in lines)
+    assert normalize._single_spaced(text) == expected
 
 
 @given(st.text())
@@ -228,6 +238,13 @@ def test_sentence_key_folds_quotes_and_dashes() -> None:
     assert sentence_key("“Taiwan’s  ‘status’ —  «quo»”") == '"taiwan\'s \'status\' - "quo""'
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="".join(normalize._KEY_MAP) + "aB ß\n", max_size=40))
+def test_fold_equals_one_translate_of_every_quote_and_dash(text: str) -> None:
+    table = str.maketrans(normalize._KEY_MAP)
+    assert normalize._fold(text) == unicodedata.normalize("NFKC", text).casefold().translate(table)
+
+
 # ------------------------------------------------------------------ MinHash
 
 
@@ -331,6 +348,57 @@ def test_estimate_jaccard_tracks_true_jaccard_on_random_texts(seed: int) -> None
         minhash_signature(" ".join(other), num_perm=256),
     )
     assert abs(est - true) < 0.1
+
+
+# Includes astral characters (𝔘, emoji), a ZWJ, and characters that casefold to more code
+# points (ß, ﬃ, İ), so the joined text's offsets differ from the input's.
+_BATCH_ALPHABET = "ab Xé_1½中\u0301ß 𝔘.,-\nİﬃΣς😀👩\u200d💻"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet=_BATCH_ALPHABET, max_size=60), max_size=8),
+    num_perm=st.integers(min_value=1, max_value=8),
+    shingle_words=st.integers(min_value=1, max_value=6),
+)
+def test_minhash_signatures_rows_equal_minhash_signature(
+    texts: list[str], num_perm: int, shingle_words: int
+) -> None:
+    matrix = minhash_signatures(texts, num_perm=num_perm, shingle_words=shingle_words)
+    assert matrix.shape == (len(texts), num_perm)
+    assert matrix.dtype == np.uint64
+    for row, text in zip(matrix, texts, strict=True):
+        expected = minhash_signature(text, num_perm=num_perm, shingle_words=shingle_words)
+        assert row.tolist() == expected.tolist()
+
+
+def test_minhash_signatures_across_blocks() -> None:
+    rng = np.random.default_rng(7)
+    vocab = ["Taiwan", "straße", "ﬃ", "中国", "𝔘nion", "😀", "said", "İstanbul", "x"]
+    # Texts of 0 to 4,000 words: runs of shingles cross block boundaries and blocks hold many texts.
+    texts = [
+        " ".join(rng.choice(vocab, size=int(size)).tolist())
+        for size in [*rng.integers(0, 4000, size=12).tolist(), 0, 1, 3, 4, 5, 6, 2]
+    ]
+    matrix = minhash_signatures(texts)
+    assert matrix.shape == (len(texts), 64)
+    assert matrix.tolist() == [minhash_signature(text).tolist() for text in texts]
+
+
+def test_minhash_signatures_in_small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Groups of at most 40 code points: texts longer than a group are hashed alone, with
+    # position powers beyond the kept ones.
+    monkeypatch.setattr(normalize, "_GROUP_POINTS", 40)
+    monkeypatch.setattr(normalize, "_POSITION_POWERS_CACHE", [])
+    texts = ["Xi met Blinken", "", "straße ﬃ 😀 İ " * 9, "a b c d e f", "Σ " * 19, "one two"]
+    expected = [minhash_signature(text, num_perm=8).tolist() for text in texts]
+    assert minhash_signatures(texts, num_perm=8).tolist() == expected
+
+
+def test_minhash_signatures_of_no_texts() -> None:
+    assert minhash_signatures([], num_perm=16).shape == (0, 16)
+    with pytest.raises(ValueError, match="num_perm and shingle_words must be >= 1"):
+        minhash_signatures(["text"], shingle_words=0)
 
 
 def test_minhash_of_text_without_words_is_the_empty_set() -> None:

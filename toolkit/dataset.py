@@ -199,9 +199,14 @@ def partial_schema(taxonomy: Taxonomy) -> pa.Schema:
     return pa.schema([f for f in full if f.name not in _LATE_COLUMNS])
 
 
-def sentence_key_hash(key: str) -> int:
-    """64-bit hash of a sentence key (stable across runs and processes, unlike ``hash``)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+def sentence_key_hashes(keys: Iterable[str]) -> np.ndarray:
+    """64-bit hash of each sentence key (stable across runs and processes, unlike ``hash``).
+
+    The hash is the 8-byte blake2b digest of the key's UTF-8 bytes read as a little-endian
+    integer; the digests are joined and read by numpy at once.
+    """
+    digest = functools.partial(hashlib.blake2b, digest_size=8)
+    return np.frombuffer(b"".join([digest(key.encode()).digest() for key in keys]), dtype="<u8")
 
 
 @dataclass
@@ -230,16 +235,14 @@ def _reason(exc: InputError) -> str:
 def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
     """Read and parse a run of inputs; failures become reasons, not exceptions."""
     from toolkit.ingest import CONVERTER_VERSION, Article, parse_article
-    from toolkit.normalize import minhash_signature, sentence_keys
+    from toolkit.normalize import minhash_signatures, sentence_keys
 
     displays: list[str] = []
     shas: list[str] = []
     errors: list[str | None] = []
     articles: list[Article] = []
-    signatures: list[np.ndarray] = []
-    s_row: list[int] = []
-    s_index: list[int] = []
-    s_hash: list[int] = []
+    keys: list[str] = []
+    key_counts: list[int] = []
     for display in paths:
         displays.append(display)
         try:
@@ -248,31 +251,34 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
             shas.append("")
             errors.append(f"cannot read: {exc.strerror}")
             continue
-        shas.append(hashlib.sha256(data).hexdigest())
         try:
             article = parse_article(data, source_path=display)
         except InputError as exc:
+            shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
             continue
+        shas.append(article.source_sha256)  # the same digest of the same bytes
         errors.append(None)
-        row = len(articles)
-        for k, key in enumerate(sentence_keys(article.text, article.sentences)):
-            if key:
-                s_row.append(row)
-                s_index.append(k)
-                s_hash.append(sentence_key_hash(key))
-        signatures.append(minhash_signature(article.text))
+        article_keys = sentence_keys(article.text, article.sentences)
+        keys += article_keys
+        key_counts.append(len(article_keys))
         articles.append(article)
-    width = signatures[0].shape[0] if signatures else 0
+    # Row and sentence index of every key, then only the non-empty keys are kept and hashed.
+    counts = np.asarray(key_counts, dtype=np.int64)
+    rows = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    index = np.arange(len(rows), dtype=np.int32) - np.repeat(
+        (np.cumsum(counts) - counts).astype(np.int32), counts
+    )
+    present = np.fromiter(map(bool, keys), dtype=bool, count=len(keys))
     return _Chunk(
         displays=displays,
         shas=shas,
         errors=errors,
         rows=_article_rows(articles, schema, CONVERTER_VERSION),
-        signatures=np.vstack(signatures) if signatures else np.empty((0, width), np.uint64),
-        sentence_row=np.asarray(s_row, dtype=np.int32),
-        sentence_index=np.asarray(s_index, dtype=np.int32),
-        sentence_hash=np.asarray(s_hash, dtype=np.uint64),
+        signatures=minhash_signatures([a.text for a in articles]),
+        sentence_row=rows[present],
+        sentence_index=index[present],
+        sentence_hash=sentence_key_hashes(key for key in keys if key),
     )
 
 

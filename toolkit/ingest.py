@@ -155,8 +155,8 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc
     good = _UTF8_MULTIBYTE.findall(data)
-    bad = len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good)
-    if good and len(good) >= bad:
+    # Without a multibyte sequence the file is not damaged UTF-8: no need to count bad bytes.
+    if good and len(good) >= len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good):
         offset = utf8_error.start
         raise InputError(
             f"invalid UTF-8: byte 0x{data[offset]:02X} at offset {offset} in a file that is "
@@ -235,6 +235,8 @@ _SKIP_TAGS = {
 }
 _VOID_TAGS = _words("area base br col embed hr img input link meta source track wbr")
 _WHITESPACE = re.compile(r"\s+")
+# No normalization step removes an ASCII letter or digit: anchor text with one is never empty.
+_ASCII_ALNUM = re.compile("[0-9A-Za-z]")
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 _DATE_META = {
     "article:published_time": 0,
@@ -392,7 +394,7 @@ class _HTMLText(HTMLParser):
         if link is None:
             return
         link.text = "".join(self.parts[self._link_part + 1 :])
-        if normalize_text(link.text):
+        if _ASCII_ALNUM.search(link.text) or normalize_text(link.text):
             link.marked = True
             self.parts.append(LINK_CLOSE)
         else:
@@ -702,19 +704,26 @@ def _remove_trailing_block(paras: list[str], out: _Cleanup) -> None:
         return
     total = sum(len(paras[i]) for i in kept)
     candidates = [k for k in range(1, len(kept) - 1) if _looks_like_heading(paras[kept[k]])]
+    # The story is what precedes the first block within the share; its words are found only
+    # when a block needs them.
+    story_end: int | None = None
     body_words: set[str] | None = None
     for k in candidates[-20:]:
         block = kept[k:]
         if sum(len(paras[i]) for i in block) > _TRAILING_BLOCK_SHARE * total:
             continue
-        if body_words is None:
-            body_words = _content_words("\n".join(paras[i] for i in kept[:k]))
+        if story_end is None:
+            story_end = k
         words = _content_words("\n".join(paras[i] for i in block))
         if not words:
             continue
-        overlap = len(words & body_words) / len(words)
         key_values = sum(1 for i in block[1:] if _KEY_VALUE.match(paras[i]))
         fact_box = key_values >= 2 and key_values * 2 >= len(block) - 1
+        if not fact_box and len(words) < 15:
+            continue  # removed only as a fact box or with 15+ words: skip the story's words
+        if body_words is None:
+            body_words = _content_words("\n".join(paras[i] for i in kept[:story_end]))
+        overlap = len(words & body_words) / len(words)
         if (fact_box and overlap < 0.5) or (len(words) >= 15 and overlap < 0.2):
             out.remove(block, "trailing-unrelated-block")
             return

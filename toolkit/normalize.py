@@ -251,12 +251,11 @@ def _is_boundary(text: str, start: int, m: re.Match[str], nxt: re.Match[str]) ->
         return False
     if m.group() != ".":
         return True
-    # The word the full stop ends (at most 40 characters back).
-    i = m.start()
-    floor = max(start, i - 40)
-    while i > floor and not text[i - 1].isspace():
-        i -= 1
-    word = text[i : m.start()].lstrip(_OPENERS)
+    # The word the full stop ends (at most 40 characters back): split() and isspace() agree on
+    # what whitespace is, and a full stop right after whitespace ends no word.
+    before = text[max(start, m.start() - 40) : m.start()]
+    word = "" if not before or before[-1].isspace() else before.rsplit(None, 1)[-1]
+    word = word.lstrip(_OPENERS)
     if word in _NEVER_FINAL:
         return False
     if word in _BEFORE_NUMBER and first.isdigit():
@@ -293,16 +292,17 @@ _KEY_MAP: dict[str, str] = {
     "―": "-",
     "−": "-",
 }
-_KEY_CHARS = re.compile("[" + "".join(_KEY_MAP) + "]")
 
 
 def _fold(text: str) -> str:
     """NFKC, casefold, one kind of quote and dash (spaces untouched)."""
     key = unicodedata.normalize("NFKC", text).casefold()
     # str.translate looks every character up in a dict; replacing only the quote and dash
-    # characters that occur is several times faster and gives the same string.
-    for ch in set(_KEY_CHARS.findall(key)):
-        key = key.replace(ch, _KEY_MAP[ch])
+    # characters that occur is several times faster and gives the same string. A substring
+    # test per mapped character is a fast scan, ten times faster than a regex character class.
+    for ch, replacement in _KEY_MAP.items():
+        if ch in key:
+            key = key.replace(ch, replacement)
     return key
 
 
@@ -319,7 +319,31 @@ def sentence_keys(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
     # the joined text folds piece by piece; a newline inside a sentence needs the slow path.
     if joined.count("\n") != len(pieces) - 1:
         return [sentence_key(piece) for piece in pieces]
-    return [" ".join(piece.split()) for piece in _fold(joined).split("\n")] if pieces else []
+    if not pieces:
+        return []
+    folded = _fold(joined)
+    keys = folded.split("\n")
+    # Sentences of normalized text rarely need their spaces collapsed; a few substring tests
+    # over the whole text are cheaper than splitting and joining every sentence.
+    if not _single_spaced(folded):
+        keys = [" ".join(key.split()) for key in keys]
+    return keys
+
+
+_UNUSUAL_SPACES = (*_OTHER_SPACES, *_LINE_SEPARATORS, "\r", "\u2029")
+"""Every whitespace character but the plain space and the newline."""
+
+
+def _single_spaced(text: str) -> bool:
+    """Whether each line of ``text`` equals ``" ".join(line.split())``."""
+    return not (
+        "  " in text
+        or " \n" in text
+        or "\n " in text
+        or text[:1] == " "
+        or text[-1:] == " "
+        or any(space in text for space in _UNUSUAL_SPACES)
+    )
 
 
 # ------------------------------------------------------------------ MinHash
@@ -328,6 +352,7 @@ _MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_MIX1_INVERSE = np.uint64(pow(0xBF58476D1CE4E5B9, -1, 1 << 64))
 _SHIFT27, _SHIFT30, _SHIFT31 = np.uint64(27), np.uint64(30), np.uint64(31)
 _WORD = re.compile(r"\w+")
 _CHUNK = 8192
@@ -363,10 +388,12 @@ def _word_table() -> np.ndarray:
     """bool per code point: does ``\\w`` match it? Built from the regex itself, so it agrees."""
     table = _WORD_TABLE_CACHE.get("table")
     if table is None:
-        every = "".join(map(chr, range(0x110000)))
         table = np.zeros(0x110000, dtype=bool)
-        for m in _WORD.finditer(every):
-            table[m.start() : m.end()] = True
+        # Block by block: one string of every code point briefly takes about 100 MB.
+        for lo in range(0, 0x110000, 1 << 16):
+            block = "".join(map(chr, range(lo, min(lo + (1 << 16), 0x110000))))
+            for m in _WORD.finditer(block):
+                table[lo + m.start() : lo + m.end()] = True
         table.flags.writeable = False
         _WORD_TABLE_CACHE["table"] = table
     return table
@@ -374,17 +401,30 @@ def _word_table() -> np.ndarray:
 
 _WORD_TABLE_CACHE: dict[str, np.ndarray] = {}
 _PERMUTATION_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-_POWERS_CACHE: list[np.ndarray] = []
 
 
-def _powers(length: int) -> np.ndarray:
-    """``MIX1 ** (k + 1)`` (mod 2**64) for k < length, grown on demand and kept."""
-    if not _POWERS_CACHE or len(_POWERS_CACHE[0]) < length:
-        size = max(length, 64, 2 * len(_POWERS_CACHE[0]) if _POWERS_CACHE else 0)
-        with np.errstate(over="ignore"):
-            powers = np.cumprod(np.full(size, _MIX1, dtype=np.uint64))
-        _POWERS_CACHE[:] = [powers]
-    return _POWERS_CACHE[0]
+_GROUP_POINTS = 1 << 16
+"""Code points hashed together by minhash_signatures: its per-character temporaries (a few
+dozen bytes each) stay near 3 MB, and position powers up to this size are kept. Measured on
+generated articles: 2**16 and 2**17 are fastest, larger groups are slower (bigger temporaries)."""
+_POSITION_POWERS_CACHE: list[np.ndarray] = []
+
+
+def _position_powers(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``MIX1 ** p`` and ``MIX1 ** -p`` (mod 2**64) for p <= count; kept up to _GROUP_POINTS."""
+    if _POSITION_POWERS_CACHE and len(_POSITION_POWERS_CACHE[0]) > count:
+        return _POSITION_POWERS_CACHE[0], _POSITION_POWERS_CACHE[1]
+    size = max(count, _GROUP_POINTS) + 1
+    powers = np.ones(size, dtype=np.uint64)
+    inverses = np.ones(size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumprod(np.full(size - 1, _MIX1), out=powers[1:])
+        np.cumprod(np.full(size - 1, _MIX1_INVERSE), out=inverses[1:])
+    if count <= _GROUP_POINTS:  # a longer text gets its own tables, not kept
+        powers.flags.writeable = False
+        inverses.flags.writeable = False
+        _POSITION_POWERS_CACHE[:] = [powers, inverses]
+    return powers, inverses
 
 
 def _token_hashes(text: str) -> np.ndarray:
@@ -393,25 +433,33 @@ def _token_hashes(text: str) -> np.ndarray:
     Each word is a polynomial in its code points (mod 2**64), mixed with its length by
     SplitMix64: the same on every machine and in every process, unlike Python's hash().
     """
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return _word_hashes(_code_points(text))[0]
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates included) as a uint32 array."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _word_hashes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, start position) of each ``\\w+`` word of a code-point array (see _token_hashes)."""
     is_word = np.zeros(len(points) + 2, dtype=np.int8)
-    is_word[1:-1] = _word_table()[points]
-    edges = is_word[1:] - is_word[:-1]
-    starts = np.flatnonzero(edges == 1)
+    np.take(_word_table(), points, out=is_word[1:-1].view(bool))
+    # Word starts and ends alternate among the nonzero steps of is_word.
+    edges = np.flatnonzero(np.diff(is_word))
+    starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
-        return np.empty(0, dtype=np.uint64)
-    lengths = np.flatnonzero(edges == -1) - starts
-    inside = np.flatnonzero(is_word[1:-1])
-    # Position of each word character within its word: word starts restart the count.
-    offsets = inside - np.repeat(starts, lengths)
-    terms = points[inside].astype(np.uint64)
-    terms *= _powers(int(lengths.max()))[offsets]
-    # Sum per word as differences of one running sum (exact: both wrap modulo 2**64).
-    running = np.cumsum(terms)
-    last = running[np.cumsum(lengths) - 1]
-    sums = last.copy()
-    sums[1:] -= last[:-1]
-    return _splitmix64(sums ^ lengths.astype(np.uint64))
+        return np.empty(0, dtype=np.uint64), starts
+    # A word's polynomial sum(c_k * MIX1 ** (k + 1)) is, with p = start + k, the difference of a
+    # running sum of c_p * MIX1 ** (p + 1) times MIX1 ** -start (MIX1 is odd, so invertible
+    # modulo 2**64): all exact in wrapping arithmetic, and no per-word offsets are needed.
+    count = len(points)
+    powers, inverses = _position_powers(count)
+    running = np.zeros(count + 1, dtype=np.uint64)
+    np.cumsum(points * powers[1 : count + 1], out=running[1:])
+    sums = running[ends] - running[starts]
+    sums *= inverses[starts]
+    return _splitmix64(sums ^ (ends - starts).astype(np.uint64)), starts
 
 
 def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) -> np.ndarray:
@@ -445,6 +493,76 @@ def minhash_signature(text: str, *, num_perm: int = 64, shingle_words: int = 5) 
         block += add[:, None]
         np.minimum(signature, block.min(axis=1), out=signature)
     return signature
+
+
+def minhash_signatures(
+    texts: Sequence[str], *, num_perm: int = 64, shingle_words: int = 5
+) -> np.ndarray:
+    """``minhash_signature`` of each text, as rows of one (len(texts), num_perm) uint64 matrix.
+
+    Bit for bit the same values, computed for all texts at once: the words of all texts are
+    hashed in one pass and each text's minima are taken as segments of shared blocks, so the
+    numpy calls do not grow with the number of texts.
+    """
+    if num_perm < 1 or shingle_words < 1:
+        raise ValueError(
+            f"num_perm and shingle_words must be >= 1, got {num_perm}, {shingle_words}"
+        )
+    signatures = np.full((len(texts), num_perm), _MAX, dtype=np.uint64)
+    folded = [text.casefold() for text in texts]
+    lo = 0
+    while lo < len(folded):
+        # Texts hashed together: at least one, and no more than _GROUP_POINTS code points.
+        hi, size = lo + 1, len(folded[lo])
+        while hi < len(folded) and size + 1 + len(folded[hi]) <= _GROUP_POINTS:
+            size += 1 + len(folded[hi])
+            hi += 1
+        _fill_signatures(folded[lo:hi], signatures[lo:hi], shingle_words)
+        lo = hi
+    return signatures
+
+
+def _fill_signatures(folded: Sequence[str], signatures: np.ndarray, shingle_words: int) -> None:
+    """Lower ``signatures`` (one row per casefolded text) to the texts' MinHash minima."""
+    # A space is no word character, so words of the joined text are the words of each text.
+    ends = np.cumsum([len(text) + 1 for text in folded])
+    word_hash, starts = _word_hashes(_code_points(" ".join(folded)))
+    total = len(word_hash)
+    if not total:
+        return
+    doc = np.searchsorted(ends, starts, side="right")
+    counts = np.bincount(doc, minlength=len(folded))
+    first = np.cumsum(counts) - counts
+    # Chain k of every word position over the joined words; a text with fewer words than
+    # shingle_words has one shingle, the chain of all its words, taken when that chain is ready.
+    padded = np.zeros(total + shingle_words - 1, dtype=np.uint64)
+    padded[:total] = word_hash
+    short = np.flatnonzero((counts > 0) & (counts < shingle_words))
+    short_shingle = np.empty(len(short), dtype=np.uint64)
+    chain = word_hash.copy()
+    for k in range(shingle_words):
+        if k:
+            chain = _splitmix64(chain) ^ padded[k : k + total]
+        done = counts[short] == k + 1
+        short_shingle[done] = chain[first[short[done]]]
+    num_perm = signatures.shape[1]
+    mult, add = _permutations(num_perm)
+    if len(short):
+        signatures[short] = short_shingle[:, None] * mult[None, :] + add[None, :]
+    # Full shingles start where shingle_words words of the same text follow.
+    full = np.flatnonzero(np.arange(total) + shingle_words <= (first + counts)[doc])
+    shingles = chain[full]
+    owner = doc[full]
+    block = np.empty((num_perm, min(_CHUNK, len(shingles))), dtype=np.uint64)
+    for lo in range(0, len(shingles), _CHUNK):
+        block_owner = owner[lo : lo + _CHUNK]
+        # Where a text's run of shingles starts within the block: the minima are per run.
+        cuts = np.flatnonzero(np.r_[True, block_owner[1:] != block_owner[:-1]])
+        rows = block_owner[cuts]
+        part = block[:, : len(block_owner)]
+        np.multiply(mult[:, None], shingles[None, lo : lo + _CHUNK], out=part)
+        part += add[:, None]
+        signatures[rows] = np.minimum(signatures[rows], np.minimum.reduceat(part, cuts, axis=1).T)
 
 
 def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
