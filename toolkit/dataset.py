@@ -504,6 +504,8 @@ def _run_pass1(
                 rest = table.slice(take)
                 buffered = rest.to_batches() if rest.num_rows else []
                 n_buffered = rest.num_rows
+                del table, rest
+                _trim_heap()
 
         for chunk in _iter_chunks(items, schema, chunk_size, workers):
             keep: list[bool] = []
