@@ -608,9 +608,8 @@ def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
                 index.append(k)
                 hashes.append(hashlib.blake2b(key.encode(), digest_size=8).digest())
         signatures.append(minhash_signature(article.text).tolist())
-    assert chunk.sentence_row.dtype == np.int32
-    assert chunk.sentence_index.dtype == np.int32
-    assert chunk.sentence_row.tolist() == rows
-    assert chunk.sentence_index.tolist() == index
-    assert chunk.sentence_hash.tolist() == [int.from_bytes(h, "little") for h in hashes]
+    assert chunk.sentences.dtype == dataset._SENTENCE_RECORD
+    assert chunk.sentences["doc"].tolist() == rows
+    assert chunk.sentences["sent"].tolist() == index
+    assert chunk.sentences["key"].tolist() == [int.from_bytes(h, "little") for h in hashes]
     assert chunk.signatures.tolist() == signatures

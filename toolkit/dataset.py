@@ -209,6 +209,10 @@ def sentence_key_hashes(keys: Iterable[str]) -> np.ndarray:
     return np.frombuffer(b"".join([digest(key.encode()).digest() for key in keys]), dtype="<u8")
 
 
+_SENTENCE_RECORD = np.dtype([("doc", "<i4"), ("sent", "<i4"), ("key", "<u8")])
+"""A sentence key's document, sentence index and 64-bit hash."""
+
+
 @dataclass
 class _Chunk:
     """Pass-1 result for a run of consecutive inputs, built in a worker process."""
@@ -220,12 +224,8 @@ class _Chunk:
     """One row per input whose error is None, in input order."""
     signatures: np.ndarray
     """uint64, one row per parsed input."""
-    sentence_row: np.ndarray
-    """int32 row (into ``rows``) of each sentence key."""
-    sentence_index: np.ndarray
-    """int32 sentence index of each key within its document."""
-    sentence_hash: np.ndarray
-    """uint64 hash of each sentence key."""
+    sentences: np.ndarray
+    """One _SENTENCE_RECORD per non-empty sentence key; ``doc`` is the row in ``rows``."""
 
 
 def _reason(exc: InputError) -> str:
@@ -270,15 +270,17 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
         (np.cumsum(counts) - counts).astype(np.int32), counts
     )
     present = np.fromiter(map(bool, keys), dtype=bool, count=len(keys))
+    sentences = np.empty(int(present.sum()), dtype=_SENTENCE_RECORD)
+    sentences["doc"] = rows[present]
+    sentences["sent"] = index[present]
+    sentences["key"] = sentence_key_hashes(key for key in keys if key)
     return _Chunk(
         displays=displays,
         shas=shas,
         errors=errors,
         rows=_article_rows(articles, schema, CONVERTER_VERSION),
         signatures=minhash_signatures([a.text for a in articles]),
-        sentence_row=rows[present],
-        sentence_index=index[present],
-        sentence_hash=sentence_key_hashes(key for key in keys if key),
+        sentences=sentences,
     )
 
 
@@ -414,9 +416,6 @@ class _SeenInputs:
         self._recent = {}
 
 
-_SENTENCE_RECORD = np.dtype([("doc", "<i4"), ("sent", "<i4"), ("key", "<u8")])
-
-
 @dataclass
 class _Pass1:
     """Per-document state kept between the passes: doc ids in memory, the rest on disk."""
@@ -531,11 +530,8 @@ def _run_pass1(
             base = state.n_documents
             # Renumber the kept rows into global document indices.
             new_index = np.cumsum(mask, dtype=np.int64) - 1 + base
-            in_kept = mask[chunk.sentence_row] if len(chunk.sentence_row) else mask[:0]
-            records = np.empty(int(in_kept.sum()), dtype=_SENTENCE_RECORD)
-            records["doc"] = new_index[chunk.sentence_row[in_kept]]
-            records["sent"] = chunk.sentence_index[in_kept]
-            records["key"] = chunk.sentence_hash[in_kept]
+            records = chunk.sentences[mask[chunk.sentences["doc"]]]
+            records["doc"] = new_index[records["doc"]]
             state.sentences.append(records)
             if len(chunk.signatures):
                 state.signature_width = chunk.signatures.shape[1]
@@ -588,29 +584,27 @@ class _SignatureFile:
         if end > start:
             self._map.madvise(mmap.MADV_DONTNEED, start, end - start)
 
-    def _by_blocks(self, lo: int, hi: int) -> np.ndarray:
-        """Columns lo..hi-1 of every row in file order, one block of rows mapped at a time."""
+    def _row_blocks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        """(rows, block) in file order, each block's pages handed back once it is used."""
         matrix = self._matrix()
-        out = np.empty((self.shape[0], hi - lo), dtype=np.uint64)
         for start in range(0, self.shape[0], _SPILL_BLOCK_ROWS):
-            stop = start + _SPILL_BLOCK_ROWS
-            out[start:stop] = matrix[start:stop, lo:hi]
-            self._release(start, stop)
-        return out
+            rows = slice(start, start + _SPILL_BLOCK_ROWS)
+            yield rows, matrix[rows]
+            self._release(start, start + _SPILL_BLOCK_ROWS)
 
     def live_rows(self) -> np.ndarray:
         from toolkit.normalize import live_signatures
 
-        matrix = self._matrix()
         live = np.empty(self.shape[0], dtype=bool)
-        for start in range(0, self.shape[0], _SPILL_BLOCK_ROWS):
-            stop = start + _SPILL_BLOCK_ROWS
-            live[start:stop] = live_signatures(matrix[start:stop])
-            self._release(start, stop)
+        for rows, block in self._row_blocks():
+            live[rows] = live_signatures(block)
         return np.flatnonzero(live[self._order])
 
     def columns(self, lo: int, hi: int) -> np.ndarray:
-        return self._by_blocks(lo, hi)[self._order]
+        out = np.empty((self.shape[0], hi - lo), dtype=np.uint64)
+        for rows, block in self._row_blocks():
+            out[rows] = block[:, lo:hi]
+        return out[self._order]
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         # Rows are read in file order, _TAKE_ROWS at a time, and their pages handed back.
@@ -777,6 +771,7 @@ class SharedSentences:
         ids_by_rank = pa.array(ids[by_id].tolist() if len(ids) else [], pa.string())
         part = _shared_part(_ranks(by_id), records, max_docs)
         self._setup(ids_by_rank, [part.member_rank], [part.member_sizes], max_docs)
+        self._spills = []
         self._cursors = [_RowCursor(iter([part.rows]))]
         self.n_shared = len(part.rows)
 
@@ -809,7 +804,7 @@ class SharedSentences:
         folder = records.path.parent
         splits = [
             _SpillFile(folder / f"{records.path.name}.{p}", _SENTENCE_RECORD)
-            for p in range(1 << bits if bits else 0)
+            for p in (range(1 << bits) if bits else ())
         ]
         try:
             if bits:
@@ -862,8 +857,6 @@ class SharedSentences:
         self._member_rank = np.concatenate(member_rank)
         self._member_offsets = np.r_[0, np.cumsum(np.concatenate(member_sizes))].astype(np.int64)
         self._done = 0
-        if not hasattr(self, "_spills"):
-            self._spills = []
 
     def close(self) -> None:
         """Remove the spilled files (from_records); the tables cannot be read after this."""
