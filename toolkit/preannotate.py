@@ -392,14 +392,7 @@ class RuleSet:
         self._surnames_of: dict[int, list[str]] = {}
         self._gov_actors: dict[str, ActorInfo] = {}
         for person in lexicon["people"]:
-            info = ActorInfo(
-                canonical_name=person["canonical_name"],
-                country=person["country"],
-                sector=person["sector"],
-                wikidata_id=person.get("wikidata_id"),
-                titles=tuple(t.casefold() for t in person.get("titles", ())),
-            )
-            self._check_country(info.country, valid_countries, person["canonical_name"])
+            info = self._lexicon_actor(person, valid_countries)
             for name in person["names"]:
                 self._people[name] = info
             if person.get("surname"):
@@ -409,13 +402,7 @@ class RuleSet:
         # bodies (organizations named outright)
         self._bodies: dict[str, tuple[ActorInfo, bool]] = {}
         for body in lexicon["bodies"]:
-            info = ActorInfo(
-                canonical_name=body["canonical_name"],
-                country=body["country"],
-                sector=body["sector"],
-                wikidata_id=body.get("wikidata_id"),
-            )
-            self._check_country(info.country, valid_countries, body["canonical_name"])
+            info = self._lexicon_actor(body, valid_countries)
             for name in body["names"]:
                 self._bodies[name] = (info, bool(body.get("subject_only", False)))
         # titles
@@ -573,9 +560,18 @@ class RuleSet:
         )
 
     @staticmethod
-    def _check_country(code: str, valid: set[str], name: str) -> None:
-        if code not in valid:
-            raise InputError(f"lexicon entry {name!r} has country {code!r}, not in the taxonomy")
+    def _lexicon_actor(entry: dict[str, Any], valid_countries: set[str]) -> ActorInfo:
+        """The ActorInfo of a lexicon person or body; its country must be in the taxonomy."""
+        name, country = entry["canonical_name"], entry["country"]
+        if country not in valid_countries:
+            raise InputError(f"lexicon entry {name!r} has country {country!r}, not in the taxonomy")
+        return ActorInfo(
+            canonical_name=name,
+            country=country,
+            sector=entry["sector"],
+            wikidata_id=entry.get("wikidata_id"),
+            titles=tuple(t.casefold() for t in entry.get("titles", ())),
+        )
 
     # ------------------------------------------------------------------ pass 1: mentions
 
