@@ -968,22 +968,18 @@ def _cross_validate(
             if problems is not None:
                 problems.append({"fold": k, "model": model, "reason": exc.message})
 
-        s_train, s_test = _fold_units(su.doc_index, train_set, test_set, fraction, rng)
-        s_major = Counter(_take(su.labels, s_train)).most_common(1)
-        s_fallback = s_major[0][0] if s_major else "NONE"
-        try:
-            model, _ = fit_stance(
-                StanceUnits(_take(su.texts, s_train), _take(su.labels, s_train), []), seed
-            )
-            preds = predict_stance(model, _take(su.texts, s_test))
-        except ModelError as exc:
-            note("stance", exc)
-            preds = [s_fallback] * len(s_test)
-        for i, p in zip(s_test, preds, strict=True):
-            oof.stance[i] = p
-        if majority is not None:
-            for i in s_test:
-                majority.stance[i] = s_fallback
+        _fold_classifier(
+            "stance",
+            su.texts,
+            su.labels,
+            _fold_units(su.doc_index, train_set, test_set, fraction, rng),
+            fit=lambda x, y: fit_stance(StanceUnits(x, y, []), seed)[0],
+            predict=predict_stance,
+            empty="NONE",
+            note=note,
+            out=oof.stance,
+            majority_out=majority.stance if majority is not None else None,
+        )
 
         t_train, t_test = _fold_units(tu.doc_index, train_set, test_set, fraction, rng)
         try:
@@ -1001,23 +997,49 @@ def _cross_validate(
         for i, tags in zip(t_test, tag_preds, strict=True):
             oof.spans[tu.doc_index[i]].extend(spans_from_tags(tu.tokens[i], tags))
 
-        e_train, e_test = _fold_units(eu.doc_index, train_set, test_set, fraction, rng)
-        e_major = Counter(_take(eu.labels, e_train)).most_common(1)
-        e_fallback = e_major[0][0] if e_major else ""
-        try:
-            emodel, _ = fit_event(
-                EventUnits(_take(eu.inputs, e_train), _take(eu.labels, e_train), [], []), seed
-            )
-            e_preds = predict_event(emodel, _take(eu.inputs, e_test))
-        except ModelError as exc:
-            note("event", exc)
-            e_preds = [e_fallback] * len(e_test)
-        for i, p in zip(e_test, e_preds, strict=True):
-            oof.event[i] = p
-        if majority is not None:
-            for i in e_test:
-                majority.event[i] = e_fallback
+        _fold_classifier(
+            "event",
+            eu.inputs,
+            eu.labels,
+            _fold_units(eu.doc_index, train_set, test_set, fraction, rng),
+            fit=lambda x, y: fit_event(EventUnits(x, y, [], []), seed)[0],
+            predict=predict_event,
+            empty="",
+            note=note,
+            out=oof.event,
+            majority_out=majority.event if majority is not None else None,
+        )
     return oof
+
+
+def _fold_classifier(
+    name: str,
+    inputs: Sequence[Any],
+    labels: Sequence[str],
+    split: tuple[list[int], list[int]],
+    *,
+    fit: Callable[[list[Any], list[str]], Any],
+    predict: Callable[[Any, list[Any]], list[str]],
+    empty: str,
+    note: Callable[[str, ModelError], None],
+    out: list[str],
+    majority_out: list[str] | None,
+) -> None:
+    """One fold of a sentence classifier: test predictions into ``out``, the training majority
+    into ``majority_out``; a model that cannot train predicts that majority (``empty`` if none)."""
+    train, test = split
+    major = Counter(_take(labels, train)).most_common(1)
+    fallback = major[0][0] if major else empty
+    try:
+        preds = predict(fit(_take(inputs, train), _take(labels, train)), _take(inputs, test))
+    except ModelError as exc:
+        note(name, exc)
+        preds = [fallback] * len(test)
+    for i, p in zip(test, preds, strict=True):
+        out[i] = p
+    if majority_out is not None:
+        for i in test:
+            majority_out[i] = fallback
 
 
 def _gold_spans(doc: Document) -> list[tuple[str, int, int]]:
