@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.ingest import Article, read_article
+from toolkit.ingest.article import Article, read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
@@ -41,7 +41,7 @@ def ls_connection() -> Iterator[object]:
 
     Fails under CI=true when no server can be had (never a silent skip in CI).
     """
-    from toolkit import lsserver
+    from toolkit.labelstudio import server as lsserver
 
     url, key = os.environ.get(lsserver.URL_KEY), os.environ.get(lsserver.API_KEY_KEY)
     if url and key:

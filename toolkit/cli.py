@@ -174,7 +174,7 @@ def schemas_command(check: bool, directory: str | None) -> None:
       toolkit schemas            # rewrite schemas/*.schema.json after editing taxonomy.json
       toolkit schemas --check    # CI: fail if someone forgot to
     """
-    from toolkit.schema import stale_schemas, write_schemas
+    from toolkit.taxonomy import stale_schemas, write_schemas
 
     if check:
         stale = stale_schemas(directory)
@@ -210,7 +210,8 @@ def validate_command(annotations_dir: str | None, dataset_dir: str | None) -> No
     Example:
       toolkit validate --annotations annotations --dataset build/dataset
     """
-    from toolkit.validate import check_annotations, check_dataset, read_texts
+    from toolkit.annotations import check_annotations
+    from toolkit.dataset import check_dataset, read_texts
 
     if not annotations_dir and not dataset_dir:
         raise click.UsageError("give --annotations, --dataset or both")
@@ -253,9 +254,13 @@ def reanchor_command(annotations_dir: str, dataset_dir: str, dry_run: bool) -> N
     Example:
       toolkit reanchor --annotations annotations --dataset build/dataset --dry-run
     """
-    from toolkit.anchor import reanchor
-    from toolkit.records import iter_annotation_paths, read_annotation_file, write_annotation_file
-    from toolkit.validate import read_texts
+    from toolkit.annotations import (
+        iter_annotation_paths,
+        read_annotation_file,
+        reanchor,
+        write_annotation_file,
+    )
+    from toolkit.dataset import read_texts
 
     texts = read_texts(dataset_dir)
     n_files = n_moved = n_lost = 0
@@ -300,8 +305,7 @@ def labelstudio_group() -> None:
 
 
 def _ls_client() -> Any:
-    from toolkit.labelstudio import make_client
-    from toolkit.lsserver import resolve_connection
+    from toolkit.labelstudio import make_client, resolve_connection
 
     connection = resolve_connection()
     return make_client(connection.url, connection.api_key)
@@ -337,7 +341,7 @@ def labelstudio_serve_command(port: int, data_name: str, install: bool) -> None:
     import signal
     import time
 
-    from toolkit import lsserver
+    from toolkit.labelstudio import server as lsserver
 
     layout = lsserver.default_layout(data_name)
     settings_path = lsserver.config_path()
@@ -384,8 +388,8 @@ def labelstudio_config_command(out_path: str | None) -> None:
     """
     from pathlib import Path
 
+    from toolkit.core import write_text_atomic
     from toolkit.labelstudio import make_label_config
-    from toolkit.records import write_text_atomic
     from toolkit.taxonomy import read_taxonomy
 
     config = make_label_config(read_taxonomy())
@@ -466,8 +470,7 @@ def labelstudio_pull_command(project_title: str, out_dir: str) -> None:
     Example:
       toolkit labelstudio pull --project geoevent --out annotations/
     """
-    from toolkit.labelstudio import pull_annotations
-    from toolkit.lsserver import resolve_salt
+    from toolkit.labelstudio import pull_annotations, resolve_salt
     from toolkit.taxonomy import read_taxonomy
 
     result = pull_annotations(
@@ -707,7 +710,7 @@ def codebook_command(check: bool, guidelines_path: str | None) -> None:
     """
     from pathlib import Path
 
-    from toolkit.codebook import GUIDELINES_PATH, render_guidelines, update_guidelines
+    from toolkit.taxonomy import GUIDELINES_PATH, render_guidelines, update_guidelines
 
     path = Path(guidelines_path) if guidelines_path else GUIDELINES_PATH
     if check:
@@ -737,7 +740,7 @@ def gazetteer_lookup_command(name: str, limit: int) -> None:
       toolkit gazetteer lookup "Taiwan Strait"
       toolkit gazetteer lookup Washington --limit 3
     """
-    from toolkit.gazetteer import lookup
+    from toolkit.taxonomy import lookup
 
     entries = lookup(name)
     if not entries:

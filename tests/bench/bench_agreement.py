@@ -45,7 +45,7 @@ LABEL_ATTRS = {
 
 def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
     """Write annotations.parquet, annotation_sets.parquet, documents.parquet for ~n_spans spans."""
-    from toolkit.taxonomy import read_taxonomy
+    from toolkit.taxonomy.labels import read_taxonomy
 
     names = read_taxonomy().attribute_names
     rng = np.random.default_rng(seed)
@@ -157,7 +157,7 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
 
 def measure(dataset: str, bootstrap: int, report_dir: str) -> None:
     """Child process: read the tables, maybe compute and write the report; print JSON figures."""
-    from toolkit.agreement import compute_agreement, read_layers, write_agreement_report
+    from toolkit.agreement.compute import compute_agreement, read_layers, write_agreement_report
 
     t0 = time.perf_counter()
     layers = read_layers(dataset)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from toolkit.baseline import Corpus
+    from toolkit.baseline.models import Corpus
 
 SENTENCES_PER_DOC = 20
 TRAIN_TARGET_S = 120.0
@@ -48,7 +48,7 @@ def _peak_rss_mib() -> float:
 
 
 def _corpus(n_sentences: int, seed: int) -> Corpus:
-    from toolkit import baseline as bl
+    from toolkit.baseline import models as bl
 
     table = bl.generate_documents(
         max(2, n_sentences // SENTENCES_PER_DOC), seed=seed, sentences_per_doc=SENTENCES_PER_DOC
@@ -60,7 +60,7 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
     """Train and save; returns seconds per step and the peak RSS."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from toolkit import baseline as bl
+    from toolkit.baseline import models as bl
 
     t0 = time.perf_counter()
     corpus = _corpus(n_sentences, seed)
@@ -117,8 +117,8 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
 
 def phase_predict(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float]:
     """Load the saved models and predict new documents; returns rates and the peak RSS."""
-    from toolkit import baseline as bl
-    from toolkit.features import tokenize
+    from toolkit.baseline import models as bl
+    from toolkit.baseline.features import tokenize
 
     corpus = _corpus(n_sentences, seed + 1)
     docs = corpus.documents
@@ -162,7 +162,7 @@ def phase_predict(n_sentences: int, seed: int, model_dir: Path) -> dict[str, flo
 
 
 def _clear_feature_caches() -> None:
-    from toolkit import features
+    from toolkit.baseline import features
 
     for cached in (
         features._own_features,

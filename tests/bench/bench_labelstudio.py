@@ -15,9 +15,10 @@ import time
 import uuid
 from pathlib import Path
 
-from toolkit import labelstudio as ls
-from toolkit.records import AnnotationFile, RelationLink, Span, make_span_id, sha256_text
-from toolkit.taxonomy import Taxonomy, read_taxonomy
+from toolkit.annotations.records import AnnotationFile, RelationLink, Span
+from toolkit.core.ids import make_span_id, sha256_text
+from toolkit.labelstudio import sync as ls
+from toolkit.taxonomy.labels import Taxonomy, read_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_VERSION = "bench-rules"

@@ -1,0 +1,77 @@
+"""The labeling UI in headless Chromium: suggestions show, a STANCE region shows its choices."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from toolkit.annotations.records import write_annotation_file
+from toolkit.labelstudio import server as lsserver
+from toolkit.labelstudio import sync as ls
+from toolkit.taxonomy.labels import read_taxonomy
+
+from .test_labelstudio import _seed_dataset, rules_annotation
+
+pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
+
+STANCE_PHRASE = "not support Taiwan independence"
+
+
+@pytest.fixture(scope="module")
+def page(chromium: Any) -> Iterator[Any]:
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def stance_task(
+    ls_connection: lsserver.Connection, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, int]]:
+    """A pushed seed project; (project id, task id) of a seed with a stance suggestion."""
+    client = ls.make_client(ls_connection.url, ls_connection.api_key)
+    tmp = tmp_path_factory.mktemp("browser")
+    docs = ls.read_documents(_seed_dataset(tmp))
+    layer = tmp / "rules-v1"
+    for doc in docs:
+        write_annotation_file(layer / f"{doc.doc_id}.json", rules_annotation(doc))
+    title = f"test-ui-{uuid.uuid4().hex[:8]}"
+    pushed = ls.push_documents(
+        client,
+        docs,
+        project_title=title,
+        taxonomy=read_taxonomy(),
+        prediction_layers=[ls.read_prediction_layer(layer)],
+    )
+    doc = next(d for d in docs if STANCE_PHRASE in d.text)
+    [task] = ls.lookup_tasks(client, pushed.project_id, [doc.doc_id])[doc.doc_id]
+    yield pushed.project_id, task.task_id
+    client.projects.delete(id=pushed.project_id)
+
+
+def test_suggestions_show_and_a_stance_region_shows_its_choices(
+    page: Any, ls_connection: lsserver.Connection, stance_task: tuple[int, int]
+) -> None:
+    credentials = lsserver.ensure_credentials(lsserver.config_path())
+    project_id, task_id = stance_task
+    page.goto(f"{ls_connection.url}/user/login/")
+    page.fill("input[name=email]", credentials.username)
+    page.fill("input[name=password]", credentials.password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/user/login" not in page.url, "login with the generated credentials failed"
+    page.goto(f"{ls_connection.url}/projects/{project_id}/data?task={task_id}")
+    highlights = page.locator(".htx-highlight")
+    highlights.first.wait_for(timeout=30_000)
+    assert highlights.count() >= 5  # Blinken, Xi, Beijing, visit, US holder, the stance
+    assert not page.get_by_text("FAVOR", exact=True).is_visible()
+    page.get_by_text(STANCE_PHRASE).last.click()
+    for value in ("AGAINST", "NONE", "FAVOR"):
+        page.get_by_text(value, exact=True).last.wait_for(state="visible", timeout=10_000)
+    assert page.get_by_text("STANCE attributes", exact=True).is_visible()
+    # Attributes of the other labels stay hidden for a STANCE region.
+    assert not page.get_by_text("ACTOR attributes", exact=True).is_visible()
+    assert not page.get_by_text("GOV", exact=True).is_visible()

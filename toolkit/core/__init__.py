@@ -1,0 +1,21 @@
+"""Shared helpers below every stage: content-hash ids and atomic, checked file I/O."""
+
+from __future__ import annotations
+
+from toolkit.core.files import (
+    parse_json_object,
+    read_json_object,
+    read_json_text,
+    write_text_atomic,
+)
+from toolkit.core.ids import make_span_id, sha256_text, span_id_factory
+
+__all__ = [
+    "make_span_id",
+    "parse_json_object",
+    "read_json_object",
+    "read_json_text",
+    "sha256_text",
+    "span_id_factory",
+    "write_text_atomic",
+]

@@ -1,0 +1,298 @@
+"""The one taxonomy: labels, attributes and allowed values, read from schemas/taxonomy.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import TaxonomyError
+
+TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "schemas" / "taxonomy.json"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a label: a free string (maybe with a pattern) or a choice."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+    values: dict[str, str] = field(default_factory=dict)
+    pattern: str | None = None
+    ordinal: bool = False
+    depends_on: str | None = None
+    values_by_parent: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_choice(self) -> bool:
+        """True when the attribute takes one value from a closed list."""
+        return self.type == "choice"
+
+    def allowed(self, parent_value: str | None = None) -> tuple[str, ...]:
+        """Valid values, narrowed to the parent's value when the attribute depends on another."""
+        if self.depends_on and parent_value is not None:
+            return self.values_by_parent.get(parent_value, ())
+        return tuple(self.values)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A span label and its attributes, in taxonomy order."""
+
+    name: str
+    description: str
+    color: str
+    hotkey: str
+    attributes: tuple[Attribute, ...]
+
+    def attribute(self, name: str) -> Attribute:
+        """The attribute called ``name``; raises TaxonomyError naming the valid ones."""
+        for attr in self.attributes:
+            if attr.name == name:
+                return attr
+        valid = ", ".join(a.name for a in self.attributes)
+        raise TaxonomyError(f"label {self.name} has no attribute {name!r}; valid: {valid}")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A directed relation type between two span labels."""
+
+    name: str
+    description: str
+    from_label: str
+    to_label: str
+    required_for: tuple[str, ...]
+    max_per_span: int
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Resolved taxonomy: every value set expanded, ready for schemas, configs and checks."""
+
+    name: str
+    taxonomy_version: str
+    codebook_version: str
+    labels: dict[str, Label]
+    relations: dict[str, Relation]
+    raw: dict[str, Any]
+    sha256: str
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """Label names in taxonomy order."""
+        return tuple(self.labels)
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """Every attribute name across labels, first-seen order, each once (Parquet fields)."""
+        seen: dict[str, None] = {}
+        for label in self.labels.values():
+            for attr in label.attributes:
+                seen.setdefault(attr.name, None)
+        return tuple(seen)
+
+    @property
+    def short_hash(self) -> str:
+        """First 12 hex digits of the taxonomy hash, for display."""
+        return self.sha256[:12]
+
+    def label(self, name: str) -> Label:
+        """The label called ``name``; raises TaxonomyError naming the valid ones."""
+        try:
+            return self.labels[name]
+        except KeyError:
+            valid = ", ".join(self.labels)
+            raise TaxonomyError(f"unknown label {name!r}; valid: {valid}") from None
+
+    def check_attributes(
+        self, label_name: str, attributes: dict[str, Any], *, complete: bool = True
+    ) -> list[str]:
+        """Meaning-level problems with one span's attributes (empty list when valid).
+
+        ``complete=False`` accepts missing required attributes (suggestions to be completed).
+        """
+        if label_name not in self.labels:
+            return [f"unknown label {label_name!r}; valid: {', '.join(self.labels)}"]
+        label = self.labels[label_name]
+        problems: list[str] = []
+        known = {a.name for a in label.attributes}
+        for key in attributes:
+            if key not in known:
+                problems.append(
+                    f"{label_name} has no attribute {key!r}; valid: {', '.join(sorted(known))}"
+                )
+        for attr in label.attributes:
+            value = attributes.get(attr.name)
+            if value is None or value == "":
+                if attr.required and complete:
+                    problems.append(f"{label_name} attribute {attr.name!r} is required")
+                continue
+            if not isinstance(value, str):
+                problems.append(f"{label_name} attribute {attr.name!r} must be a string")
+                continue
+            if attr.is_choice:
+                parent = attributes.get(attr.depends_on) if attr.depends_on else None
+                allowed = attr.allowed(parent if isinstance(parent, str) else None)
+                if value not in allowed:
+                    problems.append(
+                        f"{label_name} attribute {attr.name!r} has value {value!r}; "
+                        f"valid: {_preview(allowed)}"
+                        + (f" (for {attr.depends_on} {parent})" if attr.depends_on else "")
+                    )
+            elif attr.pattern and not re.fullmatch(attr.pattern, value):
+                problems.append(
+                    f"{label_name} attribute {attr.name!r} value {value!r} "
+                    f"does not match {attr.pattern}"
+                )
+        return problems
+
+
+def _preview(values: tuple[str, ...], limit: int = 20) -> str:
+    if not values:
+        return "(none for this choice)"
+    shown = ", ".join(values[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _resolve_value_set(name: str, spec: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    source = spec.get("from")
+    if source == "iso3166-1-alpha3":
+        import pycountry
+
+        for country in sorted(pycountry.countries, key=lambda c: c.alpha_3):
+            values[country.alpha_3] = getattr(country, "common_name", None) or country.name
+    elif source is not None:
+        raise TaxonomyError(
+            f"value set {name!r}: unknown source {source!r}; valid: iso3166-1-alpha3"
+        )
+    values.update(spec.get("values", {}))
+    values.update(spec.get("extra", {}))
+    return values
+
+
+def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy:
+    """Resolve a taxonomy document (value sets expanded, dependent choices indexed)."""
+    try:
+        value_sets = {
+            name: _resolve_value_set(name, spec) for name, spec in raw.get("value_sets", {}).items()
+        }
+        labels: dict[str, Label] = {}
+        for label_name, label_spec in raw["labels"].items():
+            attrs = []
+            for attr_name, a in label_spec.get("attributes", {}).items():
+                values: dict[str, str] = {}
+                by_parent: dict[str, tuple[str, ...]] = {}
+                if "value_set" in a:
+                    if a["value_set"] not in value_sets:
+                        raise TaxonomyError(
+                            f"attribute {label_name}.{attr_name} uses unknown value set "
+                            f"{a['value_set']!r}; valid: {', '.join(value_sets)}",
+                            path=path,
+                        )
+                    values = value_sets[a["value_set"]]
+                elif "values" in a:
+                    values = dict(a["values"])
+                elif "values_by_category" in a:
+                    by_parent = {k: tuple(v) for k, v in a["values_by_category"].items()}
+                    for modes in by_parent.values():
+                        for mode in modes:
+                            values.setdefault(mode, mode)
+                if a["type"] == "choice" and not values:
+                    raise TaxonomyError(
+                        f"choice attribute {label_name}.{attr_name} has no values", path=path
+                    )
+                attrs.append(
+                    Attribute(
+                        name=attr_name,
+                        type=a["type"],
+                        required=bool(a.get("required", False)),
+                        description=a.get("description", ""),
+                        values=values,
+                        pattern=a.get("pattern"),
+                        ordinal=bool(a.get("ordinal", False)),
+                        depends_on=a.get("depends_on"),
+                        values_by_parent=by_parent,
+                    )
+                )
+            labels[label_name] = Label(
+                name=label_name,
+                description=label_spec.get("description", ""),
+                color=label_spec.get("color", "#777777"),
+                hotkey=label_spec.get("hotkey", ""),
+                attributes=tuple(attrs),
+            )
+        relations = {
+            name: Relation(
+                name=name,
+                description=r.get("description", ""),
+                from_label=r["from_label"],
+                to_label=r["to_label"],
+                required_for=tuple(r.get("required_for", ())),
+                max_per_span=int(r.get("max_per_span", 1)),
+            )
+            for name, r in raw.get("relations", {}).items()
+        }
+    except KeyError as exc:
+        raise TaxonomyError(f"missing key {exc.args[0]!r}", path=path) from exc
+    for rel in relations.values():
+        for end in (rel.from_label, rel.to_label):
+            if end not in labels:
+                raise TaxonomyError(
+                    f"relation {rel.name!r} refers to unknown label {end!r}", path=path
+                )
+    resolved = {
+        "labels": {
+            n: {
+                "attributes": {
+                    a.name: {
+                        "type": a.type,
+                        "required": a.required,
+                        "values": sorted(a.values),
+                        "pattern": a.pattern,
+                        "by_parent": {k: list(v) for k, v in sorted(a.values_by_parent.items())},
+                    }
+                    for a in lab.attributes
+                }
+            }
+            for n, lab in labels.items()
+        },
+        "relations": {n: [r.from_label, r.to_label] for n, r in relations.items()},
+        "versions": [raw.get("taxonomy_version"), raw.get("codebook_version")],
+    }
+    digest = hashlib.sha256(
+        json.dumps(resolved, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    return Taxonomy(
+        name=raw.get("name", "taxonomy"),
+        taxonomy_version=str(raw.get("taxonomy_version", "0")),
+        codebook_version=str(raw.get("codebook_version", "0")),
+        labels=labels,
+        relations=relations,
+        raw=raw,
+        sha256=digest,
+    )
+
+
+def read_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and resolve the taxonomy file (default: the project's schemas/taxonomy.json)."""
+    p = Path(path) if path is not None else TAXONOMY_PATH
+    return _read_cached(str(p.resolve()))
+
+
+@cache
+def _read_cached(path: str) -> Taxonomy:
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise TaxonomyError("taxonomy file not found", path=path) from exc
+    except json.JSONDecodeError as exc:
+        raise TaxonomyError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    return parse_taxonomy(raw, path=path)
