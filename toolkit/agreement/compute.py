@@ -30,7 +30,7 @@ from toolkit.annotations.matching import (
 from toolkit.core import write_text_atomic
 from toolkit.dataset import annotation_sets_schema, annotations_schema, span_rows
 from toolkit.errors import InputError, ToolkitError
-from toolkit.report import pages as report
+from toolkit import report
 from toolkit.taxonomy import Taxonomy, read_taxonomy
 
 NONE_VALUE = "(none)"

@@ -55,6 +55,37 @@ def _value_set_table(name: str, spec: dict[str, Any], n_values: int) -> list[str
     return lines
 
 
+def _value_table(label_name: str, attr: Attribute, spec: dict[str, Any]) -> list[str]:
+    """The table of an attribute's own values, or of its valid values per parent category."""
+    out: list[str] = []
+    if "values" in spec:
+        quad = spec.get("quad_class", {})
+        out += [f"#### {label_name} `{attr.name}` values", ""]
+        if quad:
+            out += ["| value | quad class | meaning |", "|---|---|---|"]
+            out += [
+                f"| `{v}` | {quad.get(v, '')} | {_cell(text)} |"
+                for v, text in spec["values"].items()
+            ]
+        else:
+            out += ["| value | meaning |", "|---|---|"]
+            out += [f"| `{v}` | {_cell(text)} |" for v, text in spec["values"].items()]
+        out.append("")
+    elif "values_by_category" in spec:
+        out += [
+            f"#### {label_name} `{attr.name}` values by `{attr.depends_on}`",
+            "",
+            f"| {attr.depends_on} | valid {attr.name} values |",
+            "|---|---|",
+        ]
+        out += [
+            f"| `{parent}` | {', '.join(f'`{m}`' for m in modes)} |"
+            for parent, modes in spec["values_by_category"].items()
+        ]
+        out.append("")
+    return out
+
+
 def render_tables(taxonomy: Taxonomy) -> str:
     """Markdown tables of every label, attribute, value and relation in the taxonomy."""
     raw = taxonomy.raw
@@ -86,31 +117,7 @@ def render_tables(taxonomy: Taxonomy) -> str:
         out.append("")
         for attr in label.attributes:
             spec = raw["labels"][label.name]["attributes"][attr.name]
-            if "values" in spec:
-                quad = spec.get("quad_class", {})
-                out += [f"#### {label.name} `{attr.name}` values", ""]
-                if quad:
-                    out += ["| value | quad class | meaning |", "|---|---|---|"]
-                    out += [
-                        f"| `{v}` | {quad.get(v, '')} | {_cell(text)} |"
-                        for v, text in spec["values"].items()
-                    ]
-                else:
-                    out += ["| value | meaning |", "|---|---|"]
-                    out += [f"| `{v}` | {_cell(text)} |" for v, text in spec["values"].items()]
-                out.append("")
-            elif "values_by_category" in spec:
-                out += [
-                    f"#### {label.name} `{attr.name}` values by `{attr.depends_on}`",
-                    "",
-                    f"| {attr.depends_on} | valid {attr.name} values |",
-                    "|---|---|",
-                ]
-                out += [
-                    f"| `{parent}` | {', '.join(f'`{m}`' for m in modes)} |"
-                    for parent, modes in spec["values_by_category"].items()
-                ]
-                out.append("")
+            out += _value_table(label.name, attr, spec)
     out += ["### Value sets", ""]
     for name, spec in raw.get("value_sets", {}).items():
         n_values = next(

@@ -178,76 +178,83 @@ def _resolve_value_set(name: str, spec: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy:
-    """Resolve a taxonomy document (value sets expanded, dependent choices indexed)."""
-    try:
-        value_sets = {
-            name: _resolve_value_set(name, spec) for name, spec in raw.get("value_sets", {}).items()
-        }
-        labels: dict[str, Label] = {}
-        for label_name, label_spec in raw["labels"].items():
-            attrs = []
-            for attr_name, a in label_spec.get("attributes", {}).items():
-                values: dict[str, str] = {}
-                by_parent: dict[str, tuple[str, ...]] = {}
-                if "value_set" in a:
-                    if a["value_set"] not in value_sets:
-                        raise TaxonomyError(
-                            f"attribute {label_name}.{attr_name} uses unknown value set "
-                            f"{a['value_set']!r}; valid: {', '.join(value_sets)}",
-                            path=path,
-                        )
-                    values = value_sets[a["value_set"]]
-                elif "values" in a:
-                    values = dict(a["values"])
-                elif "values_by_category" in a:
-                    by_parent = {k: tuple(v) for k, v in a["values_by_category"].items()}
-                    for modes in by_parent.values():
-                        for mode in modes:
-                            values.setdefault(mode, mode)
-                if a["type"] == "choice" and not values:
-                    raise TaxonomyError(
-                        f"choice attribute {label_name}.{attr_name} has no values", path=path
-                    )
-                attrs.append(
-                    Attribute(
-                        name=attr_name,
-                        type=a["type"],
-                        required=bool(a.get("required", False)),
-                        description=a.get("description", ""),
-                        values=values,
-                        pattern=a.get("pattern"),
-                        ordinal=bool(a.get("ordinal", False)),
-                        depends_on=a.get("depends_on"),
-                        values_by_parent=by_parent,
-                    )
-                )
-            labels[label_name] = Label(
-                name=label_name,
-                description=label_spec.get("description", ""),
-                color=label_spec.get("color", "#777777"),
-                hotkey=label_spec.get("hotkey", ""),
-                attributes=tuple(attrs),
+def _parse_attribute(
+    label_name: str,
+    attr_name: str,
+    a: dict[str, Any],
+    value_sets: dict[str, dict[str, str]],
+    path: str,
+) -> Attribute:
+    """One label attribute, its values taken from a value set, a list or per-category modes."""
+    values: dict[str, str] = {}
+    by_parent: dict[str, tuple[str, ...]] = {}
+    if "value_set" in a:
+        if a["value_set"] not in value_sets:
+            raise TaxonomyError(
+                f"attribute {label_name}.{attr_name} uses unknown value set "
+                f"{a['value_set']!r}; valid: {', '.join(value_sets)}",
+                path=path,
             )
-        relations = {
-            name: Relation(
-                name=name,
-                description=r.get("description", ""),
-                from_label=r["from_label"],
-                to_label=r["to_label"],
-                required_for=tuple(r.get("required_for", ())),
-                max_per_span=int(r.get("max_per_span", 1)),
-            )
-            for name, r in raw.get("relations", {}).items()
-        }
-    except KeyError as exc:
-        raise TaxonomyError(f"missing key {exc.args[0]!r}", path=path) from exc
-    for rel in relations.values():
-        for end in (rel.from_label, rel.to_label):
-            if end not in labels:
-                raise TaxonomyError(
-                    f"relation {rel.name!r} refers to unknown label {end!r}", path=path
-                )
+        values = value_sets[a["value_set"]]
+    elif "values" in a:
+        values = dict(a["values"])
+    elif "values_by_category" in a:
+        by_parent = {k: tuple(v) for k, v in a["values_by_category"].items()}
+        for modes in by_parent.values():
+            for mode in modes:
+                values.setdefault(mode, mode)
+    if a["type"] == "choice" and not values:
+        raise TaxonomyError(f"choice attribute {label_name}.{attr_name} has no values", path=path)
+    return Attribute(
+        name=attr_name,
+        type=a["type"],
+        required=bool(a.get("required", False)),
+        description=a.get("description", ""),
+        values=values,
+        pattern=a.get("pattern"),
+        ordinal=bool(a.get("ordinal", False)),
+        depends_on=a.get("depends_on"),
+        values_by_parent=by_parent,
+    )
+
+
+def _parse_labels(
+    raw: dict[str, Any], value_sets: dict[str, dict[str, str]], path: str
+) -> dict[str, Label]:
+    labels: dict[str, Label] = {}
+    for label_name, label_spec in raw["labels"].items():
+        attrs = [
+            _parse_attribute(label_name, attr_name, a, value_sets, path)
+            for attr_name, a in label_spec.get("attributes", {}).items()
+        ]
+        labels[label_name] = Label(
+            name=label_name,
+            description=label_spec.get("description", ""),
+            color=label_spec.get("color", "#777777"),
+            hotkey=label_spec.get("hotkey", ""),
+            attributes=tuple(attrs),
+        )
+    return labels
+
+
+def _parse_relations(raw: dict[str, Any]) -> dict[str, Relation]:
+    return {
+        name: Relation(
+            name=name,
+            description=r.get("description", ""),
+            from_label=r["from_label"],
+            to_label=r["to_label"],
+            required_for=tuple(r.get("required_for", ())),
+            max_per_span=int(r.get("max_per_span", 1)),
+        )
+        for name, r in raw.get("relations", {}).items()
+    }
+
+
+def _resolved_sha256(
+    raw: dict[str, Any], labels: dict[str, Label], relations: dict[str, Relation]
+) -> str:
+    """Hash of what the taxonomy means (not how its file is laid out)."""
     resolved = {
         "labels": {
             n: {
@@ -267,9 +274,27 @@ def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy
         "relations": {n: [r.from_label, r.to_label] for n, r in relations.items()},
         "versions": [raw.get("taxonomy_version"), raw.get("codebook_version")],
     }
-    digest = hashlib.sha256(
+    return hashlib.sha256(
         json.dumps(resolved, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
+
+
+def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy:
+    """Resolve a taxonomy document (value sets expanded, dependent choices indexed)."""
+    try:
+        value_sets = {
+            name: _resolve_value_set(name, spec) for name, spec in raw.get("value_sets", {}).items()
+        }
+        labels = _parse_labels(raw, value_sets, path)
+        relations = _parse_relations(raw)
+    except KeyError as exc:
+        raise TaxonomyError(f"missing key {exc.args[0]!r}", path=path) from exc
+    for rel in relations.values():
+        for end in (rel.from_label, rel.to_label):
+            if end not in labels:
+                raise TaxonomyError(
+                    f"relation {rel.name!r} refers to unknown label {end!r}", path=path
+                )
     return Taxonomy(
         name=raw.get("name", "taxonomy"),
         taxonomy_version=str(raw.get("taxonomy_version", "0")),
@@ -277,7 +302,7 @@ def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy
         labels=labels,
         relations=relations,
         raw=raw,
-        sha256=digest,
+        sha256=_resolved_sha256(raw, labels, relations),
     )
 
 
