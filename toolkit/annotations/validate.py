@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
-from toolkit.annotations.records import AnnotationFile, Span, iter_annotation_paths
+from toolkit.annotations.records import AnnotationFile, Span
 from toolkit.core import parse_json_object, read_json_text, sha256_text
 from toolkit.errors import InputError, Problem
 from toolkit.taxonomy import MACHINE_KINDS, Taxonomy, gazetteer, read_schemas, read_taxonomy
@@ -33,23 +35,58 @@ def _pointer(path: Iterable[Any]) -> str:
     return "/" + "/".join(str(p) for p in path) if path else "/"
 
 
-def _line_of(raw_text: str, doc: Mapping[str, Any], path: list[Any]) -> int | None:
-    """Best-effort line number of a JSON pointer in a pretty-printed annotation file."""
-    needle = None
-    if len(path) >= 2 and path[0] in ("spans", "relations") and isinstance(path[1], int):
-        items = doc.get(path[0])
-        if isinstance(items, list) and path[1] < len(items) and isinstance(items[path[1]], dict):
-            item = items[path[1]]
-            if path[0] == "spans" and isinstance(item.get("id"), str):
-                needle = f'"id": {json.dumps(item["id"], ensure_ascii=False)}'
-            elif isinstance(item.get("from_id"), str):
-                needle = f'"from_id": {json.dumps(item["from_id"], ensure_ascii=False)}'
-    elif path:
-        needle = f'"{path[0]}":'
-    if needle is None:
-        return None
-    pos = raw_text.find(needle)
-    return raw_text.count("\n", 0, pos) + 1 if pos >= 0 else None
+_ID_TOKEN = re.compile(r'"(?:id|from_id)": "(?:[^"\\\n]|\\.)*"')
+
+
+class _Lines:
+    """Line numbers of JSON pointers in a pretty-printed annotation file, each found in O(log n).
+
+    The file is scanned once for span ids and relation ends, so a file with many problems costs
+    time linear in its size, not its size times the number of problems.
+    """
+
+    def __init__(self, raw_text: str, doc: Mapping[str, Any]) -> None:
+        self.raw_text, self.doc = raw_text, doc
+        self._newlines: list[int] | None = None
+        self._tokens: dict[str, int] | None = None
+        self._keys: dict[str, int] = {}
+
+    def _position(self, needle: str, item_token: bool) -> int:
+        if not item_token:
+            if needle not in self._keys:
+                self._keys[needle] = self.raw_text.find(needle)
+            return self._keys[needle]
+        if self._tokens is None:
+            self._tokens = {}
+            for m in _ID_TOKEN.finditer(self.raw_text):
+                self._tokens.setdefault(m.group(), m.start())
+        return self._tokens.get(needle, -1)
+
+    def line_of(self, path: list[Any]) -> int | None:
+        """Best-effort line number of a JSON pointer (None when it cannot be placed)."""
+        needle, item_token = None, True
+        if len(path) >= 2 and path[0] in ("spans", "relations") and isinstance(path[1], int):
+            items = self.doc.get(path[0])
+            if (
+                isinstance(items, list)
+                and path[1] < len(items)
+                and isinstance(items[path[1]], dict)
+            ):
+                item = items[path[1]]
+                if path[0] == "spans" and isinstance(item.get("id"), str):
+                    needle = f'"id": {json.dumps(item["id"], ensure_ascii=False)}'
+                elif isinstance(item.get("from_id"), str):
+                    needle = f'"from_id": {json.dumps(item["from_id"], ensure_ascii=False)}'
+        elif path:
+            needle, item_token = f'"{path[0]}":', False
+        if needle is None:
+            return None
+        pos = self._position(needle, item_token)
+        if pos < 0:
+            return None
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.raw_text)]
+        return bisect.bisect_left(self._newlines, pos) + 1
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -64,24 +101,105 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
 class _Problems:
     """Problems of one annotation file, each with the line of the JSON value it is about."""
 
-    def __init__(self, path: str, raw_text: str, doc: Mapping[str, Any]) -> None:
-        self.path, self.raw_text, self.doc = path, raw_text, doc
+    def __init__(self, path: str, lines: _Lines) -> None:
+        self.path, self.lines = path, lines
         self.found: list[Problem] = []
 
     def add(self, message: str, at: list[Any], pointer: str, record_id: str | None = None) -> None:
-        line = _line_of(self.raw_text, self.doc, at)
+        line = self.lines.line_of(at)
         self.found.append(
             Problem(self.path, message, line=line, pointer=pointer, record_id=record_id)
         )
 
 
-def _schema_problems(doc: Mapping[str, Any], path: str, raw_text: str) -> list[Problem]:
+MAX_DEPTH = 16
+"""Deepest nesting an annotation file may have (its own layout needs 5 levels)."""
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI_CONTROL = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _scalars(doc: Mapping[str, Any]) -> Iterator[tuple[list[Any], str | float]]:
+    """Every key, string and float with its path, depth first, without recursion."""
+    stack: list[tuple[list[Any], Any]] = [([], doc)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str | float):
+            yield path, value
+        elif isinstance(value, dict):
+            for key in reversed(list(value)):
+                yield path, key
+                stack.append(([*path, key], value[key]))
+        elif isinstance(value, list):
+            stack.extend(([*path, i], v) for i, v in reversed(list(enumerate(value))))
+
+
+def _depth(doc: Mapping[str, Any]) -> int:
+    deepest, level, frontier = 0, 0, [doc]
+    while frontier:
+        level += 1
+        deepest = level
+        if level > MAX_DEPTH:
+            return level
+        children: list[Any] = []
+        for value in frontier:
+            if isinstance(value, dict):
+                children.extend(v for v in value.values() if isinstance(v, dict | list))
+            elif isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, dict | list))
+        frontier = children
+    return deepest
+
+
+def _scalar_problem(text: str | float) -> str | None:
+    """Why a key or value is not clean text (surrogates, control or bidi characters), or None."""
+    if isinstance(text, float):
+        # JSON Schema counts 4.0 as an integer, but an offset of 4.0 cannot slice a text.
+        hint = f" (write {int(text)})" if text.is_integer() else ""
+        return f"{text!r} is not an integer; numbers in annotation files are integers{hint}"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        return (
+            f"contains a lone surrogate U+{code:04X} (a \\u{code:04x} escape without its "
+            "pair): not valid Unicode text"
+        )
+    if m := _CONTROL.search(text):
+        return f"contains the control character U+{ord(m.group()):04X}; remove it"
+    if m := _BIDI_CONTROL.search(text):
+        return (
+            f"contains the invisible bidirectional control U+{ord(m.group()):04X}, which makes "
+            "text display differently from what it holds; remove it"
+        )
+    return None
+
+
+def _value_problems(doc: Mapping[str, Any], path: str, lines: _Lines) -> list[Problem]:
+    """Problems the schema cannot see: absurd nesting and text that is not clean Unicode."""
+    depth = _depth(doc)
+    if depth > MAX_DEPTH:
+        return [
+            Problem(
+                path,
+                f"JSON nested more than {MAX_DEPTH} levels deep; an annotation file needs 5",
+                pointer="/",
+            )
+        ]
+    problems = []
+    for at, value in _scalars(doc):
+        message = _scalar_problem(value)
+        if message is not None:
+            problems.append(Problem(path, message, line=lines.line_of(at), pointer=_pointer(at)))
+    return problems
+
+
+def _schema_problems(doc: Mapping[str, Any], path: str, lines: _Lines) -> list[Problem]:
     validator = _validator("annotation-file.schema.json")
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     return [
         Problem(
             path=path,
-            line=_line_of(raw_text, doc, list(error.absolute_path)),
+            line=lines.line_of(list(error.absolute_path)),
             pointer=_pointer(list(error.absolute_path)),
             message=_schema_message(error),
         )
@@ -246,11 +364,12 @@ def check_annotation_document(
 ) -> list[Problem]:
     """Every problem in one parsed annotation file: schema first, then meaning."""
     tax = taxonomy or read_taxonomy()
-    schema_problems = _schema_problems(doc, path, raw_text)
-    if schema_problems:
-        return schema_problems
+    lines = _Lines(raw_text, doc)
+    early = _value_problems(doc, path, lines) or _schema_problems(doc, path, lines)
+    if early:
+        return early
     annotation = AnnotationFile.from_json(dict(doc))
-    problems = _Problems(path, raw_text, doc)
+    problems = _Problems(path, lines)
     _check_place(problems, annotation)
     text = _document_text(problems, annotation, texts)
     # Machine suggestions (rules, models) may leave required attributes and holders for the
@@ -289,14 +408,57 @@ def check_annotation_file(
     return parsed, problems
 
 
+def _layout_problems(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Annotation files under ``root`` and every entry that is not where one should be.
+
+    The layout is ``root/<annotator_id>/<doc_id>.json``; other JSON files, folders named like
+    files, and files too deep would otherwise be skipped without a word.
+    """
+    if not root.is_dir():
+        what = "not found" if not root.exists() else "not a folder"
+        return [], [Problem(str(root), f"annotations folder {what}")]
+    files: list[Path] = []
+    problems: list[Problem] = []
+    layout = f"annotation files go in {root}/<annotator_id>/<doc_id>.json"
+    for entry in sorted(root.iterdir()):
+        if entry.suffix == ".json":
+            hint = "; is this a layer folder? give its parent" if _DOC_ID.match(entry.stem) else ""
+            problems.append(Problem(str(entry), f"not in an annotator folder: {layout}{hint}"))
+        elif entry.is_dir() and not entry.name.startswith("."):
+            files += _layer_files(entry, layout, problems)
+    if not files and not problems:
+        problems.append(Problem(str(root), f"no annotation files found; {layout}"))
+    return files, problems
+
+
+_DOC_ID = re.compile(r"^doc_[0-9a-f]{16}$")
+
+
+def _layer_files(layer: Path, layout: str, problems: list[Problem]) -> list[Path]:
+    files = []
+    for entry in sorted(layer.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            kind = "a folder named like a file" if entry.suffix == ".json" else "a folder"
+            problems.append(Problem(str(entry), f"{kind} inside an annotator folder: {layout}"))
+        elif entry.suffix == ".json" and entry.is_file():
+            files.append(entry)
+        else:
+            problems.append(
+                Problem(str(entry), f"not an annotation file (no .json ending): {layout}")
+            )
+    return files
+
+
 def check_annotations(
     root: str | Path,
     *,
     texts: Mapping[str, str] | None = None,
     taxonomy: Taxonomy | None = None,
 ) -> list[Problem]:
-    """Check every annotation file under ``root``."""
-    problems: list[Problem] = []
-    for path in iter_annotation_paths(root):
+    """Check every annotation file under ``root``, and that nothing else is there."""
+    paths, problems = _layout_problems(Path(root))
+    for path in paths:
         problems.extend(check_annotation_file(path, texts=texts, taxonomy=taxonomy)[1])
     return problems

@@ -32,12 +32,38 @@ def read_json_text(path: str | Path, *, missing: str = "file not found") -> str:
         raise InputError(f"cannot read: {exc.strerror}", path=p) from exc
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members; a repeated key is an error (JSON readers disagree on which wins)."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return members
+
+
 def parse_json_object(text: str, *, path: str | Path) -> dict[str, Any]:
     """Parse text read from ``path`` as a JSON object; raises InputError with the line."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    except _DuplicateKeyError as exc:
+        raise InputError(
+            f"invalid JSON: key {json.dumps(exc.key)} appears twice in one object; "
+            "each key may appear once",
+            path=path,
+        ) from exc
+    except RecursionError as exc:
+        raise InputError("invalid JSON: nested too deeply to read", path=path) from exc
     if not isinstance(doc, dict):
         raise InputError("expected a JSON object", path=path)
     return doc

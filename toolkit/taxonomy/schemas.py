@@ -20,6 +20,7 @@ MACHINE_KINDS = ("model", "rules")
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 DOC_ID = {"type": "string", "pattern": "^doc_[0-9a-f]{16}$"}
 ANNOTATOR_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"}
+SPAN_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 
@@ -72,7 +73,7 @@ def span_schema(taxonomy: Taxonomy, *, complete: bool = True) -> dict[str, Any]:
         "required": ["id", "start", "end", "text", "label", "attributes"],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "id": SPAN_ID,
             "start": {"type": "integer", "minimum": 0},
             "end": {"type": "integer", "minimum": 1},
             "text": {"type": "string", "minLength": 1},
@@ -94,8 +95,8 @@ def relation_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "type": {"enum": sorted(taxonomy.relations)},
-            "from_id": {"type": "string", "minLength": 1},
-            "to_id": {"type": "string", "minLength": 1},
+            "from_id": SPAN_ID,
+            "to_id": SPAN_ID,
         },
     }
 
