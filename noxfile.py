@@ -240,3 +240,19 @@ def validate(session: nox.Session) -> None:
     if (ROOT / "build" / "dataset").exists():
         args += ["--dataset", "build/dataset"]
     session.run(*args)
+
+
+@nox.session(python=False)
+def dev(session: nox.Session) -> None:
+    """Make .venv with the toolkit (editable) and its test tools; then `source .venv/bin/activate`.
+
+    After that the `toolkit` command of the README works in that shell; rerun after changing
+    pyproject.toml.
+    """
+    venv = ROOT / ".venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+    extras = ".[test,typecheck,lint]"
+    session.run(str(python), "-m", "pip", "install", "--quiet", "-e", extras, external=True)
+    session.log(f"Ready: `source {venv.relative_to(ROOT)}/bin/activate`, then `toolkit --help`.")
