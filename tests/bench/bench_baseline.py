@@ -1,8 +1,8 @@
 """Benchmark the scikit-learn baselines: training time and prediction throughput, with peak memory.
 
-Data comes from `toolkit.baseline.generate_documents` (template sentences of US-China news with
-gold ACTOR/EVENT/LOCATION/STANCE spans, PLOVER categories, 10% label noise, near-duplicate
-copies). Each phase runs in a child process so its peak RSS is its own:
+Data comes from `generate_documents` in baseline_corpus.py, next to this script (template
+sentences of US-China news with gold ACTOR/EVENT/LOCATION/STANCE spans, PLOVER categories, 10%
+label noise, near-duplicate copies). Each phase runs in a child process so its peak RSS is its own:
 
 1. train: the three models on N sentences (default 100,000; target < 120 s in all), then save
    them with skops; floor: TF-IDF word unigrams fit on the same sentences (the cheapest text model
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from toolkit.baseline.models import Corpus
+    from toolkit.baseline.corpus import Corpus
 
 SENTENCES_PER_DOC = 20
 TRAIN_TARGET_S = 120.0
@@ -48,26 +48,33 @@ def _peak_rss_mib() -> float:
 
 
 def _corpus(n_sentences: int, seed: int) -> Corpus:
-    from toolkit.baseline import models as bl
+    from baseline_corpus import generate_documents
 
-    table = bl.generate_documents(
+    from toolkit.baseline.corpus import corpus_from_table
+
+    table = generate_documents(
         max(2, n_sentences // SENTENCES_PER_DOC), seed=seed, sentences_per_doc=SENTENCES_PER_DOC
     )
-    return bl.corpus_from_table(table, data_version=f"generated-{seed}", source="generated")
+    return corpus_from_table(table, data_version=f"generated-{seed}", source="generated")
 
 
 def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float]:
     """Train and save; returns seconds per step and the peak RSS."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from toolkit.baseline import models as bl
+    from toolkit.baseline.card import MODEL_SUFFIX
+    from toolkit.baseline.estimators import MODEL_NAMES, fit_event, fit_stance, fit_tagger
+    from toolkit.baseline.features import FEATURES_VERSION
+    from toolkit.baseline.persistence import CARD_JSON, dump_bytes
+    from toolkit.baseline.units import event_units, stance_units, tagger_units
+    from toolkit.taxonomy import read_taxonomy
 
     t0 = time.perf_counter()
     corpus = _corpus(n_sentences, seed)
     docs = corpus.documents
     out: dict[str, float] = {"generate_s": time.perf_counter() - t0}
     t0 = time.perf_counter()
-    su, tu, eu = bl.stance_units(docs), bl.tagger_units(docs), bl.event_units(docs)
+    su, tu, eu = stance_units(docs), tagger_units(docs), event_units(docs)
     out["units_s"] = time.perf_counter() - t0
     out["sentences"] = len(su.labels)
     out["tokens"] = sum(len(t) for t in tu.tokens)
@@ -77,9 +84,9 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
     out["floor_s"] = time.perf_counter() - t0
     models = {}
     fitters: dict[str, Callable[[], tuple[Pipeline, bool]]] = {
-        "stance": lambda: bl.fit_stance(su, 0),
-        "tagger": lambda: bl.fit_tagger(tu, 0),
-        "event": lambda: bl.fit_event(eu, 0),
+        "stance": lambda: fit_stance(su, 0),
+        "tagger": lambda: fit_tagger(tu, 0),
+        "event": lambda: fit_event(eu, 0),
     }
     for name, fit in fitters.items():
         t0 = time.perf_counter()
@@ -87,19 +94,19 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
         out[f"train_{name}_s"] = time.perf_counter() - t0
         out[f"converged_{name}"] = float(converged)
         models[name] = model
-    out["train_total_s"] = out["units_s"] + sum(out[f"train_{n}_s"] for n in bl.MODEL_NAMES)
+    out["train_total_s"] = out["units_s"] + sum(out[f"train_{n}_s"] for n in MODEL_NAMES)
     t0 = time.perf_counter()
-    blobs = {name: bl._dump_bytes(m) for name, m in models.items()}
+    blobs = {name: dump_bytes(m) for name, m in models.items()}
     card = {
         "name": "bench",
         "layer": "model-bench",
         "model_version": "bench",
-        "taxonomy_sha256": bl.read_taxonomy().sha256,
-        "features_version": bl.FEATURES_VERSION,
+        "taxonomy_sha256": read_taxonomy().sha256,
+        "features_version": FEATURES_VERSION,
         "skipped": {},
         "models": {
             name: {
-                "file": f"{name}{bl.MODEL_SUFFIX}",
+                "file": f"{name}{MODEL_SUFFIX}",
                 "sha256": hashlib.sha256(blob).hexdigest(),
             }
             for name, blob in blobs.items()
@@ -107,8 +114,8 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
     }
     model_dir.mkdir(parents=True, exist_ok=True)
     for name, blob in blobs.items():
-        (model_dir / f"{name}{bl.MODEL_SUFFIX}").write_bytes(blob)
-    (model_dir / bl.CARD_JSON).write_text(json.dumps(card), encoding="utf-8")
+        (model_dir / f"{name}{MODEL_SUFFIX}").write_bytes(blob)
+    (model_dir / CARD_JSON).write_text(json.dumps(card), encoding="utf-8")
     out["save_s"] = time.perf_counter() - t0
     out["model_mib"] = sum(len(b) for b in blobs.values()) / 2**20
     out["peak_rss_mib"] = _peak_rss_mib()
@@ -117,15 +124,18 @@ def phase_train(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float
 
 def phase_predict(n_sentences: int, seed: int, model_dir: Path) -> dict[str, float]:
     """Load the saved models and predict new documents; returns rates and the peak RSS."""
-    from toolkit.baseline import models as bl
+    from toolkit.baseline.estimators import predict_stance
     from toolkit.baseline.features import tokenize
+    from toolkit.baseline.persistence import load_models
+    from toolkit.baseline.prediction import predict_documents
+    from toolkit.baseline.units import stance_units
 
     corpus = _corpus(n_sentences, seed + 1)
     docs = corpus.documents
     sentences = sum(len(d.sentences) for d in docs)
     out: dict[str, float] = {"sentences": sentences}
     t0 = time.perf_counter()
-    models = bl.load_models(model_dir)
+    models = load_models(model_dir)
     out["load_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for d in docs:
@@ -133,7 +143,7 @@ def phase_predict(n_sentences: int, seed: int, model_dir: Path) -> dict[str, flo
             tokenize(d.text, s, e)
     out["floor_s"] = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), time.process_time()
-    predicted = bl.predict_documents(models, docs)
+    predicted = predict_documents(models, docs)
     out["predict_s"] = time.perf_counter() - t0
     out["predict_cpu_s"] = time.process_time() - c0
     out["spans"] = sum(len(v) for v in predicted.values())
@@ -149,13 +159,13 @@ def phase_predict(n_sentences: int, seed: int, model_dir: Path) -> dict[str, flo
         distinct_docs.append(dataclasses.replace(d, sentences=fresh))
     out["distinct_sentences"] = len(seen)
     t0, c0 = time.perf_counter(), time.process_time()
-    bl.predict_documents(models, distinct_docs)
+    predict_documents(models, distinct_docs)
     out["distinct_per_s"] = len(seen) / (time.perf_counter() - t0)
     out["distinct_per_cpu_s"] = len(seen) / (time.process_time() - c0)
-    su = bl.stance_units(docs)
+    su = stance_units(docs)
     assert models.stance is not None
     t0 = time.perf_counter()
-    bl.predict_stance(models.stance, su.texts)
+    predict_stance(models.stance, su.texts)
     out["stance_only_per_s"] = sentences / (time.perf_counter() - t0)
     out["peak_rss_mib"] = _peak_rss_mib()
     return out
