@@ -16,19 +16,11 @@ from click.testing import CliRunner
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from toolkit.agreement.compute import (
-    Layers,
-    cohen_kappa,
-    compute_agreement,
-    fleiss_kappa,
-    krippendorff_alpha,
-    read_layers,
-    read_layers_from_annotations,
-    review_tasks,
-    unitizing_alpha,
-    unitizing_disagreements,
-    write_review_tasks,
-)
+from toolkit.agreement.coefficients import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from toolkit.agreement.layers import Layers, read_layers, read_layers_from_annotations
+from toolkit.agreement.review import review_tasks, write_review_tasks
+from toolkit.agreement.study import compute_agreement
+from toolkit.agreement.unitizing import unitizing_alpha, unitizing_disagreements
 from toolkit.annotations.matching import OVERALL, match_spans, span_scores
 from toolkit.annotations.records import AnnotationFile, RelationLink, Span, write_annotation_file
 from toolkit.cli import cli
