@@ -9,58 +9,19 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from toolkit.agreement.attributes import ATTRIBUTES, attribute_agreement
-from toolkit.agreement.bootstrap import Engine, Pending, Stat, estimate, json_float, nanmean
+from toolkit.agreement.bootstrap import Engine, Pending, Stat, estimate, json_float
 from toolkit.agreement.breakdowns import break_down_annotators, break_down_documents
 from toolkit.agreement.disputes import KINDS, DisputeContext, dispute_records, find_disputes
 from toolkit.agreement.holders import HOLDER, find_holders, holder_agreement
 from toolkit.agreement.layers import Layers, default_annotators
-from toolkit.agreement.pairs import prf_matrix
-from toolkit.agreement.unitizing import (
-    UnitizingStats,
-    ualpha_values,
-    unitizing_parts,
-    unitizing_stats,
-)
-from toolkit.annotations import MODES, OVERALL, f1_from_counts, match_spans
+from toolkit.agreement.pairs import add_f1_stats, cluster_spans, match_pairs
+from toolkit.agreement.rules import RULES
+from toolkit.agreement.unitizing import UnitizingStats, add_unitizing_stat, label_unitizing_stats
+from toolkit.annotations import MODES, OVERALL
 from toolkit.errors import InputError
 from toolkit.taxonomy import Taxonomy, read_taxonomy
-
-RULES = {
-    "exact": "same document, same label, same start and end (code points).",
-    "overlap": (
-        "same document and label and at least one shared code point; one-to-one, greedily by "
-        "largest overlap, then smallest |start difference| + |end difference|, then position."
-    ),
-    "pairs": "pairwise scores are averaged over annotator pairs on documents both completed.",
-    "u_alpha": (
-        "Krippendorff's unitizing alpha (1995; 2004, ch. 11; as DKPro Statistics computes it) per "
-        "label, documents laid end to end as one continuum (gaps never cross a document border), "
-        "on documents completed by every annotator; overlapping spans of one label by one "
-        "annotator are merged into their union first. Overall: 1 - sum D_o / sum D_e over labels."
-    ),
-    "attributes": (
-        "compared on spans matched by the overlap rule. Cohen's kappa per pair, mean over pairs; "
-        "Fleiss' kappa on span clusters every annotator marked; Krippendorff's alpha on every "
-        "cluster with two or more values (missing values allowed). A cluster is a connected "
-        "component of pairwise overlap matches; an annotator with two spans in one cluster counts "
-        "as missing there. An empty optional attribute is the category '(none)'; an empty ordinal "
-        "attribute is a missing value."
-    ),
-    "holder": (
-        "matched STANCE spans agree on their holder when both have none, when the two holder "
-        "ACTOR spans are matched to each other by the overlap rule, or when the holders' "
-        "canonical_name values are equal (case and spacing ignored). Proportion agreeing, mean "
-        "over pairs."
-    ),
-    "bootstrap": (
-        "95% percentile intervals from resampling documents with replacement (seeded numpy "
-        "generator); resamples where a figure is undefined are left out of its interval."
-    ),
-}
 
 
 @dataclass
@@ -70,6 +31,39 @@ class AgreementResult:
     data: dict[str, Any]
     disputes: pl.DataFrame
     context: DisputeContext
+
+
+@dataclass
+class _Scope:
+    """Who is compared on which documents, and the notes gathered while choosing them."""
+
+    chosen: list[str]
+    excluded: list[str]
+    completed_pairs: pl.DataFrame
+    completed: dict[str, set[str]]
+    in_scope: list[str]
+    single: int
+    doc_len: dict[str, int]
+    notes: list[str]
+    rater_index: dict[str, int]
+    doc_index: dict[str, int]
+
+
+@dataclass
+class _Study:
+    """The figures and tables the sections of the result are assembled from."""
+
+    scope: _Scope
+    spans: pl.DataFrame
+    labels: list[str]
+    pairs: list[tuple[str, str]]
+    done: np.ndarray
+    f1_stats: dict[str, Stat]
+    u_stats: list[UnitizingStats]
+    u_stat: Stat
+    all_docs: list[str]
+    included: np.ndarray
+    no_pairs_reason: str
 
 
 def compute_agreement(
@@ -83,6 +77,82 @@ def compute_agreement(
 ) -> AgreementResult:
     """Every agreement figure of the chosen annotators, with bootstrap intervals over documents."""
     tax = taxonomy or read_taxonomy()
+    scope = _choose_scope(layers, annotators)
+    spans, labels = _study_spans(layers, scope, tax)
+    n_labels = len(labels)
+    n_docs, n_raters = len(scope.in_scope), len(scope.chosen)
+    pairs = list(combinations(scope.chosen, 2))
+    engine = Engine(n_docs)
+    no_pairs_reason = (
+        f"needs two or more annotators, got {n_raters}"
+        if n_raters < 2
+        else "no document completed by two or more annotators"
+    )
+    done = _done_matrix(scope)
+    core = spans.select("node", "doc_idx", "ann_idx", "label_idx", "start", "end")
+    pair_matches, f1_mats = match_pairs(core, pairs, scope.rater_index, done, n_docs, n_labels)
+    f1_stats = add_f1_stats(engine, f1_mats, len(pairs), n_labels, n_docs)
+    # Unitizing alpha counts only documents every annotator completed.
+    all_docs = [d for d in scope.in_scope if all(d in scope.completed[a] for a in scope.chosen)]
+    included = np.zeros(n_docs, dtype=bool)
+    included[[scope.doc_index[d] for d in all_docs]] = True
+    lengths = np.array([scope.doc_len.get(d, 0) for d in scope.in_scope], dtype=np.int64)
+    u_stats = label_unitizing_stats(core, lengths, included, n_labels, n_raters, n_docs)
+    u_stat = add_unitizing_stat(engine, u_stats, n_labels, n_docs)
+    spans = cluster_spans(spans, pair_matches)
+    holders = find_holders(spans)
+    spans = spans.drop("relations", "codebook_version", strict=False)
+    scope_reason = no_pairs_reason if len(pairs) == 0 or n_docs == 0 else None
+    attribute_results: dict[str, Pending] = {}
+    for label, name in ATTRIBUTES:
+        attribute_results[f"{label}.{name}"] = attribute_agreement(
+            engine,
+            spans,
+            pair_matches,
+            tax,
+            label,
+            name,
+            n_docs,
+            n_raters,
+            scope.notes,
+            scope_reason,
+        )
+    holder_result = holder_agreement(
+        engine, spans, holders, pair_matches, n_docs, pairs, scope_reason
+    )
+    disputes, label_conflicts = find_disputes(spans, holders, done.sum(axis=1))
+    engine.run(n_bootstrap, seed)
+    context = DisputeContext(
+        spans=spans,
+        documents=layers.documents,
+        completed=scope.completed,
+        annotators=scope.chosen,
+        label_conflicts=label_conflicts,
+        holders=holders,
+    )
+    study = _Study(
+        scope,
+        spans,
+        labels,
+        pairs,
+        done,
+        f1_stats,
+        u_stats,
+        u_stat,
+        all_docs,
+        included,
+        no_pairs_reason,
+    )
+    sections = {
+        "attributes": {k: v.to_json() for k, v in attribute_results.items()},
+        "relations": {HOLDER: holder_result.to_json()},
+    }
+    data = _report_data(study, context, disputes, sections, n_bootstrap, seed, max_listed)
+    return AgreementResult(data=data, disputes=disputes, context=context)
+
+
+def _choose_scope(layers: Layers, annotators: Sequence[str] | None) -> _Scope:
+    """The chosen annotators and the documents two or more of them completed."""
     notes: list[str] = []
     present = default_annotators(layers) if annotators is None else None
     known = set(layers.annotation_sets["annotator_id"].to_list()) | set(
@@ -100,7 +170,6 @@ def compute_agreement(
         chosen = present or []
     excluded = sorted(known - set(chosen))
     rater_index = {a: i for i, a in enumerate(chosen)}
-    n_raters = len(chosen)
     sets = layers.annotation_sets.filter(pl.col("annotator_id").is_in(chosen))
     n_skipped = sets.filter(pl.col("status") != "completed").height
     if n_skipped:
@@ -114,7 +183,6 @@ def compute_agreement(
     in_scope = sorted(per_doc.filter(pl.col("k") >= 2)["doc_id"].to_list())
     single = per_doc.filter(pl.col("k") == 1).height
     doc_index = {d: i for i, d in enumerate(in_scope)}
-    n_docs = len(in_scope)
     completed: dict[str, set[str]] = {a: set() for a in chosen}
     for doc_id, ann in completed_pairs.iter_rows():
         completed[ann].add(doc_id)
@@ -128,10 +196,27 @@ def compute_agreement(
             f"{len(lost_docs)} document(s) have annotations but no text in documents "
             f"(e.g. {lost_docs[0]}); their length is taken as the last span end."
         )
+    return _Scope(
+        chosen=chosen,
+        excluded=excluded,
+        completed_pairs=completed_pairs,
+        completed=completed,
+        in_scope=in_scope,
+        single=single,
+        doc_len=doc_len,
+        notes=notes,
+        rater_index=rater_index,
+        doc_index=doc_index,
+    )
+
+
+def _study_spans(layers: Layers, scope: _Scope, tax: Taxonomy) -> tuple[pl.DataFrame, list[str]]:
+    """Valid spans of completed sets on documents in scope, with integer keys; the labels."""
+    notes, doc_len = scope.notes, scope.doc_len
     spans = (
-        layers.annotations.filter(pl.col("annotator_id").is_in(chosen))
+        layers.annotations.filter(pl.col("annotator_id").is_in(scope.chosen))
         .join(
-            completed_pairs.filter(pl.col("doc_id").is_in(in_scope)),
+            scope.completed_pairs.filter(pl.col("doc_id").is_in(scope.in_scope)),
             on=["doc_id", "annotator_id"],
             how="semi",
         )
@@ -150,10 +235,11 @@ def compute_agreement(
             doc_len[d] = int(end)
     present_labels = spans["label"].unique().to_list()
     labels = [*tax.label_names, *sorted(set(present_labels) - set(tax.label_names))]
-    n_labels = len(labels)
     spans = spans.with_columns(
-        pl.col("doc_id").replace_strict(doc_index, return_dtype=pl.Int64).alias("doc_idx"),
-        pl.col("annotator_id").replace_strict(rater_index, return_dtype=pl.Int64).alias("ann_idx"),
+        pl.col("doc_id").replace_strict(scope.doc_index, return_dtype=pl.Int64).alias("doc_idx"),
+        pl.col("annotator_id")
+        .replace_strict(scope.rater_index, return_dtype=pl.Int64)
+        .alias("ann_idx"),
         pl.col("label")
         .replace_strict({lab: i for i, lab in enumerate(labels)}, return_dtype=pl.Int64)
         .alias("label_idx"),
@@ -162,147 +248,24 @@ def compute_agreement(
     spans = spans.sort(
         "doc_idx", "ann_idx", "start", "end", "label_idx", maintain_order=True
     ).with_row_index("node")
-    pairs = list(combinations(chosen, 2))
-    engine = Engine(n_docs)
-    no_pairs_reason = (
-        f"needs two or more annotators, got {n_raters}"
-        if n_raters < 2
-        else "no document completed by two or more annotators"
-    )
+    return spans, labels
 
-    # ---- span matching per pair
-    pair_matches: dict[tuple[str, str], dict[str, pl.DataFrame]] = {}
-    f1_mats: dict[str, list[np.ndarray]] = {m: [] for m in MODES}
-    n_cols = (n_labels + 1) * 3
-    done = np.zeros((n_docs, max(n_raters, 1)), dtype=bool)
-    for doc_id, ann in completed_pairs.iter_rows():
-        if doc_id in doc_index:
-            done[doc_index[doc_id], rater_index[ann]] = True
-    core = spans.select("node", "doc_idx", "ann_idx", "label_idx", "start", "end")
-    span_doc = spans["doc_idx"].to_numpy()
-    span_ann = spans["ann_idx"].to_numpy()
-    for a, b in pairs:
-        ia, ib = rater_index[a], rater_index[b]
-        both_mask = done[span_doc, ia] & done[span_doc, ib]
-        ref = core.filter(pl.Series(both_mask & (span_ann == ia)))
-        cand = core.filter(pl.Series(both_mask & (span_ann == ib)))
-        pair_matches[(a, b)] = {}
-        ref_keys = ref.select(
-            pl.col("doc_idx").alias("doc_id"), pl.col("label_idx").alias("label"), "start", "end"
-        )
-        cand_keys = cand.select(
-            pl.col("doc_idx").alias("doc_id"), pl.col("label_idx").alias("label"), "start", "end"
-        )
-        for mode in MODES:
-            m = match_spans(ref_keys, cand_keys, mode=mode)
-            node_a = ref["node"].gather(m["ref_row"]).to_numpy()
-            node_b = cand["node"].gather(m["cand_row"]).to_numpy()
-            pair_matches[(a, b)][mode] = pl.DataFrame({"node_a": node_a, "node_b": node_b})
-            tp_doc = ref["doc_idx"].gather(m["ref_row"]).to_numpy()
-            tp_lab = ref["label_idx"].gather(m["ref_row"]).to_numpy()
-            r_doc, r_lab = ref["doc_idx"].to_numpy(), ref["label_idx"].to_numpy()
-            c_doc, c_lab = cand["doc_idx"].to_numpy(), cand["label_idx"].to_numpy()
-            f1_mats[mode].append(
-                prf_matrix(tp_doc, tp_lab, c_doc, c_lab, r_doc, r_lab, n_docs, n_labels)
-            )
 
-    n_pairs = len(pairs)
+def _done_matrix(scope: _Scope) -> np.ndarray:
+    """Documents in scope x annotators: which annotator completed which document."""
+    done = np.zeros((len(scope.in_scope), max(len(scope.chosen), 1)), dtype=bool)
+    for doc_id, ann in scope.completed_pairs.iter_rows():
+        if doc_id in scope.doc_index:
+            done[scope.doc_index[doc_id], scope.rater_index[ann]] = True
+    return done
 
-    def f1_fn(s: np.ndarray) -> np.ndarray:
-        blocks = s.reshape(s.shape[0], max(n_pairs, 1), n_labels + 1, 3)
-        per_pair = f1_from_counts(blocks[..., 0], blocks[..., 1], blocks[..., 2])  # B x P x labels
-        return np.concatenate([nanmean(per_pair, axis=1), per_pair.reshape(s.shape[0], -1)], axis=1)
 
-    f1_stats: dict[str, Stat] = {}
-    for mode in MODES:
-        mats = f1_mats[mode] or [np.zeros((n_docs, n_cols))]
-        f1_stats[mode] = engine.add(np.hstack(mats), f1_fn)
-
-    # ---- unitizing alpha on documents every annotator completed
-    all_docs = [d for d in in_scope if all(d in completed[a] for a in chosen)]
-    included = np.zeros(n_docs, dtype=bool)
-    included[[doc_index[d] for d in all_docs]] = True
-    lengths = np.array([doc_len.get(d, 0) for d in in_scope], dtype=np.int64)
-    u_stats: list[UnitizingStats] = []
-    if n_raters >= 2 and n_docs:
-        for li in range(n_labels):
-            sub = core.filter(pl.col("label_idx") == li)
-            u_stats.append(
-                unitizing_stats(
-                    sub["doc_idx"].to_numpy(),
-                    sub["ann_idx"].to_numpy(),
-                    sub["start"].to_numpy(),
-                    sub["end"].to_numpy(),
-                    lengths,
-                    included,
-                    n_raters,
-                )
-            )
-    u_widths = np.cumsum([0] + [st.matrix.shape[1] for st in u_stats])
-
-    def ualpha_fn(s: np.ndarray) -> np.ndarray:
-        if not u_stats:
-            return np.full((s.shape[0], n_labels + 1), np.nan)
-        d_o = np.empty((s.shape[0], len(u_stats)))
-        d_e = np.empty_like(d_o)
-        for i, st in enumerate(u_stats):
-            d_o[:, i], d_e[:, i] = unitizing_parts(s[:, u_widths[i] : u_widths[i + 1]], st)
-        defined = np.isfinite(d_o) & np.isfinite(d_e)
-        total_o = np.where(defined, d_o, 0).sum(axis=1)
-        total_e = np.where(defined, d_e, 0).sum(axis=1)
-        overall = ualpha_values(total_o, np.where(defined.any(axis=1), total_e, np.nan))
-        return np.column_stack([ualpha_values(d_o, d_e), overall])
-
-    u_stat = engine.add(
-        sparse.hstack([st.matrix for st in u_stats], format="csr")
-        if u_stats
-        else sparse.csr_matrix((n_docs, 1)),
-        ualpha_fn,
-    )
-
-    # ---- clusters: connected components of the pairwise overlap matches
-    n_nodes = spans.height
-    edges = [pm["overlap"] for pm in pair_matches.values()]
-    ea = np.concatenate([e["node_a"].to_numpy() for e in edges]) if edges else np.zeros(0, np.int64)
-    eb = np.concatenate([e["node_b"].to_numpy() for e in edges]) if edges else np.zeros(0, np.int64)
-    graph = sparse.coo_matrix((np.ones(len(ea)), (ea, eb)), shape=(n_nodes, n_nodes))
-    _, component = connected_components(graph, directed=False)
-    spans = spans.with_columns(pl.Series("cluster", component, dtype=pl.Int64))
-
-    # ---- holders of STANCE spans
-    holders = find_holders(spans)
-    spans = spans.drop("relations", "codebook_version", strict=False)
-
-    # ---- attributes
-    scope_reason = no_pairs_reason if n_pairs == 0 or n_docs == 0 else None
-    attribute_results: dict[str, Pending] = {}
-    for label, name in ATTRIBUTES:
-        key = f"{label}.{name}"
-        attribute_results[key] = attribute_agreement(
-            engine, spans, pair_matches, tax, label, name, n_docs, n_raters, notes, scope_reason
-        )
-
-    # ---- holder relation
-    holder_result = holder_agreement(
-        engine, spans, holders, pair_matches, n_docs, pairs, scope_reason
-    )
-
-    # ---- disagreements
-    disputes, label_conflicts = find_disputes(spans, holders, done.sum(axis=1))
-
-    engine.run(n_bootstrap, seed)
-    context = DisputeContext(
-        spans=spans,
-        documents=layers.documents,
-        completed=completed,
-        annotators=chosen,
-        label_conflicts=label_conflicts,
-        holders=holders,
-    )
-
-    # ---- assemble
+def _span_section(study: _Study) -> dict[str, Any]:
+    """Span counts, F1 (overall and per pair) and unitizing alpha per label and overall."""
+    scope, labels, pairs = study.scope, study.labels, study.pairs
+    n_labels, n_pairs, n_docs = len(labels), len(pairs), len(scope.in_scope)
     span_section: dict[str, Any] = {}
-    counts = spans.group_by("label", "annotator_id").len()
+    counts = study.spans.group_by("label", "annotator_id").len()
     count_map = {(lab, ann): n for lab, ann, n in counts.iter_rows()}
     for li, label in enumerate([*labels, OVERALL]):
         entry: dict[str, Any] = {
@@ -312,42 +275,49 @@ def compute_agreement(
                     if label == OVERALL
                     else count_map.get((label, a), 0)
                 )
-                for a in chosen
+                for a in scope.chosen
             }
         }
         n_label_spans = sum(entry["n_spans"].values())
         reason = (
-            no_pairs_reason
+            study.no_pairs_reason
             if n_pairs == 0 or n_docs == 0
             else (
                 "no spans of this label from any annotator" if n_label_spans == 0 else "undefined"
             )
         )
         for mode in MODES:
-            stat = f1_stats[mode]
+            stat = study.f1_stats[mode]
             entry[f"f1_{mode}"] = estimate(stat, li, reason).to_json()
             entry[f"f1_{mode}"]["pairs"] = {
                 f"{a}|{b}": json_float(stat.point[(n_labels + 1) + p * (n_labels + 1) + li])
                 for p, (a, b) in enumerate(pairs)
             }
         u_reason = (
-            no_pairs_reason
-            if n_raters < 2 or n_docs == 0
+            study.no_pairs_reason
+            if len(scope.chosen) < 2 or n_docs == 0
             else "no document completed by every annotator"
-            if not all_docs
+            if not study.all_docs
             else "no spans of this label on documents every annotator completed"
         )
-        entry["u_alpha"] = estimate(u_stat, li, u_reason, n=len(all_docs)).to_json()
+        entry["u_alpha"] = estimate(study.u_stat, li, u_reason, n=len(study.all_docs)).to_json()
         span_section[label] = entry
+    return span_section
 
+
+def _pair_rows(study: _Study) -> list[dict[str, Any]]:
+    """Span counts, precision, recall and F1 of every annotator pair over all labels."""
+    completed, in_scope = study.scope.completed, study.scope.in_scope
+    n_labels = len(study.labels)
+    n_cols = (n_labels + 1) * 3
     pair_rows = []
-    for p, (a, b) in enumerate(pairs):
+    for p, (a, b) in enumerate(study.pairs):
         row: dict[str, Any] = {
             "annotators": [a, b],
             "documents": len(completed[a] & completed[b] & set(in_scope)),
         }
         for mode in MODES:
-            sums = np.asarray(f1_stats[mode].matrix.sum(axis=0)).ravel()
+            sums = np.asarray(study.f1_stats[mode].matrix.sum(axis=0)).ravel()
             base = p * n_cols + n_labels * 3
             tp, fp, fn = (float(x) for x in sums[base : base + 3])
             row[mode] = {
@@ -359,29 +329,53 @@ def compute_agreement(
                 "f1": 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else None,
             }
         pair_rows.append(row)
+    return pair_rows
 
+
+def _report_data(
+    study: _Study,
+    context: DisputeContext,
+    disputes: pl.DataFrame,
+    sections: dict[str, Any],
+    n_bootstrap: int,
+    seed: int,
+    max_listed: int,
+) -> dict[str, Any]:
+    """The JSON-ready report: settings, documents, spans, pairs, breakdowns, disagreements."""
+    scope, spans, chosen = study.scope, study.spans, study.scope.chosen
+    span_section = _span_section(study)
+    pair_rows = _pair_rows(study)
     per_document = break_down_documents(
-        f1_stats, u_stats, in_scope, completed, chosen, spans, disputes, n_pairs, n_labels, included
+        study.f1_stats,
+        study.u_stats,
+        scope.in_scope,
+        scope.completed,
+        chosen,
+        spans,
+        disputes,
+        len(study.pairs),
+        len(study.labels),
+        study.included,
     )
-    per_annotator = break_down_annotators(chosen, done, spans, pair_rows, disputes)
+    per_annotator = break_down_annotators(chosen, study.done, spans, pair_rows, disputes)
     kind_counts = {k: int(disputes.filter(pl.col("kind") == k).height) for k in KINDS}
     listed = disputes.head(max_listed) if max_listed >= 0 else disputes
     items = dispute_records(context, listed)
-    data: dict[str, Any] = {
+    return {
         "annotators": chosen,
-        "excluded_layers": excluded,
-        "labels": labels,
+        "excluded_layers": scope.excluded,
+        "labels": study.labels,
         "settings": {"bootstrap": n_bootstrap, "seed": seed, "confidence": 0.95, "rules": RULES},
         "documents": {
-            "compared": n_docs,
-            "annotated_by_one_only": single,
-            "annotated_by_all": len(all_docs),
-            "completed_by": {a: len(completed[a]) for a in chosen},
+            "compared": len(scope.in_scope),
+            "annotated_by_one_only": scope.single,
+            "annotated_by_all": len(study.all_docs),
+            "completed_by": {a: len(scope.completed[a]) for a in chosen},
         },
         "spans": span_section,
         "pairs": pair_rows,
-        "attributes": {k: v.to_json() for k, v in attribute_results.items()},
-        "relations": {HOLDER: holder_result.to_json()},
+        "attributes": sections["attributes"],
+        "relations": sections["relations"],
         "per_document": per_document,
         "per_annotator": per_annotator,
         "disagreements": {
@@ -390,6 +384,5 @@ def compute_agreement(
             "listed": len(items),
             "items": items,
         },
-        "notes": notes,
+        "notes": scope.notes,
     }
-    return AgreementResult(data=data, disputes=disputes, context=context)

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from toolkit.agreement.bootstrap import Engine, Stat
 from toolkit.agreement.coefficients import Estimate, scalar
 from toolkit.annotations import OVERALL
 
@@ -234,3 +235,57 @@ def ualpha_values(d_o: np.ndarray, d_e: np.ndarray) -> np.ndarray:
 def _ualpha_estimate(d_o: np.ndarray, d_e: np.ndarray) -> Estimate:
     value = scalar(ualpha_values(d_o, d_e))
     return Estimate(value, reason=None if value is not None else "no spans of this label")
+
+
+def label_unitizing_stats(
+    core: pl.DataFrame,
+    lengths: np.ndarray,
+    included: np.ndarray,
+    n_labels: int,
+    n_raters: int,
+    n_docs: int,
+) -> list[UnitizingStats]:
+    """Statistics per label on the ``included`` documents (none below two annotators)."""
+    u_stats: list[UnitizingStats] = []
+    if n_raters >= 2 and n_docs:
+        for li in range(n_labels):
+            sub = core.filter(pl.col("label_idx") == li)
+            u_stats.append(
+                unitizing_stats(
+                    sub["doc_idx"].to_numpy(),
+                    sub["ann_idx"].to_numpy(),
+                    sub["start"].to_numpy(),
+                    sub["end"].to_numpy(),
+                    lengths,
+                    included,
+                    n_raters,
+                )
+            )
+    return u_stats
+
+
+def add_unitizing_stat(
+    engine: Engine, u_stats: Sequence[UnitizingStats], n_labels: int, n_docs: int
+) -> Stat:
+    """Unitizing alpha per label and overall (1 - sum D_o / sum D_e over defined labels)."""
+    u_widths = np.cumsum([0] + [st.matrix.shape[1] for st in u_stats])
+
+    def ualpha_fn(s: np.ndarray) -> np.ndarray:
+        if not u_stats:
+            return np.full((s.shape[0], n_labels + 1), np.nan)
+        d_o = np.empty((s.shape[0], len(u_stats)))
+        d_e = np.empty_like(d_o)
+        for i, st in enumerate(u_stats):
+            d_o[:, i], d_e[:, i] = unitizing_parts(s[:, u_widths[i] : u_widths[i + 1]], st)
+        defined = np.isfinite(d_o) & np.isfinite(d_e)
+        total_o = np.where(defined, d_o, 0).sum(axis=1)
+        total_e = np.where(defined, d_e, 0).sum(axis=1)
+        overall = ualpha_values(total_o, np.where(defined.any(axis=1), total_e, np.nan))
+        return np.column_stack([ualpha_values(d_o, d_e), overall])
+
+    return engine.add(
+        sparse.hstack([st.matrix for st in u_stats], format="csr")
+        if u_stats
+        else sparse.csr_matrix((n_docs, 1)),
+        ualpha_fn,
+    )
