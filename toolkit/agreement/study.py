@@ -92,13 +92,7 @@ def compute_agreement(
     core = spans.select("node", "doc_idx", "ann_idx", "label_idx", "start", "end")
     pair_matches, f1_mats = match_pairs(core, pairs, scope.rater_index, done, n_docs, n_labels)
     f1_stats = add_f1_stats(engine, f1_mats, len(pairs), n_labels, n_docs)
-    # Unitizing alpha counts only documents every annotator completed.
-    all_docs = [d for d in scope.in_scope if all(d in scope.completed[a] for a in scope.chosen)]
-    included = np.zeros(n_docs, dtype=bool)
-    included[[scope.doc_index[d] for d in all_docs]] = True
-    lengths = np.array([scope.doc_len.get(d, 0) for d in scope.in_scope], dtype=np.int64)
-    u_stats = label_unitizing_stats(core, lengths, included, n_labels, n_raters, n_docs)
-    u_stat = add_unitizing_stat(engine, u_stats, n_labels, n_docs)
+    all_docs, included, u_stats, u_stat = _add_unitizing(engine, scope, core, n_labels)
     spans = cluster_spans(spans, pair_matches)
     holders = find_holders(spans)
     spans = spans.drop("relations", "codebook_version", strict=False)
@@ -249,6 +243,20 @@ def _study_spans(layers: Layers, scope: _Scope, tax: Taxonomy) -> tuple[pl.DataF
         "doc_idx", "ann_idx", "start", "end", "label_idx", maintain_order=True
     ).with_row_index("node")
     return spans, labels
+
+
+def _add_unitizing(
+    engine: Engine, scope: _Scope, core: pl.DataFrame, n_labels: int
+) -> tuple[list[str], np.ndarray, list[UnitizingStats], Stat]:
+    """Unitizing alpha, on the documents every annotator completed (returned with the stats)."""
+    n_docs, n_raters = len(scope.in_scope), len(scope.chosen)
+    all_docs = [d for d in scope.in_scope if all(d in scope.completed[a] for a in scope.chosen)]
+    included = np.zeros(n_docs, dtype=bool)
+    included[[scope.doc_index[d] for d in all_docs]] = True
+    lengths = np.array([scope.doc_len.get(d, 0) for d in scope.in_scope], dtype=np.int64)
+    u_stats = label_unitizing_stats(core, lengths, included, n_labels, n_raters, n_docs)
+    u_stat = add_unitizing_stat(engine, u_stats, n_labels, n_docs)
+    return all_docs, included, u_stats, u_stat
 
 
 def _done_matrix(scope: _Scope) -> np.ndarray:

@@ -68,6 +68,41 @@ def unitizing_stats(
     stride = int(lengths.max(initial=0)) + 1
     d, r, s, e = _merge_units(doc[keep], rater[keep], start[keep], end[keep], stride, n_raters)
     length = (e - s).astype(np.float64)
+    do_num = _observed_numerator(d, r, s, e, stride, n_raters, n_docs)
+    gap_doc, gap_len = _gaps(d, r, s, e, lengths, included, n_raters)
+    unit_lengths, unit_col = np.unique((e - s).astype(np.int64), return_inverse=True)
+    gap_lengths, gap_col = np.unique(gap_len, return_inverse=True)
+    u, g = len(unit_lengths), len(gap_lengths)
+    base = np.column_stack(
+        [
+            do_num,
+            np.where(included, lengths, 0).astype(np.float64),
+            np.bincount(d, minlength=n_docs).astype(np.float64),
+            np.bincount(d, weights=(2 * length**3 - 3 * length**2 + length) / 3, minlength=n_docs),
+            np.bincount(d, weights=length * (length - 1), minlength=n_docs),
+        ]
+    )
+    h = sparse.csr_matrix((length * length, (d, unit_col)), shape=(n_docs, u))
+    gh = sparse.csr_matrix((np.ones(len(gap_len)), (gap_doc, gap_col)), shape=(n_docs, g))
+    matrix = sparse.hstack([sparse.csr_matrix(base), h, gh], format="csr")
+    kernel = np.maximum(gap_lengths[:, None] - unit_lengths[None, :] + 1, 0).astype(np.float64)
+    t_doc = _within_document_t(d, s, e, gap_doc, gap_len, n_docs)
+    per_doc = np.column_stack([base, t_doc])
+    return UnitizingStats(
+        matrix=matrix, kernel=kernel, n_raters=n_raters, n_lengths=u, per_doc=per_doc
+    )
+
+
+def _observed_numerator(
+    d: np.ndarray,
+    r: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    stride: int,
+    n_raters: int,
+    n_docs: int,
+) -> np.ndarray:
+    """Per-document numerator of D_o for merged units sorted by (doc, rater, start)."""
     # Observed disagreement numerator: overlapping unit pairs plus units inside the other's gaps.
     do_num = np.zeros(n_docs)
     for r1, r2 in combinations(range(n_raters), 2):
@@ -92,6 +127,20 @@ def unitizing_stats(
         l2 = (e2 - s2).astype(np.float64)
         do_num += np.bincount(d2[~hit2], weights=l2[~hit2] ** 2, minlength=n_docs)
     do_num *= 2.0
+    return do_num
+
+
+def _gaps(
+    d: np.ndarray,
+    r: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    lengths: np.ndarray,
+    included: np.ndarray,
+    n_raters: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Document and length of every non-empty gap between merged units, per rater."""
+    n_docs = len(lengths)
     # Gaps: before each unit, after the last one, and whole documents a rater left empty.
     if len(s):
         group = d * n_raters + r
@@ -113,22 +162,19 @@ def unitizing_stats(
     gap_len = np.concatenate([gap_len, lengths[empty // n_raters]]).astype(np.int64)
     positive = gap_len > 0
     gap_doc, gap_len = gap_doc[positive], gap_len[positive]
-    unit_lengths, unit_col = np.unique((e - s).astype(np.int64), return_inverse=True)
-    gap_lengths, gap_col = np.unique(gap_len, return_inverse=True)
-    u, g = len(unit_lengths), len(gap_lengths)
-    base = np.column_stack(
-        [
-            do_num,
-            np.where(included, lengths, 0).astype(np.float64),
-            np.bincount(d, minlength=n_docs).astype(np.float64),
-            np.bincount(d, weights=(2 * length**3 - 3 * length**2 + length) / 3, minlength=n_docs),
-            np.bincount(d, weights=length * (length - 1), minlength=n_docs),
-        ]
-    )
-    h = sparse.csr_matrix((length * length, (d, unit_col)), shape=(n_docs, u))
-    gh = sparse.csr_matrix((np.ones(len(gap_len)), (gap_doc, gap_col)), shape=(n_docs, g))
-    matrix = sparse.hstack([sparse.csr_matrix(base), h, gh], format="csr")
-    kernel = np.maximum(gap_lengths[:, None] - unit_lengths[None, :] + 1, 0).astype(np.float64)
+    return gap_doc, gap_len
+
+
+def _within_document_t(
+    d: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    gap_doc: np.ndarray,
+    gap_len: np.ndarray,
+    n_docs: int,
+) -> np.ndarray:
+    """T per document: its unit x gap pairs only."""
+    length = (e - s).astype(np.float64)
     # Within-document T (sum over unit x gap pairs of one document), for per-document figures.
     key_stride = int(max(gap_len.max(initial=0), length.max(initial=0))) + 2
     gap_key = gap_doc * key_stride + gap_len
@@ -139,10 +185,7 @@ def unitizing_stats(
     hi = np.searchsorted(gap_key, (d + 1) * key_stride, side="left")
     g_sum = (cum[hi] - cum[lo]) - length * (hi - lo)
     t_doc = np.bincount(d, weights=length * length * g_sum, minlength=n_docs)
-    per_doc = np.column_stack([base, t_doc])
-    return UnitizingStats(
-        matrix=matrix, kernel=kernel, n_raters=n_raters, n_lengths=u, per_doc=per_doc
-    )
+    return t_doc
 
 
 def unitizing_parts(s: np.ndarray, st: UnitizingStats) -> tuple[np.ndarray, np.ndarray]:
