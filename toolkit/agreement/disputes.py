@@ -30,57 +30,8 @@ def find_disputes(
     spans: pl.DataFrame, holders: pl.DataFrame, n_expected: np.ndarray
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every span cluster that is not identical across the annotators who completed its document."""
-    sp = spans.join(holders.select("node", "holder_name"), on="node", how="left")
-    names = sorted({n for _, n in ATTRIBUTES})
-    # Hashes compare faster than strings; a collision (p ~ 2**-64) could only hide a difference.
-    values = [attr_expr(spans, n).fill_null(NONE_VALUE).hash(seed=0) for n in names]
-    values.append(pl.col("holder_name").fill_null(NONE_VALUE).hash(seed=0))
-    agg = sp.group_by("cluster").agg(
-        pl.col("doc_id").first(),
-        pl.col("doc_idx").first(),
-        pl.col("label").first(),
-        pl.col("label_idx").first(),
-        pl.col("start").min(),
-        pl.col("end").max(),
-        pl.col("ann_idx").n_unique().alias("n_annotators"),
-        (
-            (pl.col("start").min() != pl.col("start").max())
-            | (pl.col("end").min() != pl.col("end").max())
-        ).alias("bounds_diff"),
-        pl.any_horizontal([v.min() != v.max() for v in values]).alias("attr_diff"),
-    )
-    agg = agg.with_columns(
-        pl.Series(
-            "expected", n_expected[agg["doc_idx"].to_numpy().astype(np.int64)], dtype=pl.Int64
-        )
-    )
-    missing = agg.filter(pl.col("n_annotators") < pl.col("expected")).select(
-        "cluster",
-        "doc_idx",
-        "label_idx",
-        pl.col("start").alias("c_start"),
-        pl.col("end").alias("c_end"),
-    )
-    # A label conflict pairs two incomplete clusters: a span nobody else marked with its label.
-    other = spans.filter(pl.col("cluster").is_in(missing["cluster"].implode())).select(
-        pl.col("node").alias("o_node"),
-        "doc_idx",
-        pl.col("ann_idx").alias("o_ann"),
-        pl.col("label_idx").alias("o_label"),
-        pl.col("start").alias("o_start"),
-        pl.col("end").alias("o_end"),
-    )
-    members = spans.select("cluster", pl.col("ann_idx").alias("o_ann")).unique()
-    conflicts = (
-        missing.join(other, on="doc_idx")
-        .filter(
-            (pl.col("o_label") != pl.col("label_idx"))
-            & (pl.col("o_start") < pl.col("c_end"))
-            & (pl.col("o_end") > pl.col("c_start"))
-        )
-        .join(members, on=["cluster", "o_ann"], how="anti")
-        .select("cluster", "o_node", "o_ann")
-    )
+    agg = _cluster_summary(spans, holders, n_expected)
+    conflicts = _label_conflicts(spans, agg)
     order = {k: i for i, k in enumerate(KINDS)}
     kind = (
         pl.when(pl.col("cluster").is_in(conflicts["cluster"].implode()))
@@ -113,6 +64,67 @@ def find_disputes(
         )
     )
     return disputes, conflicts
+
+
+def _cluster_summary(
+    spans: pl.DataFrame, holders: pl.DataFrame, n_expected: np.ndarray
+) -> pl.DataFrame:
+    """Per cluster: position, label, annotator count, expected count, what differs."""
+    sp = spans.join(holders.select("node", "holder_name"), on="node", how="left")
+    names = sorted({n for _, n in ATTRIBUTES})
+    # Hashes compare faster than strings; a collision (p ~ 2**-64) could only hide a difference.
+    values = [attr_expr(spans, n).fill_null(NONE_VALUE).hash(seed=0) for n in names]
+    values.append(pl.col("holder_name").fill_null(NONE_VALUE).hash(seed=0))
+    agg = sp.group_by("cluster").agg(
+        pl.col("doc_id").first(),
+        pl.col("doc_idx").first(),
+        pl.col("label").first(),
+        pl.col("label_idx").first(),
+        pl.col("start").min(),
+        pl.col("end").max(),
+        pl.col("ann_idx").n_unique().alias("n_annotators"),
+        (
+            (pl.col("start").min() != pl.col("start").max())
+            | (pl.col("end").min() != pl.col("end").max())
+        ).alias("bounds_diff"),
+        pl.any_horizontal([v.min() != v.max() for v in values]).alias("attr_diff"),
+    )
+    return agg.with_columns(
+        pl.Series(
+            "expected", n_expected[agg["doc_idx"].to_numpy().astype(np.int64)], dtype=pl.Int64
+        )
+    )
+
+
+def _label_conflicts(spans: pl.DataFrame, agg: pl.DataFrame) -> pl.DataFrame:
+    """Incomplete clusters overlapped by another annotator's span of another label."""
+    missing = agg.filter(pl.col("n_annotators") < pl.col("expected")).select(
+        "cluster",
+        "doc_idx",
+        "label_idx",
+        pl.col("start").alias("c_start"),
+        pl.col("end").alias("c_end"),
+    )
+    # A label conflict pairs two incomplete clusters: a span nobody else marked with its label.
+    other = spans.filter(pl.col("cluster").is_in(missing["cluster"].implode())).select(
+        pl.col("node").alias("o_node"),
+        "doc_idx",
+        pl.col("ann_idx").alias("o_ann"),
+        pl.col("label_idx").alias("o_label"),
+        pl.col("start").alias("o_start"),
+        pl.col("end").alias("o_end"),
+    )
+    members = spans.select("cluster", pl.col("ann_idx").alias("o_ann")).unique()
+    return (
+        missing.join(other, on="doc_idx")
+        .filter(
+            (pl.col("o_label") != pl.col("label_idx"))
+            & (pl.col("o_start") < pl.col("c_end"))
+            & (pl.col("o_end") > pl.col("c_start"))
+        )
+        .join(members, on=["cluster", "o_ann"], how="anti")
+        .select("cluster", "o_node", "o_ann")
+    )
 
 
 def _context_span(

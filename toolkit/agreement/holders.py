@@ -85,35 +85,7 @@ def holder_agreement(
     keys = pair_keys(pairs)
     for (a, b), key in zip(pairs, keys, strict=True):
         pm = pair_matches[(a, b)]["overlap"]
-        m = (
-            pm.join(stance_nodes.rename({"node": "node_a"}), on="node_a")
-            .join(
-                holders.rename({c: f"{c}_a" for c in holders.columns}),
-                left_on="node_a",
-                right_on="node_a",
-            )
-            .join(
-                holders.rename({c: f"{c}_b" for c in holders.columns}),
-                left_on="node_b",
-                right_on="node_b",
-            )
-        )
-        linked = pm.select(
-            pl.col("node_a").alias("holder_node_a"), pl.col("node_b").alias("holder_node_b")
-        ).with_columns(pl.lit(True).alias("linked"))
-        m = m.join(linked, on=["holder_node_a", "holder_node_b"], how="left")
-        agree = (~pl.col("has_holder_a") & ~pl.col("has_holder_b")) | (
-            pl.col("has_holder_a")
-            & pl.col("has_holder_b")
-            & (
-                pl.col("linked").fill_null(False)
-                | (
-                    pl.col("holder_name_a").is_not_null()
-                    & (pl.col("holder_name_a") == pl.col("holder_name_b"))
-                ).fill_null(False)
-            )
-        )
-        m = m.with_columns(agree.fill_null(False).alias("agree"))
+        m = _holder_matches(pm, stance_nodes, holders)
         doc = m["doc_idx"].to_numpy()
         mats.append(
             doc_matrix(
@@ -149,3 +121,38 @@ def holder_agreement(
         parts=[("agreement", stat, 0, reason, sum(totals.values()))],
         extra=extra,
     )
+
+
+def _holder_matches(
+    pm: pl.DataFrame, stance_nodes: pl.DataFrame, holders: pl.DataFrame
+) -> pl.DataFrame:
+    """Matched STANCE pairs of one annotator pair, with whether their holders agree."""
+    m = (
+        pm.join(stance_nodes.rename({"node": "node_a"}), on="node_a")
+        .join(
+            holders.rename({c: f"{c}_a" for c in holders.columns}),
+            left_on="node_a",
+            right_on="node_a",
+        )
+        .join(
+            holders.rename({c: f"{c}_b" for c in holders.columns}),
+            left_on="node_b",
+            right_on="node_b",
+        )
+    )
+    linked = pm.select(
+        pl.col("node_a").alias("holder_node_a"), pl.col("node_b").alias("holder_node_b")
+    ).with_columns(pl.lit(True).alias("linked"))
+    m = m.join(linked, on=["holder_node_a", "holder_node_b"], how="left")
+    agree = (~pl.col("has_holder_a") & ~pl.col("has_holder_b")) | (
+        pl.col("has_holder_a")
+        & pl.col("has_holder_b")
+        & (
+            pl.col("linked").fill_null(False)
+            | (
+                pl.col("holder_name_a").is_not_null()
+                & (pl.col("holder_name_a") == pl.col("holder_name_b"))
+            ).fill_null(False)
+        )
+    )
+    return m.with_columns(agree.fill_null(False).alias("agree"))
