@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,32 @@ def _group_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return uniq, first, counts
 
 
+@dataclass
+class _Coded:
+    """One attribute's values on the spans of its label, with integer codes."""
+
+    vals: pl.DataFrame  # node, cluster, doc_idx, ann_idx, value, code
+    values: list[str]
+    ordinal: bool
+
+    @property
+    def n_values(self) -> int:
+        return max(len(self.values), 1)
+
+
+@dataclass
+class _Units:
+    """Distinct (cluster, value) cells of the clusters with two or more single values."""
+
+    cluster: np.ndarray
+    code: np.ndarray
+    doc: np.ndarray
+    m: np.ndarray  # values in the cell's cluster
+    n: np.ndarray  # annotators giving the cell's value
+    n_units: int
+    ambiguous: int
+
+
 def attribute_agreement(
     engine: Engine,
     spans: pl.DataFrame,
@@ -53,10 +80,68 @@ def attribute_agreement(
     notes: list[str],
     scope_reason: str | None,
 ) -> Pending:
+    """Cohen's and Fleiss' kappa and Krippendorff's alpha of one attribute on matched spans."""
+    coded = _code_values(spans, tax, label, name, notes)
+    level = "ordinal" if coded.ordinal else "nominal"
+    pairs = list(pair_matches)
+    keys = pair_keys(pairs)
+    meta: dict[str, Any] = {
+        "label": label,
+        "attribute": name,
+        "level": level,
+        "values": coded.values,
+    }
+    none_reason = scope_reason or (
+        "no spans of this label with a value" if coded.vals.height == 0 else None
+    )
+    cohen, confusion, matched = _add_cohen(engine, spans, pair_matches, coded, keys, n_docs)
+    units = _cluster_units(coded, n_raters)
+    alpha = _add_alpha(engine, units, coded, n_docs)
+    fleiss, n_full = _add_fleiss(engine, units, coded.n_values, n_raters, n_docs)
+    n_pairs = len(pairs)
+    pair_reason = (
+        none_reason
+        or ("needs two or more annotators" if n_pairs == 0 else None)
+        or ("no matched spans of this label" if sum(matched.values()) == 0 else None)
+        or "one category only across matched spans: expected agreement is 1"
+    )
+    fleiss_reason = (
+        none_reason
+        or ("needs two or more annotators" if n_raters < 2 else None)
+        or (f"no span cluster marked by all {n_raters} annotators" if n_full == 0 else None)
+        or "one category only: expected agreement is 1"
+    )
+    alpha_reason = (
+        none_reason
+        or ("no span cluster with two or more values" if units.n_units == 0 else None)
+        or "one value only: expected disagreement is 0"
+    )
+    meta["ambiguous_clusters"] = units.ambiguous
+    meta["matched_pairs"] = matched
+    meta["confusion"] = confusion
+
+    def extra() -> dict[str, Any]:
+        per_pair = {key: json_float(cohen.point[1 + p]) for p, key in enumerate(keys)}
+        return {"cohen_kappa_pairs": per_pair}
+
+    return Pending(
+        meta=meta,
+        parts=[
+            ("cohen_kappa", cohen, 0, pair_reason, sum(matched.values())),
+            ("fleiss_kappa", fleiss, 0, fleiss_reason, n_full),
+            ("krippendorff_alpha", alpha, 0, alpha_reason, units.n_units),
+        ],
+        extra=extra,
+    )
+
+
+def _code_values(
+    spans: pl.DataFrame, tax: Taxonomy, label: str, name: str, notes: list[str]
+) -> _Coded:
+    """The attribute's values on spans of ``label``: ordinal ones in order, others sorted."""
     lab = tax.labels.get(label)
     attr = next((a for a in lab.attributes if a.name == name), None) if lab else None
     ordinal = bool(attr is not None and attr.ordinal)
-    level = "ordinal" if ordinal else "nominal"
     vals = (
         spans.select(
             "node", "cluster", "doc_idx", "ann_idx", "label", attr_expr(spans, name).alias("value")
@@ -77,19 +162,23 @@ def attribute_agreement(
     vals = vals.with_columns(
         pl.col("value").replace_strict(code_map, return_dtype=pl.Int64, default=0).alias("code")
     )
-    n_values = max(len(values), 1)
-    n_nodes = spans.height
-    code_of = np.full(n_nodes, -1, dtype=np.int64)
+    return _Coded(vals=vals, values=values, ordinal=ordinal)
+
+
+def _add_cohen(
+    engine: Engine,
+    spans: pl.DataFrame,
+    pair_matches: Mapping[tuple[str, str], Mapping[str, pl.DataFrame]],
+    coded: _Coded,
+    keys: Sequence[str],
+    n_docs: int,
+) -> tuple[Stat, dict[str, list[list[Any]]], dict[str, int]]:
+    """Cohen's kappa per pair on matched spans (mean first), confusion cells, matched counts."""
+    values, vals, n_values = coded.values, coded.vals, coded.n_values
+    code_of = np.full(spans.height, -1, dtype=np.int64)
     code_of[vals["node"].to_numpy()] = vals["code"].to_numpy()
     doc_of = spans["doc_idx"].to_numpy()
     pairs = list(pair_matches)
-    keys = pair_keys(pairs)
-    meta: dict[str, Any] = {"label": label, "attribute": name, "level": level, "values": values}
-    none_reason = scope_reason or (
-        "no spans of this label with a value" if vals.height == 0 else None
-    )
-
-    # Cohen's kappa per pair on matched spans
     block = 2 + 2 * n_values
     mats = []
     confusion: dict[str, list[list[Any]]] = {}
@@ -134,8 +223,12 @@ def attribute_agreement(
     cohen = engine.add(
         sparse.hstack(mats, format="csr") if mats else sparse.csr_matrix((n_docs, block)), kappa_fn
     )
+    return cohen, confusion, matched
 
-    # Clusters: one value per annotator (two spans of one annotator in a cluster = missing)
+
+def _cluster_units(coded: _Coded, n_raters: int) -> _Units:
+    """Value cells of the clusters, one value per annotator (two spans in a cluster = missing)."""
+    vals, n_values = coded.vals, coded.n_values
     cl = vals["cluster"].to_numpy()
     ann = vals["ann_idx"].to_numpy()
     code = vals["code"].to_numpy()
@@ -150,10 +243,22 @@ def attribute_agreement(
     cl, code, vdoc, m = cl[pairable], code[pairable], vdoc[pairable], m[pairable]
     n_units = len(np.unique(cl))
     uc_keys, uc_first, n = _group_counts(cl * n_values + code)
-    uc_cluster, uc_code = uc_keys // n_values, uc_keys % n_values
-    uc_doc, uc_m = vdoc[uc_first], m[uc_first].astype(np.float64)
-    n = n.astype(np.float64)
-    if ordinal:
+    return _Units(
+        cluster=uc_keys // n_values,
+        code=uc_keys % n_values,
+        doc=vdoc[uc_first],
+        m=m[uc_first].astype(np.float64),
+        n=n.astype(np.float64),
+        n_units=n_units,
+        ambiguous=ambiguous,
+    )
+
+
+def _add_alpha(engine: Engine, units: _Units, coded: _Coded, n_docs: int) -> Stat:
+    """Krippendorff's alpha on the clusters: a coincidence matrix (ordinal) or its sums."""
+    n_values = coded.n_values
+    uc_cluster, uc_code, uc_doc, uc_m, n = units.cluster, units.code, units.doc, units.m, units.n
+    if coded.ordinal:
         # per unit value counts (few values), then o_ck = n_c * (n_k - [c == k]) / (m - 1)
         u_ids, u_inv = np.unique(uc_cluster, return_inverse=True)
         dense = np.zeros((len(u_ids), n_values))
@@ -171,25 +276,30 @@ def attribute_agreement(
         def alpha_fn(s: np.ndarray) -> np.ndarray:
             return alpha_matrix_from_sums(s, n_values, "ordinal", None)[:, None]
 
-        alpha = engine.add(alpha_mat, alpha_fn)
-    else:
-        alpha_sparse = doc_matrix(
-            np.concatenate([uc_doc, uc_doc, uc_doc]),
-            np.concatenate(
-                [np.zeros(len(uc_doc), np.int64), np.ones(len(uc_doc), np.int64), 2 + uc_code]
-            ),
-            np.concatenate([n, n * (n - 1) / np.maximum(uc_m - 1, 1), n]),
-            n_docs,
-            2 + n_values,
-        )
+        return engine.add(alpha_mat, alpha_fn)
+    alpha_sparse = doc_matrix(
+        np.concatenate([uc_doc, uc_doc, uc_doc]),
+        np.concatenate(
+            [np.zeros(len(uc_doc), np.int64), np.ones(len(uc_doc), np.int64), 2 + uc_code]
+        ),
+        np.concatenate([n, n * (n - 1) / np.maximum(uc_m - 1, 1), n]),
+        n_docs,
+        2 + n_values,
+    )
 
-        def alpha_fn(s: np.ndarray) -> np.ndarray:
-            return alpha_nominal_from_sums(s)[:, None]
+    def nominal_fn(s: np.ndarray) -> np.ndarray:
+        return alpha_nominal_from_sums(s)[:, None]
 
-        alpha = engine.add(alpha_sparse, alpha_fn)
+    return engine.add(alpha_sparse, nominal_fn)
 
-    # Fleiss' kappa on clusters every annotator marked (a constant number of raters per subject)
-    full = uc_m == n_raters
+
+def _add_fleiss(
+    engine: Engine, units: _Units, n_values: int, n_raters: int, n_docs: int
+) -> tuple[Stat | None, int]:
+    """Fleiss' kappa on the clusters every annotator marked, and how many there are."""
+    # Only those clusters have a constant number of raters per subject, as Fleiss requires.
+    uc_cluster, uc_code, uc_doc, n = units.cluster, units.code, units.doc, units.n
+    full = units.m == n_raters
     fleiss: Stat | None = None
     f_units, f_inv = np.unique(uc_cluster[full], return_inverse=True)
     n_full = len(f_units)
@@ -208,38 +318,4 @@ def attribute_agreement(
             2 + n_values,
         )
         fleiss = engine.add(fleiss_mat, lambda s: fleiss_from_sums(s, n_raters)[:, None])
-
-    pair_reason = (
-        none_reason
-        or ("needs two or more annotators" if n_pairs == 0 else None)
-        or ("no matched spans of this label" if sum(matched.values()) == 0 else None)
-        or "one category only across matched spans: expected agreement is 1"
-    )
-    fleiss_reason = (
-        none_reason
-        or ("needs two or more annotators" if n_raters < 2 else None)
-        or (f"no span cluster marked by all {n_raters} annotators" if n_full == 0 else None)
-        or "one category only: expected agreement is 1"
-    )
-    alpha_reason = (
-        none_reason
-        or ("no span cluster with two or more values" if n_units == 0 else None)
-        or "one value only: expected disagreement is 0"
-    )
-    meta["ambiguous_clusters"] = ambiguous
-    meta["matched_pairs"] = matched
-    meta["confusion"] = confusion
-
-    def extra() -> dict[str, Any]:
-        per_pair = {key: json_float(cohen.point[1 + p]) for p, key in enumerate(keys)}
-        return {"cohen_kappa_pairs": per_pair}
-
-    return Pending(
-        meta=meta,
-        parts=[
-            ("cohen_kappa", cohen, 0, pair_reason, sum(matched.values())),
-            ("fleiss_kappa", fleiss, 0, fleiss_reason, n_full),
-            ("krippendorff_alpha", alpha, 0, alpha_reason, n_units),
-        ],
-        extra=extra,
-    )
+    return fleiss, n_full

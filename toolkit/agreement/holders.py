@@ -77,6 +77,7 @@ def holder_agreement(
     pairs: Sequence[tuple[str, str]],
     scope_reason: str | None,
 ) -> Pending:
+    """Proportion of matched STANCE spans whose holders agree, per pair and mean of pairs."""
     stance_nodes = (
         spans.select("node", "doc_idx", "label").filter(pl.col("label") == "STANCE").drop("label")
     )
