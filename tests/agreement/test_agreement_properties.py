@@ -16,7 +16,8 @@ from toolkit.agreement.study import compute_agreement
 from toolkit.agreement.unitizing import unitizing_disagreements
 from toolkit.annotations.matching import OVERALL, match_spans, span_scores
 
-from .test_agreement import brute_force_unitizing, make_layers, units_frame
+from .test_layers import make_layers
+from .test_unitizing import brute_force_unitizing, units_frame
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = "x" * 120
