@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from toolkit.agreement.compute import compute_agreement, write_agreement_report
+from toolkit.agreement.report_files import write_agreement_report
+from toolkit.agreement.study import compute_agreement
 
-from .test_agreement import make_layers, seed_spans
+from .test_layers import make_layers, seed_spans
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.agreement.compute import compute_agreement, krippendorff_alpha, unitizing_disagreements
+from toolkit.agreement.coefficients import krippendorff_alpha
+from toolkit.agreement.study import compute_agreement
+from toolkit.agreement.unitizing import unitizing_disagreements
 from toolkit.annotations.matching import OVERALL, match_spans, span_scores
 
-from .test_agreement import brute_force_unitizing, make_layers, units_frame
+from .test_layers import make_layers
+from .test_unitizing import brute_force_unitizing, units_frame
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = "x" * 120

@@ -157,7 +157,7 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
 
 def measure(dataset: str, bootstrap: int, report_dir: str) -> None:
     """Child process: read the tables, maybe compute and write the report; print JSON figures."""
-    from toolkit.agreement.compute import compute_agreement, read_layers, write_agreement_report
+    from toolkit.agreement import compute_agreement, read_layers, write_agreement_report
 
     t0 = time.perf_counter()
     layers = read_layers(dataset)
