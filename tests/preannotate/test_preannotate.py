@@ -20,25 +20,16 @@ from toolkit.annotations.validate import check_annotation_file
 from toolkit.cli import cli
 from toolkit.core.ids import make_span_id, sha256_text
 from toolkit.errors import InputError
-from toolkit.preannotate.rules import (
-    FOLD_TRAPS,
-    LAYER,
-    DocumentText,
-    RuleSet,
-    default_rules,
-    find_words,
-    format_benchmark,
-    iter_bench_texts,
-    preannotate_documents,
-    read_documents,
-    read_lexicon,
-    run_benchmark,
-    score_against,
-    split_sentences,
-    trie_regex,
-)
+from toolkit.preannotate.documents import DocumentText, preannotate_documents, read_documents
+from toolkit.preannotate.events import FOLD_TRAPS
+from toolkit.preannotate.lexicon import find_words, read_lexicon, trie_regex
+from toolkit.preannotate.rules import LAYER, RuleSet, default_rules
+from toolkit.preannotate.scores import score_against
+from toolkit.preannotate.sentences import split_sentences
 from toolkit.taxonomy.gazetteer import default_gazetteer
 from toolkit.taxonomy.labels import read_taxonomy
+
+from ..bench.bench_preannotate import format_benchmark, iter_bench_texts, run_benchmark
 
 DOC = "doc_00000000000000aa"
 
@@ -585,7 +576,7 @@ def test_modality_cue_that_prefixes_another_group_falls_back_to_the_grouped_rege
 
 
 def test_scores_say_they_are_in_sample(tmp_path):
-    from toolkit.preannotate.rules import IN_SAMPLE_CAVEAT, render_scores_markdown, score_layers
+    from toolkit.preannotate.scores import IN_SAMPLE_CAVEAT, render_scores_markdown, score_layers
 
     scores = score_layers(tmp_path)
     assert scores["caveat"] == IN_SAMPLE_CAVEAT
