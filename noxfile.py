@@ -200,12 +200,7 @@ def bench_preannotate(session: nox.Session) -> None:
     next to a floor measured in the same run; `nox -s bench_preannotate -- 5000` sets the size.
     """
     install_toolkit(session)
-    session.run(
-        "python",
-        "-c",
-        "import sys; from toolkit.preannotate import main_benchmark; main_benchmark(sys.argv[1:])",
-        *session.posargs,
-    )
+    session.run("python", str(ROOT / "tests" / "bench" / "bench_preannotate.py"), *session.posargs)
 
 
 @nox.session(python=PYTHON)
