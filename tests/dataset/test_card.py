@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from toolkit.dataset.build import convert
 from toolkit.dataset.card import (
     COLUMN_DESCRIPTIONS,
     describe_layer,
@@ -19,7 +20,6 @@ from toolkit.dataset.card import (
     size_category,
     type_name,
 )
-from toolkit.dataset.build import convert
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
-from toolkit.dataset.checks import check_dataset, read_texts
 from toolkit.dataset.build import convert
-from toolkit.dataset.tables import annotation_sets_schema, annotations_schema, documents_schema, rejects_schema, schema_metadata, span_rows
+from toolkit.dataset.checks import check_dataset, read_texts
+from toolkit.dataset.tables import (
+    annotation_sets_schema,
+    annotations_schema,
+    documents_schema,
+    rejects_schema,
+    schema_metadata,
+    span_rows,
+)
 
-__all__ = ["schema_metadata", "annotation_sets_schema", "annotations_schema", "check_dataset", "convert", "documents_schema", "read_texts", "rejects_schema", "span_rows"]
+__all__ = [
+    "annotation_sets_schema",
+    "annotations_schema",
+    "check_dataset",
+    "convert",
+    "documents_schema",
+    "read_texts",
+    "rejects_schema",
+    "schema_metadata",
+    "span_rows",
+]

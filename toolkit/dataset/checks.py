@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from functools import cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-import jsonschema
-import pyarrow.parquet as pq
-from referencing import Registry, Resource
-from toolkit.taxonomy import gazetteer
-from toolkit.errors import InputError, Problem
-from toolkit.annotations import AnnotationFile, iter_annotation_paths
-from toolkit.dataset.tables import annotation_sets_schema, annotations_schema, documents_schema, rejects_schema
-from toolkit.core import parse_json_object, read_json_text, sha256_text
-from toolkit.taxonomy import MACHINE_KINDS, read_schemas
-from toolkit.taxonomy import Taxonomy, read_taxonomy
-from toolkit.annotations.validate import check_annotation_document, check_annotation_file
 
+import pyarrow.parquet as pq
+
+from toolkit.core import sha256_text
+from toolkit.dataset.tables import (
+    annotation_sets_schema,
+    annotations_schema,
+    documents_schema,
+    rejects_schema,
+)
+from toolkit.errors import InputError, Problem
+from toolkit.taxonomy import MACHINE_KINDS, Taxonomy, read_taxonomy
 
 _DOC_ID = re.compile(r"^doc_[0-9a-f]{16}$")
 
@@ -43,6 +39,16 @@ def check_dataset(dataset_dir: str | Path, *, taxonomy: Taxonomy | None = None) 
     """Check a built dataset: table schemas, metadata, ids, text hashes, sentences and spans."""
     tax = taxonomy or read_taxonomy()
     base = Path(dataset_dir)
+    problems = _check_tables(base, tax)
+    if problems:
+        return problems
+    problems, texts = _check_documents(base, tax)
+    problems.extend(_check_annotations(base, tax, texts))
+    return problems
+
+
+def _check_tables(base: Path, tax: Taxonomy) -> list[Problem]:
+    """Every table is there, with the toolkit's schema and the current taxonomy's hash."""
     problems: list[Problem] = []
     expected = {
         "documents.parquet": documents_schema(tax),
@@ -74,9 +80,12 @@ def check_dataset(dataset_dir: str | Path, *, taxonomy: Taxonomy | None = None) 
                     f"the current taxonomy is {tax.short_hash}; rebuild",
                 )
             )
-    if problems:
-        return problems
+    return problems
 
+
+def _check_documents(base: Path, tax: Taxonomy) -> tuple[list[Problem], dict[str, str]]:
+    """Ids, text hashes, sentences and gold spans of documents.parquet; also doc_id -> text."""
+    problems: list[Problem] = []
     docs = pq.read_table(base / "documents.parquet").to_pylist()
     texts: dict[str, str] = {}
     doc_path = str(base / "documents.parquet")
@@ -105,7 +114,12 @@ def check_dataset(dataset_dir: str | Path, *, taxonomy: Taxonomy | None = None) 
                 )
             prev_end = sent["end"]
         problems.extend(_check_span_rows(row["spans"] or [], row["text"], tax, doc_path, doc_id))
+    return problems, texts
 
+
+def _check_annotations(base: Path, tax: Taxonomy, texts: Mapping[str, str]) -> list[Problem]:
+    """Every annotation layer names a document and its spans fit that document's text."""
+    problems: list[Problem] = []
     kinds = {
         (r["doc_id"], r["annotator_id"]): r["source_kind"]
         for r in pq.read_table(base / "annotation_sets.parquet").to_pylist()

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-import hashlib
-import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
+
 import pyarrow as pa
+
 from toolkit import SCHEMA_VERSION
-from toolkit.errors import InputError
-from toolkit.taxonomy import Taxonomy
 from toolkit.annotations.records import AnnotationFile, span_sort_key
+from toolkit.taxonomy import Taxonomy
 
 
 def attributes_type(taxonomy: Taxonomy) -> pa.StructType:

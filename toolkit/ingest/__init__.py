@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from toolkit.ingest.article import CONVERTER_VERSION, Article, parse_article, read_article
-from toolkit.ingest.normalize import (
-    live_signatures,
-    minhash_signatures,
-    near_duplicate_roots,
-    sentence_keys,
-)
+from toolkit.ingest.normalize import UNUSUAL_SPACES
 
 __all__ = [
     "CONVERTER_VERSION",
+    "UNUSUAL_SPACES",
     "Article",
-    "live_signatures",
-    "minhash_signatures",
-    "near_duplicate_roots",
     "parse_article",
     "read_article",
-    "sentence_keys",
 ]

@@ -1,31 +1,18 @@
-"""Tests of toolkit.ingest: decoding, HTML, metadata and boilerplate (seeds, hostile inputs)."""
+"""Tests of toolkit.ingest.article: seeds end to end, hostile inputs, links, reading files."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import html
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from toolkit.errors import InputError
-from toolkit.ingest import article as ingest
-from toolkit.ingest.article import (
-    CONVERTER_VERSION,
-    REMOVAL_REASONS,
-    Article,
-    Link,
-    Removal,
-    decode_bytes,
-    parse_article,
-    parse_date,
-    read_article,
-)
+from toolkit.ingest.article import CONVERTER_VERSION, Article, Link, read_article
 from toolkit.ingest.normalize import normalize_text
+from toolkit.ingest.removals import REMOVAL_REASONS, Removal
 
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
 EXPECTED = "expected a news article as text or HTML in UTF-8, UTF-16 (with BOM) or Windows-1252"
@@ -46,8 +33,6 @@ def check_offsets(article: Article) -> None:
         if link.start is not None and link.end is not None:
             assert text[link.start : link.end] == link.text
 
-
-# ------------------------------------------------------------------ seeds
 
 SEED_METADATA = [
     ("000", None, None, None, "thenationalnews.com", None),
@@ -230,185 +215,6 @@ def test_seed_texts_are_pinned(seed_articles: dict[str, Article]) -> None:
 
 def test_converter_version_is_semver() -> None:
     assert [int(p) for p in CONVERTER_VERSION.split(".")] >= [1, 0, 0]
-
-
-# ------------------------------------------------------------------ dates
-
-DATE_CASES = [
-    ("iso", "2023-06-19", datetime.date(2023, 6, 19)),
-    ("iso-time", "2023-06-19T17:06:00+04:00", datetime.date(2023, 6, 19)),
-    ("month-day-year", "Updated: June 19, 2023, 5:06 PM", datetime.date(2023, 6, 19)),
-    ("last-updated-on", "(Last Updated On: June 20, 2023)", datetime.date(2023, 6, 20)),
-    ("day-month-year", "19 June 2023", datetime.date(2023, 6, 19)),
-    ("abbreviated", "Mon, 19 Jun. 2023", datetime.date(2023, 6, 19)),
-    ("impossible", "2023-02-30", None),
-    ("none", "no date here", None),
-]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"), [c[1:] for c in DATE_CASES], ids=[c[0] for c in DATE_CASES]
-)
-def test_parse_date(text: str, expected: datetime.date | None) -> None:
-    assert parse_date(text) == expected
-
-
-def test_html_dates_and_metadata() -> None:
-    page = (
-        "<html><head><title>Ignored | Site</title>"
-        '<meta property="og:title" content="Talks end">'
-        '<meta property="og:site_name" content="Example News">'
-        '<meta name="author" content="Jane Roe">'
-        '<meta property="article:published_time" content="2023-06-18T09:00:00Z">'
-        '<link rel="canonical" href="https://news.example.com/a/1">'
-        "</head><body><p>Xi met Blinken. <time datetime='2023-06-21'>Wed</time></p>"
-        '<p>They spoke <a href="/b/2">here</a>.</p></body></html>'
-    )
-    article = parse_article(page.encode(), source_path="page.html")
-    assert (article.title, article.outlet, article.byline) == (
-        "Talks end",
-        "Example News",
-        "Jane Roe",
-    )
-    assert article.published_date == datetime.date(2023, 6, 18)
-    assert article.source_urls == ["https://news.example.com/a/1", "https://news.example.com/b/2"]
-    assert article.links == [Link("here", "https://news.example.com/b/2", 32, 36)]
-    assert article.text == "Xi met Blinken. Wed\n\nThey spoke here."
-
-
-def test_time_element_dates_an_article() -> None:
-    page = "<p>Posted <time datetime='2023-06-19T10:00'>Monday</time></p><p>Xi met Blinken.</p>"
-    assert parse_article(page.encode(), source_path="t.html").published_date == datetime.date(
-        2023, 6, 19
-    )
-
-
-DATELINE_CASES = [
-    ("published", "Published: 19 June 2023", datetime.date(2023, 6, 19)),
-    ("iso-line", "2023-06-19", datetime.date(2023, 6, 19)),
-    ("updated-time", "Updated: June 19, 2023, 5:06 PM", datetime.date(2023, 6, 19)),
-    ("last-updated-on", "(Last Updated On: June 20, 2023)", datetime.date(2023, 6, 20)),
-    ("weekday", "Monday, June 19, 2023 at 10:15 GMT", datetime.date(2023, 6, 19)),
-]
-
-
-@pytest.mark.parametrize(
-    ("line", "date"), [c[1:] for c in DATELINE_CASES], ids=[c[0] for c in DATELINE_CASES]
-)
-def test_date_lines_become_published_date(line: str, date: datetime.date) -> None:
-    body = "Xi met Blinken in Beijing on Monday.\n\nThey agreed to keep talking."
-    article = parse_article(f"{line}\n\n{body}".encode(), source_path="d.txt")
-    assert (article.published_date, article.text) == (date, body)
-    assert article.removed == [Removal("dateline", line)]
-
-
-def test_publication_date_wins_over_update_date() -> None:
-    text = "Updated: June 21, 2023\n\nPublished: June 19, 2023\n\nXi met Blinken on Monday."
-    assert parse_article(text.encode(), source_path="d.txt").published_date == datetime.date(
-        2023, 6, 19
-    )
-
-
-def test_date_prefix_is_cut_from_the_first_paragraph() -> None:
-    article = parse_article(b" date 2023-06-19 Xi met Blinken. They talked.", source_path="p.txt")
-    assert article.text == "Xi met Blinken. They talked."
-    assert article.sentences == [(0, 15), (16, 28)]
-    assert article.removed == [Removal("dateline", "date 2023-06-19")]
-
-
-def test_urls_in_plain_text_are_source_urls() -> None:
-    text = "Read the statement at https://state.gov/a-b?x=1. Also see (https://example.org/c)."
-    article = parse_article(text.encode(), source_path="u.txt")
-    assert article.source_urls == ["https://state.gov/a-b?x=1", "https://example.org/c"]
-    assert article.outlet is None
-
-
-def test_canonical_url_host_is_the_outlet_without_site_name() -> None:
-    page = '<link rel="canonical" href="https://www.example.com/x"><p>Xi met Blinken.</p>'
-    article = parse_article(page.encode(), source_path="c.html")
-    assert (article.outlet, article.source_urls) == ("example.com", ["https://www.example.com/x"])
-
-
-def test_one_link_is_no_evidence_of_an_outlet() -> None:
-    page = '<p>Xi met <a href="https://www.example.com/x">Blinken</a>.</p>'
-    assert parse_article(page.encode(), source_path="o.html").outlet is None
-
-
-CAPTION_CASES = [
-    ("agency-after-sentence", "Xi waves in Beijing on Monday. Reuters"),
-    ("name-slash-outlet", "Delegates arrive for the talks. Sarah Dea / The National"),
-    ("ap-photo", "Xi and Blinken shake hands. (AP Photo/Andy Wong)"),
-    ("photo-prefix", "Photo: Blinken boards his plane at Andrews air base"),
-]
-
-
-@pytest.mark.parametrize(
-    "caption", [c[1] for c in CAPTION_CASES], ids=[c[0] for c in CAPTION_CASES]
-)
-def test_photo_captions_are_removed(caption: str) -> None:
-    body = "Xi met Blinken in Beijing on Monday.\n\nThey agreed to keep talking."
-    article = parse_article(f"{body}\n\n{caption}".encode(), source_path="c.txt")
-    assert article.text == body
-    assert article.removed == [Removal("photo-caption", caption)]
-
-
-@pytest.mark.parametrize(
-    "menu", ["English | العربية", "• English\n• Français\n• Deutsch"], ids=["one-line", "lines"]
-)
-def test_language_switcher_is_removed(menu: str) -> None:
-    article = parse_article(f"{menu}\n\nXi met Blinken.".encode(), source_path="l.txt")
-    assert article.text == "Xi met Blinken."
-    assert [r.reason for r in article.removed] == ["language-switcher"]
-
-
-# ------------------------------------------------------------------ boilerplate, generally
-
-
-def test_trailing_block_found_by_vocabulary_and_structure() -> None:
-    body = (
-        "Ministers from both countries met in Geneva to discuss grain exports and shipping "
-        "routes through the Black Sea.\n\nThe grain talks will continue next month in Geneva, "
-        "officials from both delegations said after the shipping meeting."
-    )
-    box = "\n\nFund facts\n\nLaunched: 2019\n\nAssets: 40 million dollars\n\nManager: Petra Holm"
-    article = parse_article((body + box).encode(), source_path="box.txt")
-    assert article.text == body
-    assert [r.reason for r in article.removed] == ["trailing-unrelated-block"]
-
-
-def test_related_trailing_section_is_kept() -> None:
-    text = (
-        "Ministers met in Geneva to discuss grain exports through the Black Sea.\n\n"
-        "Next steps\n\n"
-        "Ministers will meet again in Geneva to discuss grain exports and the Black Sea route."
-    )
-    article = parse_article(text.encode(), source_path="kept.txt")
-    assert article.text == text and article.removed == []
-
-
-def test_navigation_and_byline_with_by() -> None:
-    text = (
-        "Advertisement\n\nTalks resume in Geneva on grain deal\n\nBy Jane Roe and John Doe\n\n"
-        "Ministers met in Geneva on Monday.\n\nShare this article"
-    )
-    article = parse_article(text.encode(), source_path="nav.txt")
-    assert (article.title, article.byline) == (
-        "Talks resume in Geneva on grain deal",
-        "Jane Roe and John Doe",
-    )
-    assert article.text == "Ministers met in Geneva on Monday."
-    assert [r.reason for r in article.removed] == ["navigation", "headline", "byline", "navigation"]
-
-
-def test_repeated_body_paragraph_is_kept_once() -> None:
-    para = "The two sides agreed to keep talking about trade and security in the coming weeks."
-    text = f"{para}\n\nXi met Blinken on Monday.\n\n{para}"
-    article = parse_article(text.encode(), source_path="rep.txt")
-    assert article.text == f"{para}\n\nXi met Blinken on Monday."
-    assert article.removed == [Removal("repeated-paragraph", para)]
-
-
-# ------------------------------------------------------------------ hostile inputs
 
 
 def big_article(size: int) -> bytes:
@@ -616,10 +422,6 @@ def test_hostile_input(
         expected(article)
 
 
-def test_skipped_elements_have_known_reasons() -> None:
-    assert set(ingest._SKIP_TAGS.values()) <= set(REMOVAL_REASONS)
-
-
 def test_read_article_from_tmp_path(tmp_path: Path) -> None:
     path = tmp_path / "crlf.txt"
     path.write_bytes(b"Xi met Blinken.\r\n\r\nThey talked.\r\n")
@@ -633,118 +435,3 @@ def test_read_article_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_article(missing)
     assert str(info.value) == f"{missing}: cannot read file: No such file or directory"
-
-
-def test_decode_bytes_names_the_encoding() -> None:
-    assert decode_bytes("Zürich".encode("utf-32"), source_path="x") == ("Zürich", "utf-32")
-    assert decode_bytes(b"plain", source_path="x") == ("plain", "utf-8")
-
-
-# ------------------------------------------------------------------ properties
-
-
-@given(st.binary(max_size=400))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_parse_article_raises_only_input_error_on_any_bytes(data: bytes) -> None:
-    try:
-        article = parse_article(data, source_path="any")
-    except InputError:
-        return
-    check_offsets(article)
-
-
-_HTML_PIECES = st.sampled_from(
-    [
-        "<p>",
-        "</p>",
-        "<a href='https://x.org/a'>",
-        "</a>",
-        "<a href=/rel>",
-        "<script>",
-        "</script>",
-        "<!--",
-        "-->",
-        "<br>",
-        "<div>",
-        "</div>",
-        "<iframe>",
-        "</iframe>",
-        "<h1>",
-        "</h1>",
-        "&amp;",
-        "&#x1F600;",
-        "\u200d",
-        "\u200f",
-        "\r\n",
-        "\n\n",
-        " ",
-        ".",
-        "Mr.",
-        "U.S.",
-        "“",
-        "”",
-        "😀",
-        "e\u0301",
-        "\u0301",
-        "Xi met Blinken",
-        "(Leah Millis/Reuters)",
-        "date 2023-06-19 ",
-        "AFP",
-        "• English",
-        "By Jane Roe",
-    ]
-)
-
-
-@given(st.lists(_HTML_PIECES | st.text(max_size=8), max_size=40))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_parse_article_on_html_like_input(pieces: list[str]) -> None:
-    try:
-        article = parse_article("".join(pieces).encode("utf-8", "surrogatepass"), source_path="p")
-    except InputError:
-        return
-    check_offsets(article)
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=12),
-            st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=12),
-        ),
-        min_size=1,
-        max_size=6,
-    )
-)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_link_offsets_slice_back_to_link_text(runs: list[tuple[str, str]]) -> None:
-    page = (
-        "<p>"
-        + "".join(
-            f"{html.escape(before)} <a href='https://example.org/{i}'>{html.escape(anchor)}</a> "
-            for i, (before, anchor) in enumerate(runs)
-        )
-        + " Closing words.</p>"
-    )
-    article = parse_article(page.encode(), source_path="links.html")
-    check_offsets(article)
-    assert len(article.links) == len(runs)
-    for link, (_, anchor) in zip(article.links, runs, strict=True):
-        if normalize_text(anchor):
-            assert link.start is not None
-        else:
-            assert link.start is None
-
-
-_NOISE = st.text(alphabet=st.sampled_from("a Z 7 \t\n\r\x00\x85\u200b\u200d\u200f\u2028\ufeffא👩"))
-
-
-@settings(max_examples=300)
-@given(_NOISE, st.sampled_from("aZ07"), _NOISE)
-def test_text_with_an_ascii_letter_or_digit_never_normalizes_to_nothing(
-    before: str, alnum: str, after: str
-) -> None:
-    # _close_link relies on this to skip normalizing most anchor texts.
-    text = before + alnum + after
-    assert ingest._ASCII_ALNUM.search(text)
-    assert normalize_text(text)

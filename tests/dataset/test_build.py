@@ -8,21 +8,17 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from toolkit import SCHEMA_VERSION
-from toolkit.dataset import build as dataset
 from toolkit.annotations.records import AnnotationFile, Span, write_annotation_file
 from toolkit.cli import cli
 from toolkit.core.ids import make_span_id, sha256_text
-from toolkit.dataset.build import SharedSentences, collect_inputs, convert
+from toolkit.dataset import build as dataset
+from toolkit.dataset.build import convert
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -110,9 +106,6 @@ def annotations_dir(tmp_path: Path, texts: dict[str, str]) -> Path:
         root / "pass-b" / f"{d3}.json", actor_annotation(texts[d3], d3, "pass-b", shift=1)
     )
     return root
-
-
-# ---------------------------------------------------------------- the plain build
 
 
 def test_tables_have_expected_rows(built: Path) -> None:
@@ -214,9 +207,6 @@ def test_small_batches_give_the_same_tables(built: Path, tmp_path: Path) -> None
         )
 
 
-# ---------------------------------------------------------------- rejects
-
-
 @pytest.fixture
 def seeds_with_bad_inputs(tmp_path: Path) -> Path:
     """A copy of the seeds plus an empty file and a byte-identical copy of seed 000."""
@@ -270,9 +260,6 @@ def test_cli_help_has_an_example() -> None:
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "toolkit convert seeds/ --annotations annotations/ --out build/dataset" in result.output
-
-
-# ---------------------------------------------------------------- annotations
 
 
 def test_annotation_layers_are_included_and_bad_files_rejected(
@@ -337,9 +324,6 @@ def test_annotation_for_an_unknown_document_is_rejected(tmp_path: Path) -> None:
     ]
 
 
-# ---------------------------------------------------------------- atomic output
-
-
 def test_a_failed_run_leaves_the_previous_dataset_untouched(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,133 +380,6 @@ def test_cli_reports_a_missing_annotation_folder_as_exit_2(tmp_path: Path) -> No
     assert "'/nope' does not exist" in result.output
 
 
-# ---------------------------------------------------------------- inputs
-
-
-def test_collect_inputs_sorts_recurses_and_skips_hidden(tmp_path: Path) -> None:
-    (tmp_path / "b").mkdir()
-    (tmp_path / ".git").mkdir()
-    for name in ("b/2.html", "a.txt", "b/1.txt", ".hidden.txt", ".git/config", "c.dat"):
-        (tmp_path / name).write_text("x", encoding="utf-8")
-    found = collect_inputs([tmp_path, tmp_path / "a.txt"])
-    base = tmp_path.as_posix()
-    assert found == [f"{base}/a.txt", f"{base}/b/1.txt", f"{base}/b/2.html", f"{base}/c.dat"]
-
-
-def test_collect_inputs_follows_file_links_once_and_skips_folder_links(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "data" / "sub").mkdir(parents=True)
-    (tmp_path / "data" / "sub" / "1.txt").write_text("x", encoding="utf-8")
-    (tmp_path / "data" / "2.txt").write_text("y", encoding="utf-8")
-    (tmp_path / "data" / "a-link.txt").symlink_to(tmp_path / "data" / "sub" / "1.txt")
-    (tmp_path / "data" / "dir-link").symlink_to(tmp_path / "data" / "sub")
-    (tmp_path / "data" / "broken").symlink_to(tmp_path / "missing")
-    monkeypatch.chdir(tmp_path / "data")
-    # The link sorts first, so it is kept and the file it points to is the duplicate.
-    assert collect_inputs(["."]) == ["2.txt", "a-link.txt"]
-    assert collect_inputs(["./sub", "2.txt"]) == ["2.txt", "sub/1.txt"]
-
-
-def test_collect_inputs_names_a_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as info:
-        collect_inputs([tmp_path / "nope"])
-    assert str(info.value) == (
-        f"{tmp_path / 'nope'}: no such file or folder; give article files or folders"
-    )
-
-
-# ---------------------------------------------------------------- shared sentences
-
-
-def brute_force_shared(
-    docs: list[str], rows: list[tuple[int, int, int]], max_docs: int
-) -> list[list[dict[str, object]]]:
-    """Reference answer: for each doc, each sentence whose key occurs in another doc."""
-    by_key: dict[int, set[str]] = {}
-    for doc, _, key in rows:
-        by_key.setdefault(key, set()).add(docs[doc])
-    result: list[list[dict[str, object]]] = [[] for _ in docs]
-    for doc, sent, key in sorted(rows):
-        others = sorted(by_key[key] - {docs[doc]})[:max_docs]
-        if others and not any(e["sentence_index"] == sent for e in result[doc]):
-            result[doc].append({"sentence_index": sent, "doc_ids": others})
-    return result
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    n_docs=st.integers(min_value=1, max_value=8),
-    data=st.data(),
-    max_docs=st.integers(min_value=1, max_value=4),
-)
-def test_shared_sentences_match_a_brute_force_answer(
-    n_docs: int, data: st.DataObject, max_docs: int
-) -> None:
-    docs = [f"doc_{i:016x}" for i in data.draw(st.permutations(range(n_docs)))]
-    rows = []
-    for doc in range(n_docs):
-        keys = data.draw(st.lists(st.integers(0, 5), max_size=6))
-        rows += [(doc, sent, key) for sent, key in enumerate(keys)]
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    shared = SharedSentences(
-        docs,
-        arr[:, 0].astype(np.int32),
-        arr[:, 1].astype(np.int32),
-        arr[:, 2].astype(np.uint64),
-        max_docs=max_docs,
-    )
-    expected = brute_force_shared(docs, rows, max_docs)
-    split = data.draw(st.integers(0, n_docs))
-    got = shared.for_range(0, split).to_pylist() + shared.for_range(split, n_docs).to_pylist()
-    assert got == expected
-
-
-@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    n_docs=st.integers(min_value=1, max_value=8),
-    data=st.data(),
-    partition_rows=st.integers(min_value=1, max_value=20),
-)
-def test_shared_sentences_from_spilled_partitions_match_one_pass(
-    tmp_path: Path, n_docs: int, data: st.DataObject, partition_rows: int
-) -> None:
-    docs = [f"doc_{i:016x}" for i in data.draw(st.permutations(range(n_docs)))]
-    rows = []
-    for doc in range(n_docs):
-        # Keys spread over the whole uint64 range, so every partition gets some.
-        keys = data.draw(st.lists(st.sampled_from([0, 2**62, 2**63 + 5, 2**64 - 1]), max_size=6))
-        rows += [(doc, sent, key) for sent, key in enumerate(keys)]
-    # Every draw comes before files exist: Hypothesis may end an example at a draw, and
-    # tmp_path is shared by all examples, so a file left then would fail the next one.
-    split = data.draw(st.integers(0, n_docs))
-    one_pass = SharedSentences(
-        docs,
-        np.array([r[0] for r in rows], dtype=np.int32),
-        np.array([r[1] for r in rows], dtype=np.int32),
-        np.array([r[2] for r in rows], dtype=np.uint64),
-        max_docs=2,
-    )
-    spill = dataset._SpillFile(tmp_path / f"sentences-{len(rows)}", dataset._SENTENCE_RECORD)
-    records = np.array(rows, dtype=dataset._SENTENCE_RECORD)
-    spill.append(records[: len(rows) // 2])
-    spill.append(records[len(rows) // 2 :])
-    ids = pa.array(docs, pa.string())
-    by_id = np.asarray(pc.sort_indices(ids), dtype=np.int64)
-    partitioned = SharedSentences.from_records(
-        ids, by_id, spill, max_docs=2, partition_rows=partition_rows
-    )
-    spill.unlink()
-    try:
-        assert partitioned.n_shared == one_pass.n_shared
-        for lo, hi in ((0, split), (split, n_docs)):
-            got = partitioned.for_range(lo, hi).to_pylist()
-            assert got == one_pass.for_range(lo, hi).to_pylist()
-    finally:
-        partitioned.close()
-    assert list(tmp_path.iterdir()) == []  # partition files are removed
-
-
 def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -533,81 +390,3 @@ def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> Non
     assert read_rows(out, "documents") == []
     assert pq.read_schema(out / "documents.parquet").remove_metadata().equals(documents_schema(TAX))
     assert "| documents | 0 |" in (out / "README.md").read_text(encoding="utf-8")
-
-
-def test_article_rows_match_rows_built_from_dicts() -> None:
-    from toolkit.ingest.article import CONVERTER_VERSION, read_article
-
-    articles = [read_article(path) for path in SEED_FILES]
-    schema = dataset.partial_schema(TAX)
-    expected = pa.RecordBatch.from_pylist(
-        [
-            {
-                "doc_id": a.doc_id,
-                "outlet": a.outlet,
-                "title": a.title,
-                "byline": a.byline,
-                "published_date": a.published_date,
-                "source_urls": list(a.source_urls),
-                "links": [
-                    {"text": ln.text, "href": ln.href, "start": ln.start, "end": ln.end}
-                    for ln in a.links
-                ],
-                "text": a.text,
-                "text_sha256": sha256_text(a.text),
-                "sentences": [{"start": s, "end": e} for s, e in a.sentences],
-                "removed": [{"reason": r.reason, "text": r.text} for r in a.removed],
-                "source_path": a.source_path,
-                "source_sha256": a.source_sha256,
-                "source_encoding": a.source_encoding,
-                "converter_version": CONVERTER_VERSION,
-            }
-            for a in articles
-        ],
-        schema=schema,
-    )
-    assert any(a.links for a in articles) and any(a.removed for a in articles)
-    got = dataset._article_rows(articles, schema, CONVERTER_VERSION)
-    assert got.schema == expected.schema
-    assert got.equals(expected)
-    assert dataset._article_rows([], schema, CONVERTER_VERSION).num_rows == 0
-
-
-def test_sentence_key_hashes_are_8_byte_blake2b_little_endian() -> None:
-    keys = ["xi met blinken.", "", "taïwan 台灣 😀", "a" * 1000]
-    expected = [
-        int.from_bytes(hashlib.blake2b(k.encode("utf-8"), digest_size=8).digest(), "little")
-        for k in keys
-    ]
-    got = dataset.sentence_key_hashes(keys)
-    assert got.dtype == np.uint64
-    assert got.tolist() == expected
-    assert dataset.sentence_key_hashes([]).shape == (0,)
-
-
-def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
-    from toolkit.ingest.article import parse_article
-    from toolkit.ingest.normalize import minhash_signature, sentence_keys
-
-    broken = tmp_path / "broken.txt"
-    broken.write_bytes(b"")
-    paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
-    chunk = dataset._parse_chunk(paths, dataset.partial_schema(read_taxonomy()))
-    assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
-    assert all(chunk.errors[len(SEED_FILES) :])
-    readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]
-    assert chunk.shas == [*readable, ""]  # the missing file has no digest
-    rows, index, hashes, signatures = [], [], [], []
-    for row, path in enumerate(SEED_FILES):
-        article = parse_article(path.read_bytes(), source_path=str(path))
-        for k, key in enumerate(sentence_keys(article.text, article.sentences)):
-            if key:
-                rows.append(row)
-                index.append(k)
-                hashes.append(hashlib.blake2b(key.encode(), digest_size=8).digest())
-        signatures.append(minhash_signature(article.text).tolist())
-    assert chunk.sentences.dtype == dataset._SENTENCE_RECORD
-    assert chunk.sentences["doc"].tolist() == rows
-    assert chunk.sentences["sent"].tolist() == index
-    assert chunk.sentences["key"].tolist() == [int.from_bytes(h, "little") for h in hashes]
-    assert chunk.signatures.tolist() == signatures
