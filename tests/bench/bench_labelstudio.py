@@ -17,7 +17,12 @@ from pathlib import Path
 
 from toolkit.annotations.records import AnnotationFile, RelationLink, Span
 from toolkit.core.ids import make_span_id, sha256_text
-from toolkit.labelstudio import sync as ls
+from toolkit.labelstudio.api import make_client
+from toolkit.labelstudio.label_config import make_label_config
+from toolkit.labelstudio.projects import find_project
+from toolkit.labelstudio.push import PushResult, push_documents
+from toolkit.labelstudio.results import annotation_to_result
+from toolkit.labelstudio.tasks import TaskDocument
 from toolkit.taxonomy.labels import Taxonomy, read_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +30,7 @@ MODEL_VERSION = "bench-rules"
 TARGET_OVERHEAD = 0.20
 
 
-def make_documents(n: int) -> list[ls.TaskDocument]:
+def make_documents(n: int) -> list[TaskDocument]:
     """n unique documents built from the seed texts."""
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     docs = []
@@ -33,7 +38,7 @@ def make_documents(n: int) -> list[ls.TaskDocument]:
         text = f"{seeds[i % len(seeds)]}\n\nBench copy {i}."
         doc_id = "doc_" + hashlib.sha256(f"bench-{i}".encode()).hexdigest()[:16]
         docs.append(
-            ls.TaskDocument(
+            TaskDocument(
                 doc_id,
                 text,
                 sha256_text(text),
@@ -46,7 +51,7 @@ def make_documents(n: int) -> list[ls.TaskDocument]:
     return docs
 
 
-def suggest(doc: ls.TaskDocument) -> AnnotationFile:
+def suggest(doc: TaskDocument) -> AnnotationFile:
     """Rule-style suggestions: the first mention of a few names and of a stance formula."""
     spans: list[Span] = []
     relations: list[RelationLink] = []
@@ -87,7 +92,7 @@ def suggest(doc: ls.TaskDocument) -> AnnotationFile:
 
 def bare_import(
     client: object,
-    docs: list[ls.TaskDocument],
+    docs: list[TaskDocument],
     layer: dict[str, AnnotationFile],
     taxonomy: Taxonomy,
     title: str,
@@ -95,7 +100,7 @@ def bare_import(
 ) -> float:
     """Seconds spent in projects.import_tasks alone (payloads built beforehand)."""
     project = client.projects.create(  # type: ignore[attr-defined]
-        title=title, label_config=ls.make_label_config(taxonomy), model_version=MODEL_VERSION
+        title=title, label_config=make_label_config(taxonomy), model_version=MODEL_VERSION
     )
     payloads = [
         {
@@ -103,7 +108,7 @@ def bare_import(
             "predictions": [
                 {
                     "model_version": MODEL_VERSION,
-                    "result": ls.annotation_to_result(layer[d.doc_id], taxonomy),
+                    "result": annotation_to_result(layer[d.doc_id], taxonomy),
                 }
             ],
         }
@@ -119,15 +124,15 @@ def bare_import(
 
 def timed_push(
     client: object,
-    docs: list[ls.TaskDocument],
+    docs: list[TaskDocument],
     layer: dict[str, AnnotationFile],
     taxonomy: Taxonomy,
     title: str,
     batch_size: int,
-) -> tuple[float, ls.PushResult]:
+) -> tuple[float, PushResult]:
     """Seconds for the whole toolkit push (project, validation, import) and its result."""
     began = time.perf_counter()
-    result = ls.push_documents(
+    result = push_documents(
         client,
         docs,
         project_title=title,
@@ -157,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     taxonomy = read_taxonomy()
-    client = ls.make_client(url, key)
+    client = make_client(url, key)
     docs = make_documents(args.tasks)
     layer = {d.doc_id: suggest(d) for d in docs}
     n = len(docs)
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             finally:
-                project = ls.find_project(client, title)
+                project = find_project(client, title)
                 if project is not None:
                     client.projects.delete(id=project.id)
     bare_s, push_s = sum(bare_times), sum(push_times)

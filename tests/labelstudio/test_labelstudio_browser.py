@@ -10,10 +10,13 @@ import pytest
 
 from toolkit.annotations.records import write_annotation_file
 from toolkit.labelstudio import server as lsserver
-from toolkit.labelstudio import sync as ls
+from toolkit.labelstudio.api import make_client
+from toolkit.labelstudio.projects import lookup_tasks
+from toolkit.labelstudio.push import push_documents
+from toolkit.labelstudio.tasks import read_documents, read_prediction_layer
 from toolkit.taxonomy.labels import read_taxonomy
 
-from .test_labelstudio import _seed_dataset, rules_annotation
+from .live import _seed_dataset, rules_annotation
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
 
@@ -32,22 +35,22 @@ def stance_task(
     ls_connection: lsserver.Connection, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[int, int]]:
     """A pushed seed project; (project id, task id) of a seed with a stance suggestion."""
-    client = ls.make_client(ls_connection.url, ls_connection.api_key)
+    client = make_client(ls_connection.url, ls_connection.api_key)
     tmp = tmp_path_factory.mktemp("browser")
-    docs = ls.read_documents(_seed_dataset(tmp))
+    docs = read_documents(_seed_dataset(tmp))
     layer = tmp / "rules-v1"
     for doc in docs:
         write_annotation_file(layer / f"{doc.doc_id}.json", rules_annotation(doc))
     title = f"test-ui-{uuid.uuid4().hex[:8]}"
-    pushed = ls.push_documents(
+    pushed = push_documents(
         client,
         docs,
         project_title=title,
         taxonomy=read_taxonomy(),
-        prediction_layers=[ls.read_prediction_layer(layer)],
+        prediction_layers=[read_prediction_layer(layer)],
     )
     doc = next(d for d in docs if STANCE_PHRASE in d.text)
-    [task] = ls.lookup_tasks(client, pushed.project_id, [doc.doc_id])[doc.doc_id]
+    [task] = lookup_tasks(client, pushed.project_id, [doc.doc_id])[doc.doc_id]
     yield pushed.project_id, task.task_id
     client.projects.delete(id=pushed.project_id)
 

@@ -1,0 +1,85 @@
+"""Error translation and retries of Label Studio API calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from label_studio_sdk.core.api_error import ApiError
+
+from toolkit.errors import LabelStudioError
+from toolkit.labelstudio.api import RetryPolicy, call_api, translate_error
+
+# ---------------------------------------------------------------- errors and retries
+
+
+def _api_error(status: int, body: Any = None) -> ApiError:
+    return ApiError(status_code=status, headers={}, body=body)
+
+
+@pytest.mark.parametrize(
+    ("exc", "message", "status"),
+    [
+        (
+            _api_error(401),
+            "push: Label Studio refused the API token; check LABEL_STUDIO_API_KEY (HTTP 401)",
+            401,
+        ),
+        (
+            _api_error(400, {"validation_errors": {"label_config": ["bad"]}}),
+            'push: {"label_config": ["bad"]} (HTTP 400)',
+            400,
+        ),
+        (_api_error(502), "push: no detail given (HTTP 502)", 502),
+        (
+            httpx.ConnectError("refused"),
+            "push: cannot reach Label Studio (ConnectError: refused); "
+            "is the server running (`toolkit labelstudio serve`) and LABEL_STUDIO_URL right?",
+            None,
+        ),
+    ],
+    ids=["401", "400-detail", "502", "connect"],
+)
+def test_errors_are_translated_once(exc: Exception, message: str, status: int | None) -> None:
+    error = translate_error(exc, "push")
+    assert (str(error), error.status_code) == (message, status)
+
+
+def test_5xx_is_retried_with_backoff_then_succeeds() -> None:
+    waits: list[float] = []
+    answers: list[Exception | str] = [_api_error(500), _api_error(503), "ok"]
+
+    def call() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    policy = RetryPolicy(attempts=4, base_delay_s=0.25, sleep=waits.append)
+    assert call_api("x", call, policy) == "ok"
+    assert waits == [0.25, 0.5]
+
+
+def test_4xx_is_not_retried() -> None:
+    calls: list[int] = []
+
+    def call() -> str:
+        calls.append(1)
+        raise _api_error(404, {"detail": "Not found."})
+
+    with pytest.raises(LabelStudioError, match=r'^x: "Not found\." \(HTTP 404\)$'):
+        call_api("x", call, RetryPolicy(sleep=lambda s: None))
+    assert calls == [1]
+
+
+def test_retries_are_bounded() -> None:
+    calls: list[int] = []
+
+    def call() -> str:
+        calls.append(1)
+        raise httpx.ReadError("reset")
+
+    with pytest.raises(LabelStudioError):
+        call_api("x", call, RetryPolicy(attempts=3, sleep=lambda s: None))
+    assert len(calls) == 3

@@ -1,0 +1,243 @@
+"""Push against a real Label Studio server, and its failures and resumption."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from toolkit.annotations.records import (
+    write_annotation_file,
+)
+from toolkit.core.ids import sha256_text
+from toolkit.errors import LabelStudioError
+from toolkit.labelstudio import server as lsserver
+from toolkit.labelstudio.api import RetryPolicy, make_client
+from toolkit.labelstudio.label_config import make_label_config
+from toolkit.labelstudio.projects import find_project
+from toolkit.labelstudio.results import _result_key, annotation_to_result
+from toolkit.labelstudio.tasks import TaskDocument
+from toolkit.taxonomy.labels import Taxonomy
+
+from .live import (
+    _by_doc,
+    _flaky_client,
+    _get,
+    _is_import,
+    _push,
+    _tasks,
+    rules_annotation,
+)
+
+pytestmark = pytest.mark.labelstudio
+
+
+# ---------------------------------------------------------------- push
+
+
+def test_label_config_is_accepted_by_the_server(
+    client: Any, new_title: Callable[[], str], taxonomy: Taxonomy
+) -> None:
+    config = make_label_config(taxonomy)
+    project = client.projects.create(title=new_title(), label_config=config)
+    client.projects.validate_label_config(id=project.id, label_config=config)
+    assert client.projects.get(id=project.id).label_config.strip() == config.strip()
+
+
+def test_push_makes_one_task_per_document_with_suggestions(
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    result = _push(client, documents, new_title(), taxonomy, [rules_layer])
+    assert (result.created, result.updated, result.unchanged, result.refused) == (5, 0, 0, [])
+    tasks = _by_doc(client, result.project_id)
+    assert sorted(tasks) == sorted(d.doc_id for d in documents)
+    for doc in documents:
+        task = tasks[doc.doc_id]
+        assert task.data == doc.data()
+        [prediction] = task.predictions
+        assert _get(prediction, "model_version") == "rules-v1"
+        expected = annotation_to_result(rules_annotation(doc), taxonomy)
+        assert _result_key(_get(prediction, "result")) == _result_key(expected)
+    assert client.projects.get(id=result.project_id).model_version == "rules-v1"
+
+
+def test_second_push_changes_nothing(
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    title = new_title()
+    first = _push(client, documents, title, taxonomy, [rules_layer])
+    before = {
+        d: (t.id, [_get(p, "id") for p in t.predictions])
+        for d, t in _by_doc(client, first.project_id).items()
+    }
+    again = _push(client, documents, title, taxonomy, [rules_layer], batch_size=2)
+    assert (again.project_id, again.created, again.updated, again.unchanged) == (
+        first.project_id,
+        0,
+        0,
+        5,
+    )
+    after = {
+        d: (t.id, [_get(p, "id") for p in t.predictions])
+        for d, t in _by_doc(client, first.project_id).items()
+    }
+    assert after == before
+
+
+def test_changed_suggestion_replaces_the_prediction(
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
+) -> None:
+    title = new_title()
+    _push(client, documents, title, taxonomy, [rules_layer])
+    layer = tmp_path / "rules-v1"
+    for doc in documents:
+        annotation = rules_annotation(doc)
+        if doc is documents[1]:
+            annotation.spans = [s for s in annotation.spans if s.label != "LOCATION"]
+        write_annotation_file(layer / f"{doc.doc_id}.json", annotation)
+    result = _push(client, documents, title, taxonomy, [layer])
+    assert (
+        result.updated,
+        result.unchanged,
+        result.predictions_set,
+        result.predictions_removed,
+    ) == (1, 4, 1, 1)
+    [prediction] = _by_doc(client, result.project_id)[documents[1].doc_id].predictions
+    assert "LOCATION" not in json.dumps(_get(prediction, "result"))
+
+
+def test_changed_text_is_refused_once_annotated_and_updated_before(
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    title = new_title()
+    pushed = _push(client, documents[:2], title, taxonomy)
+    tasks = _by_doc(client, pushed.project_id)
+    annotated_task = tasks[documents[0].doc_id].id
+    client.annotations.create(id=annotated_task, result=[])
+    changed = [
+        dataclasses.replace(
+            d, text=d.text + " Updated.", text_sha256=sha256_text(d.text + " Updated.")
+        )
+        for d in documents[:2]
+    ]
+    result = _push(client, changed, title, taxonomy)
+    assert result.updated == 1
+    [refusal] = result.refused
+    assert (refusal.doc_id, refusal.task_id) == (documents[0].doc_id, annotated_task)
+    assert str(refusal) == (
+        f"{documents[0].doc_id} (task {annotated_task}): the document text changed (text_sha256 "
+        f"{documents[0].text_sha256[:12]} -> {changed[0].text_sha256[:12]}) but the task already "
+        "has annotations whose offsets would break; not updated. Pull its annotations, then "
+        "create a new project or delete the task's annotations"
+    )
+    after = _by_doc(client, pushed.project_id)
+    assert after[documents[0].doc_id].data["text"] == documents[0].text
+    assert after[documents[1].doc_id].data["text"] == changed[1].text
+
+
+def test_batch_failing_after_the_server_committed_it_is_not_imported_twice(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    flaky = _flaky_client(ls_connection, match=_is_import, fail=lambda n: n == 2)
+    title = new_title()
+    result = _push(flaky, documents, title, taxonomy, batch_size=2)
+    assert (result.created, result.refused) == (5, [])
+    tasks = _tasks(client, result.project_id)
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.doc_id for d in documents)
+
+
+def test_project_created_by_a_failed_request_is_not_made_twice(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    def is_create(request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path.rstrip("/") == "/api/projects"
+
+    flaky = _flaky_client(ls_connection, match=is_create, fail=lambda n: n == 1, status=502)
+    title = new_title()
+    result = _push(flaky, documents[:1], title, taxonomy)
+    assert result.created == 1
+    assert [p.id for p in client.projects.list(title=title) if p.title == title] == [
+        result.project_id
+    ]
+
+
+def test_interrupted_push_reports_the_status_and_a_rerun_finishes(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    flaky = _flaky_client(
+        ls_connection, match=_is_import, fail=lambda n: n >= 2, status=503, forward=False
+    )
+    title = new_title()
+    with pytest.raises(LabelStudioError) as info:
+        _push(flaky, documents, title, taxonomy, [rules_layer], batch_size=2)
+    assert info.value.status_code == 503
+    assert str(info.value).endswith('"injected failure" (HTTP 503)')
+    project = find_project(client, title)
+    assert len(_tasks(client, project.id)) == 2
+    rerun = _push(client, documents, title, taxonomy, [rules_layer], batch_size=2)
+    assert (rerun.created, rerun.unchanged) == (3, 2)
+    tasks = _tasks(client, project.id)
+    assert sorted(t.data["doc_id"] for t in tasks) == sorted(d.doc_id for d in documents)
+    assert all(len(t.predictions) == 1 for t in tasks)
+
+
+def test_wrong_token_is_a_clear_401(
+    ls_connection: lsserver.Connection, taxonomy: Taxonomy, documents: list[TaskDocument]
+) -> None:
+    bad = make_client(ls_connection.url, "0" * 40)
+    with pytest.raises(LabelStudioError) as info:
+        _push(bad, documents, "never-made", taxonomy)
+    assert info.value.status_code == 401
+    assert str(info.value) == (
+        "listing projects titled 'never-made': Label Studio refused the API token; "
+        "check LABEL_STUDIO_API_KEY (HTTP 401)"
+    )
+
+
+def test_unreachable_server_is_retried_then_reported(
+    taxonomy: Taxonomy, documents: list[TaskDocument]
+) -> None:
+    waits: list[float] = []
+    retry = RetryPolicy(attempts=3, base_delay_s=0.5, sleep=waits.append)
+    down = make_client(f"http://127.0.0.1:{lsserver.free_port()}", "x" * 40)
+    with pytest.raises(LabelStudioError) as info:
+        _push(down, documents, "never-made", taxonomy, retry=retry)
+    assert info.value.status_code is None
+    assert "listing projects titled 'never-made': cannot reach Label Studio (ConnectError" in str(
+        info.value
+    )
+    assert waits == [0.5, 1.0]

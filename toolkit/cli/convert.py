@@ -1,0 +1,221 @@
+"""Commands that build and check the dataset: convert, schemas, validate, reanchor."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from toolkit.cli.app import EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
+from toolkit.errors import ValidationError
+
+
+@click.command("convert")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@out_dir_option(
+    "Dataset folder to build; a previous dataset there is replaced only on success.", required=True
+)
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Annotation folder (annotations/<annotator>/<doc>.json); every layer is checked "
+    "against the converted texts and included, gold spans nested in documents.parquet.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Articles per batch (and per Parquet row group); memory grows with it.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes parsing articles; the output is the same whatever the number.",
+)
+@handle_errors
+def convert_command(
+    inputs: tuple[str, ...],
+    out_dir: str,
+    annotations_dir: str | None,
+    batch_size: int,
+    workers: int,
+) -> None:
+    """Convert article files or folders into the Parquet dataset with its card.
+
+    Folders are read recursively (*.txt, *.html and any other file tried as text; hidden
+    files skipped). Writes documents.parquet, annotations.parquet, annotation_sets.parquet,
+    rejects.parquet, manifest.json and README.md (dataset card). Inputs that cannot be
+    converted, byte-identical duplicates and annotation files with problems are listed in
+    rejects.parquet and the rest goes on; the exit code is then 1.
+
+    \b
+    Example:
+      toolkit convert seeds/ --annotations annotations/ --out build/dataset
+      toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
+    """
+    from toolkit.dataset import convert
+
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=total, unit="article", file=sys.stderr, disable=not sys.stderr.isatty()
+            )
+        bar.update(done - bar.n)
+
+    try:
+        result = convert(
+            inputs,
+            out_dir,
+            annotations_dir=annotations_dir,
+            batch_size=batch_size,
+            workers=workers,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    for reject in result.rejects:
+        click.echo(f"Rejected {reject.input}: {reject.reason}", err=True)
+    click.echo(f"{result.summary()}. Wrote {result.out_dir}.")
+    if result.rejects:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.command("schemas")
+@click.option("--check", is_flag=True, help="Only check that the files are current; exit 1 if not.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Schema folder (default: the project's schemas/).",
+)
+@handle_errors
+def schemas_command(check: bool, directory: str | None) -> None:
+    """Derive the JSON Schemas in schemas/ from the taxonomy.
+
+    \b
+    Example:
+      toolkit schemas            # rewrite schemas/*.schema.json after editing taxonomy.json
+      toolkit schemas --check    # CI: fail if someone forgot to
+    """
+    from toolkit.taxonomy import stale_schemas, write_schemas
+
+    if check:
+        stale = stale_schemas(directory)
+        for name in stale:
+            click.echo(f"Error: {name} is out of date; run `toolkit schemas`", err=True)
+        sys.exit(EXIT_PROBLEMS if stale else EXIT_OK)
+    changed = write_schemas(directory)
+    click.echo(f"{len(changed)} schema file(s) updated.")
+
+
+@click.command("validate")
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Annotation folder (annotations/<annotator>/<doc>.json).",
+)
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Built dataset folder; its texts are used to check annotation offsets and quotes.",
+)
+@handle_errors
+def validate_command(annotations_dir: str | None, dataset_dir: str | None) -> None:
+    """Check annotation files and a built dataset; exit 1 listing every problem.
+
+    Checks JSON Schema first, then meaning: offsets inside the text, text[start:end] equals
+    the quote, labels and attribute values exist in the taxonomy, relation ends exist, ids
+    are unique, documents exist, text hashes match.
+
+    \b
+    Example:
+      toolkit validate --annotations annotations --dataset build/dataset
+    """
+    from toolkit.annotations import check_annotations
+    from toolkit.dataset import check_dataset, read_texts
+
+    if not annotations_dir and not dataset_dir:
+        raise click.UsageError("give --annotations, --dataset or both")
+    problems = []
+    texts = None
+    if dataset_dir:
+        problems.extend(check_dataset(dataset_dir))
+        texts = read_texts(dataset_dir)
+    if annotations_dir:
+        problems.extend(check_annotations(annotations_dir, texts=texts))
+    if problems:
+        raise ValidationError(problems)
+    click.echo("No problems found.")
+
+
+@click.command("reanchor")
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(file_okay=False, exists=True),
+    required=True,
+    help="Annotation folder to re-anchor in place.",
+)
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(file_okay=False, exists=True),
+    required=True,
+    help="Built dataset whose texts the spans must follow.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@handle_errors
+def reanchor_command(annotations_dir: str, dataset_dir: str, dry_run: bool) -> None:
+    """Move spans to their quotes in changed document texts (after a converter change).
+
+    Each span whose quote no longer sits at its offsets moves to the nearest occurrence of
+    the quote; spans whose quote is gone are listed and dropped, never silently shifted.
+
+    \b
+    Example:
+      toolkit reanchor --annotations annotations --dataset build/dataset --dry-run
+    """
+    from toolkit.annotations import (
+        iter_annotation_paths,
+        read_annotation_file,
+        reanchor,
+        write_annotation_file,
+    )
+    from toolkit.dataset import read_texts
+
+    texts = read_texts(dataset_dir)
+    n_files = n_moved = n_lost = 0
+    for path in iter_annotation_paths(annotations_dir):
+        annotation = read_annotation_file(path)
+        text = texts.get(annotation.doc_id)
+        if text is None:
+            click.echo(f"{path}: document {annotation.doc_id} not in the dataset; left alone")
+            continue
+        result = reanchor(annotation, text)
+        if not result.changed:
+            continue
+        n_files += 1
+        n_moved += len(result.moved)
+        n_lost += len(result.lost)
+        for span in result.lost:
+            click.echo(f"{path}: lost {span.label} {span.text!r} [{span.start}, {span.end})")
+        if not dry_run:
+            write_annotation_file(path, result.annotation)
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{n_files} file(s) {verb}: {n_moved} span(s) moved, {n_lost} lost.")
+    if n_lost:
+        sys.exit(EXIT_PROBLEMS)

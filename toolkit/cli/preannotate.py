@@ -1,0 +1,74 @@
+"""The preannotate commands: run (the default) and score."""
+
+from __future__ import annotations
+
+import click
+
+from toolkit.cli.app import DATASET_DIR, handle_errors, out_dir_option
+
+
+class _DefaultCommandGroup(click.Group):
+    """A group that runs its default command when the first argument is not a subcommand."""
+
+    default_command = "run"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("preannotate", cls=_DefaultCommandGroup)
+def preannotate_group() -> None:
+    """Rule-based pre-annotation (layer rules-v1) and its scores against gold.
+
+    \b
+    Example:
+      toolkit preannotate build/dataset --out annotations/
+      toolkit preannotate score build/dataset --annotations annotations/
+    """
+
+
+@preannotate_group.command("run")
+@DATASET_DIR
+@out_dir_option("Annotation folder; files go to OUT/rules-v1/<doc_id>.json.", required=True)
+@handle_errors
+def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
+    """Pre-annotate every document of a built dataset with the rule set (the default command).
+
+    \b
+    Example:
+      toolkit preannotate build/dataset --out annotations/
+    """
+    from toolkit.preannotate import LAYER, preannotate
+
+    written, unchanged = preannotate(dataset_dir, out_dir)
+    click.echo(f"{LAYER}: {written} file(s) written, {unchanged} unchanged.")
+
+
+@preannotate_group.command("score")
+@DATASET_DIR
+@click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(exists=True, file_okay=False),
+    required=True,
+    help="Annotation folder holding the rules-v1 and gold layers.",
+)
+@click.option("--gold", "gold_layer", default="gold", show_default=True, help="Gold layer name.")
+@out_dir_option("Where preannotation_scores.json/.md go (default: DATASET_DIR).", default=None)
+@handle_errors
+def preannotate_score_command(
+    dataset_dir: str, annotations_dir: str, gold_layer: str, out_dir: str | None
+) -> None:
+    """Score the rules-v1 layer against gold: per-label precision, recall, F1 (exact, overlap).
+
+    \b
+    Example:
+      toolkit preannotate score build/dataset --annotations annotations/ --out build/reports
+    """
+    from toolkit.preannotate import score_layers, write_scores
+
+    scores = score_layers(annotations_dir, gold_layer=gold_layer)
+    json_path, md_path = write_scores(scores, out_dir or dataset_dir)
+    click.echo(f"{scores['n_documents']} gold document(s) scored; wrote {json_path} and {md_path}.")
