@@ -155,7 +155,7 @@ def test_predictions_are_valid_label_studio_predictions(
     """What `toolkit labelstudio push` checks before importing a prediction layer."""
     from label_studio_sdk.label_interface import LabelInterface
 
-    from toolkit.labelstudio import sync as ls
+    import toolkit.labelstudio as ls
 
     result = predict_to_annotations(trained[0], corpus, tmp_path)
     tax = read_taxonomy()

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ToolkitError
 from toolkit import report
+from toolkit.errors import ToolkitError
 
 # ---------------------------------------------------------------- coefficients (batched)
 #

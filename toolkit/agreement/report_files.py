@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toolkit import report
 from toolkit.agreement.report_html import render_html
 from toolkit.agreement.report_markdown import render_markdown
 from toolkit.agreement.study import AgreementResult
-from toolkit import report
 
 
 def write_agreement_report(out_dir: str | Path, result: AgreementResult) -> dict[str, Path]:

@@ -6,6 +6,7 @@ import html as html_lib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from toolkit import report
 from toolkit.agreement.report_tables import (
     annotator_table,
     attribute_table,
@@ -17,7 +18,6 @@ from toolkit.agreement.report_tables import (
     summary_lines,
 )
 from toolkit.annotations import MODES
-from toolkit import report
 
 
 def _bar(label: str, e: Mapping[str, Any]) -> tuple[str, float | None, float | None, float | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from toolkit import report
 from toolkit.agreement.report_tables import (
     annotator_table,
     attribute_table,
@@ -15,7 +16,6 @@ from toolkit.agreement.report_tables import (
     span_table,
     summary_lines,
 )
-from toolkit import report
 
 
 def render_markdown(data: Mapping[str, Any]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from toolkit import report
 from toolkit.agreement.disputes import version_text
 from toolkit.agreement.holders import HOLDER
 from toolkit.annotations import MODES, OVERALL
-from toolkit import report
 
 _TABLE_ROWS = 200
 
