@@ -8,7 +8,12 @@ import pytest
 
 from toolkit.baseline.corpus import Corpus, Document
 from toolkit.baseline.evaluation import evaluate_corpus
-from toolkit.baseline.evaluation_report import _summary_rows, write_evaluation
+from toolkit.baseline.evaluation_report import (
+    _human_bar,
+    _summary_rows,
+    render_html,
+    write_evaluation,
+)
 from toolkit.errors import ModelError
 
 from .test_corpus import _doc
@@ -97,3 +102,9 @@ def test_rules_layer_and_human_ceiling_are_reported(corpus: Corpus) -> None:
     assert human["attributes"] == {"STANCE.value": {"cohen_kappa": {"value": 0.7}}}
     rows = _summary_rows(data)
     assert rows[1][-1] == "0.900 [0.800, 0.950] (pairwise F1, exact)"
+    # The summary charts draw the human ceiling as a bar beside the systems.
+    assert _human_bar(human, "tagger") == ("human (pairwise F1, exact)", 0.9, 0.8, 0.95)
+    assert _human_bar(human, "stance") == ("human (cohen_kappa on matched spans)", 0.7, None, None)
+    assert _human_bar(human, "event") == ("human agreement", None, None, None)
+    html = render_html(data)
+    assert "<title>human (pairwise F1, exact): 0.900 [0.800, 0.950]</title>" in html

@@ -35,21 +35,42 @@ def _human_rows(human: Mapping[str, Any]) -> list[list[object]]:
     return rows
 
 
-def _human_headline(human: Mapping[str, Any], model: str) -> str:
-    """The human figure shown next to a model's headline score, with what it measures."""
+def _human_estimate(human: Mapping[str, Any], model: str) -> tuple[Mapping[str, Any] | None, str]:
+    """The human figure that stands beside a model's headline score, and what it measures."""
     if "unavailable" in human:
-        return str(human["unavailable"])
+        return None, str(human["unavailable"])
     if model == "tagger":
         block = human.get("span_f1", {}).get("ALL", {}).get("exact")
-        return f"{format_estimate(block)} (pairwise F1, exact)" if block else "not in the report"
+        return (block, "pairwise F1, exact") if block else (None, "not in the report")
     key = "STANCE.value" if model == "stance" else "EVENT.category"
     entry = human.get("attributes", {}).get(key)
     if not isinstance(entry, Mapping):
-        return "not in the report"
+        return None, "not in the report"
     for name, value in sorted(entry.items()):
         if isinstance(value, Mapping) and "value" in value:
-            return f"{format_estimate(value)} ({name} on matched spans)"
-    return "not in the report"
+            return value, f"{name} on matched spans"
+    return None, "not in the report"
+
+
+def _human_headline(human: Mapping[str, Any], model: str) -> str:
+    """The human figure shown next to a model's headline score, with what it measures."""
+    estimate, what = _human_estimate(human, model)
+    return what if estimate is None else f"{format_estimate(estimate)} ({what})"
+
+
+def _human_bar(
+    human: Mapping[str, Any], model: str
+) -> tuple[str, float | None, float | None, float | None]:
+    """The human ceiling as one more bar of a summary chart (n/a when there is none)."""
+    estimate, what = _human_estimate(human, model)
+    if estimate is None:
+        return ("human agreement", None, None, None)
+    return (
+        f"human ({what})",
+        estimate.get("value"),
+        estimate.get("ci_low"),
+        estimate.get("ci_high"),
+    )
 
 
 def _summary_rows(data: Mapping[str, Any]) -> list[list[object]]:
@@ -198,7 +219,7 @@ def render_html(data: Mapping[str, Any]) -> str:
     body.append("<h2>Summary</h2>")
     body.append(html_table(SUMMARY_HEADERS, _summary_rows(data)))
     for name in MODEL_NAMES:
-        items = []
+        items: list[tuple[str, float | None, float | None, float | None]] = []
         for system in ("model", "majority", "rules"):
             scores = data["systems"][system]
             if "unavailable" in scores:
@@ -206,6 +227,7 @@ def render_html(data: Mapping[str, Any]) -> str:
                 continue
             h = headline(scores, name)
             items.append((system, h["value"], h["ci_low"], h["ci_high"]))
+        items.append(_human_bar(data["human"], name))
         body.append(svg_bar_chart(items, title=HEADLINE[name][2], x_label="score"))
     body.append("<h2>Learning curves</h2>")
     for name in MODEL_NAMES:
