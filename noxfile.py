@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -22,10 +23,47 @@ PYTHON = "3.11"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def install_toolkit(session: nox.Session, *extras: str) -> None:
-    """Install the toolkit in editable mode (schemas/ stays next to the package) with extras."""
-    spec = f".[{','.join(extras)}]" if extras else "."
-    session.install("-e", spec)
+SHARED_ENV = ROOT / ".nox" / "toolkit"
+SHARED_EXTRAS = "test,typecheck"
+
+
+class ToolkitEnv:
+    """The one virtualenv (.nox/toolkit) that every session running the toolkit shares.
+
+    label-studio-sdk alone brings about 1 GB (opencv, pandas, nltk); one environment instead of
+    one per session saves that many times over, and the install time with it.
+    """
+
+    def __init__(self, session: nox.Session, location: Path) -> None:
+        self.session, self.location = session, location
+        self.bin = location / "bin"
+        self.python = str(self.bin / "python")
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> None:
+        """Run a command of this environment (its bin/ first on PATH) from the project root."""
+        program = self.bin / args[0]
+        command = (str(program), *args[1:]) if program.exists() else args
+        path = f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}"
+        full_env = {"PATH": path, "VIRTUAL_ENV": str(self.location), **(env or {})}
+        self.session.run(*command, env=full_env, external=True)
+
+
+def toolkit_env(session: nox.Session) -> ToolkitEnv:
+    """Make or update the shared environment: the toolkit (editable) with its test and type tools.
+
+    It is reinstalled only when pyproject.toml changed since the last install.
+    """
+    shared = ToolkitEnv(session, SHARED_ENV)
+    stamp = SHARED_ENV / ".pyproject.sha256"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not Path(shared.python).exists():
+        interpreter = shutil.which(f"python{PYTHON}") or sys.executable
+        session.run(interpreter, "-m", "venv", str(SHARED_ENV), external=True)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        spec = f".[{SHARED_EXTRAS}]"
+        session.run(shared.python, "-m", "pip", "install", "--quiet", "-e", spec, external=True)
+        stamp.write_text(wanted)
+    return shared
 
 
 def _server_module() -> types.ModuleType:
@@ -41,7 +79,9 @@ def _server_module() -> types.ModuleType:
 
 
 @contextlib.contextmanager
-def labelstudio_server(session: nox.Session, data_name: str) -> Iterator[dict[str, str]]:
+def labelstudio_server(
+    session: nox.Session, data_name: str, python: str
+) -> Iterator[dict[str, str]]:
     """Install Label Studio into .labelstudio/venv if needed, start it, yield the env for tests.
 
     The token comes from the 0600 settings file outside the repo and goes only into the
@@ -55,7 +95,7 @@ def labelstudio_server(session: nox.Session, data_name: str) -> Iterator[dict[st
     layout = lsserver.default_layout(data_name)
     if not lsserver.venv_ready(layout):
         session.log(f"Installing Label Studio {lsserver.LS_VERSION} into {layout.venv}")
-        lsserver.install_server(layout, python=str(Path(session.bin) / "python"))
+        lsserver.install_server(layout, python=python)
     credentials = lsserver.ensure_credentials(lsserver.config_path())
     session.log(f"Starting Label Studio ({layout.data_dir}; log {layout.log_path})")
     with lsserver.running_server(layout, credentials) as server:
@@ -94,36 +134,36 @@ def lint(session: nox.Session) -> None:
     session.run("lint-imports")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy."""
-    install_toolkit(session, "typecheck")
-    session.run("mypy")
+    env = toolkit_env(session)
+    env.run("mypy")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """Run the whole test suite against a real local Label Studio (installed once, ~2 min)."""
-    install_toolkit(session, "test")
+    env = toolkit_env(session)
     ensure_chromium(session)
-    with labelstudio_server(session, "test-data") as ls_env:
-        session.run("pytest", *session.posargs, env=ls_env)
+    with labelstudio_server(session, "test-data", env.python) as ls_env:
+        env.run("pytest", *session.posargs, env=ls_env)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def build(session: nox.Session) -> None:
     """Build the dataset and every report from seeds/ and annotations/ into build/."""
-    install_toolkit(session)
+    env = toolkit_env(session)
     dataset, reports = "build/dataset", "build/reports"
     # Pass 1 gives the texts the rule-based suggestions are made on; pass 2 includes them.
-    session.run("toolkit", "convert", "seeds", "--out", dataset)
-    session.run("toolkit", "preannotate", "run", dataset, "--out", "annotations")
-    session.run("toolkit", "convert", "seeds", "--annotations", "annotations", "--out", dataset)
-    session.run("toolkit", "validate", "--annotations", "annotations", "--dataset", dataset)
-    session.run(
+    env.run("toolkit", "convert", "seeds", "--out", dataset)
+    env.run("toolkit", "preannotate", "run", dataset, "--out", "annotations")
+    env.run("toolkit", "convert", "seeds", "--annotations", "annotations", "--out", dataset)
+    env.run("toolkit", "validate", "--annotations", "annotations", "--dataset", dataset)
+    env.run(
         "toolkit", "preannotate", "score", dataset, "--annotations", "annotations", "--out", reports
     )
-    session.run(
+    env.run(
         "toolkit",
         "agreement",
         dataset,
@@ -132,7 +172,7 @@ def build(session: nox.Session) -> None:
         "--review-tasks",
         f"{reports}/review_tasks.json",
     )
-    session.run(
+    env.run(
         "toolkit",
         "baseline",
         "evaluate",
@@ -142,8 +182,8 @@ def build(session: nox.Session) -> None:
         "--out",
         reports,
     )
-    session.run("toolkit", "baseline", "train", dataset, "--out", "build/models/baseline")
-    session.run(
+    env.run("toolkit", "baseline", "train", dataset, "--out", "build/models/baseline")
+    env.run(
         "toolkit",
         "baseline",
         "predict",
@@ -155,36 +195,36 @@ def build(session: nox.Session) -> None:
     session.log(f"Dataset in {dataset}/, reports in {reports}/ (open agreement.html).")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Benchmark `toolkit convert` on generated articles against a pyarrow read-and-write floor.
 
     Prints articles/s, MB/s, peak RSS of the conversion and convert/floor time ratio, by
     default at 10,000 and 100,000 articles; `nox -s bench -- --articles 10000` runs one size.
     """
-    install_toolkit(session)
-    session.run("python", str(ROOT / "tests" / "bench" / "bench_convert.py"), *session.posargs)
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_convert.py"), *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def labelstudio(session: nox.Session) -> None:
     """Serve Label Studio 1.23.2 (own venv in .labelstudio/, installed once) until Ctrl-C.
 
     `nox -s labelstudio -- --port 8081` passes options to `toolkit labelstudio serve`.
     """
-    install_toolkit(session)
-    session.run("toolkit", "labelstudio", "serve", *session.posargs)
+    env = toolkit_env(session)
+    env.run("toolkit", "labelstudio", "serve", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def bench_labelstudio(session: nox.Session) -> None:
     """Benchmark `toolkit labelstudio push` against bare import_tasks on 10,000 tasks.
 
     Starts its own server on .labelstudio/bench-data; prints tasks/s and the overhead.
     """
-    install_toolkit(session)
-    with labelstudio_server(session, "bench-data") as ls_env:
-        session.run(
+    env = toolkit_env(session)
+    with labelstudio_server(session, "bench-data", env.python) as ls_env:
+        env.run(
             "python",
             str(ROOT / "tests" / "bench" / "bench_labelstudio.py"),
             *session.posargs,
@@ -192,18 +232,18 @@ def bench_labelstudio(session: nox.Session) -> None:
         )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def bench_preannotate(session: nox.Session) -> None:
     """Benchmark the rule-based pre-annotator: articles/s on one core (target >= 2,000).
 
     Annotates 20,000 articles derived from seeds/ (paragraphs rotated) and prints articles/s
     next to a floor measured in the same run; `nox -s bench_preannotate -- 5000` sets the size.
     """
-    install_toolkit(session)
-    session.run("python", str(ROOT / "tests" / "bench" / "bench_preannotate.py"), *session.posargs)
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_preannotate.py"), *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def bench_agreement(session: nox.Session) -> None:
     """Benchmark `toolkit agreement` on 1,000,000 generated spans from three annotators.
 
@@ -211,11 +251,11 @@ def bench_agreement(session: nox.Session) -> None:
     1,000 resamples (targets 30 s and 60 s, 2 GiB) next to a read-only floor measured in the
     same run; `nox -s bench_agreement -- --spans 100000` sets the size.
     """
-    install_toolkit(session)
-    session.run("python", str(ROOT / "tests" / "bench" / "bench_agreement.py"), *session.posargs)
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_agreement.py"), *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def bench_baseline(session: nox.Session) -> None:
     """Benchmark the scikit-learn baselines on generated data (not run by default).
 
@@ -223,18 +263,18 @@ def bench_baseline(session: nox.Session) -> None:
     three models (target >= 5,000 sentences/s), each with its peak RSS and a floor measured in
     the same run; `nox -s bench_baseline -- --sentences 20000` sets the training size.
     """
-    install_toolkit(session)
-    session.run("python", str(ROOT / "tests" / "bench" / "bench_baseline.py"), *session.posargs)
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_baseline.py"), *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=False)
 def validate(session: nox.Session) -> None:
     """Validate annotations/ and the built dataset against the schemas and the texts."""
-    install_toolkit(session)
+    env = toolkit_env(session)
     args = ["toolkit", "validate", "--annotations", "annotations"]
     if (ROOT / "build" / "dataset").exists():
         args += ["--dataset", "build/dataset"]
-    session.run(*args)
+    env.run(*args)
 
 
 @nox.session(python=False)
