@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,8 +15,12 @@ from toolkit.labelstudio.api import RetryPolicy, call_api, translate_error
 # ---------------------------------------------------------------- errors and retries
 
 
-def _api_error(status: int, body: Any = None) -> ApiError:
-    return ApiError(status_code=status, headers={}, body=body)
+def _api_error(status: int, body: Any = None, headers: dict[str, str] | None = None) -> ApiError:
+    return ApiError(status_code=status, headers=headers or {}, body=body)
+
+
+PAGE = "<!DOCTYPE html><html><head><title>Label Studio</title></head>" + "<p>x</p>" * 200
+HINT = "is LABEL_STUDIO_URL the server's base URL, e.g. http://localhost:8080?"
 
 
 @pytest.mark.parametrize(
@@ -38,8 +43,55 @@ def _api_error(status: int, body: Any = None) -> ApiError:
             "is the server running (`toolkit labelstudio serve`) and LABEL_STUDIO_URL right?",
             None,
         ),
+        (
+            _api_error(200, PAGE, {"content-type": "text/html; charset=utf-8"}),
+            "push: the server answered an HTML page (text/html; charset=utf-8), not the "
+            f"Label Studio API: {HINT} (HTTP 200)",
+            200,
+        ),
+        (
+            _api_error(404, PAGE, {"Content-Type": "text/html"}),
+            f"push: the server answered an HTML page (text/html), not the Label Studio API: {HINT}"
+            " (HTTP 404)",
+            404,
+        ),
+        (
+            _api_error(404, PAGE),
+            "push: the server answered an HTML page (no content type), not the Label Studio "
+            f"API: {HINT} (HTTP 404)",
+            404,
+        ),
+        (
+            _api_error(400, "plain words", {"content-type": "text/plain"}),
+            "push: the server answered a non-JSON answer (text/plain), not the Label Studio "
+            f"API: {HINT} (HTTP 400)",
+            400,
+        ),
+        (
+            _api_error(502, "<html><body>Bad Gateway</body></html>", {"content-type": "text/html"}),
+            "push: the server answered an HTML page (text/html); Label Studio or a proxy in "
+            "front of it failed: see the server's log (HTTP 502)",
+            502,
+        ),
+        (
+            json.JSONDecodeError("Expecting value", PAGE, 0),
+            "push: the server's answer is not JSON (Expecting value), not the Label Studio API: "
+            f"{HINT}",
+            None,
+        ),
     ],
-    ids=["401", "400-detail", "502", "connect"],
+    ids=[
+        "401",
+        "400-detail",
+        "502",
+        "connect",
+        "html-200",
+        "html-404",
+        "html-no-type",
+        "text-400",
+        "html-502",
+        "not-json",
+    ],
 )
 def test_errors_are_translated_once(exc: Exception, message: str, status: int | None) -> None:
     error = translate_error(exc, "push")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,3 +243,54 @@ def test_unreachable_server_is_retried_then_reported(
         info.value
     )
     assert waits == [0.5, 1.0]
+
+
+# ---------------------------------------------------------------- a URL that is not the API
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<!DOCTYPE html><html><body>" + b"<p>Welcome</p>" * 100 + b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture()
+def web_page() -> Any:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("where", "status"),
+    [("label-studio-page", 404), ("other-web-page", 200)],
+    ids=["label-studio-page", "other-web-page"],
+)
+def test_url_that_is_not_the_api_says_what_answered(
+    ls_connection: lsserver.Connection,
+    web_page: str,
+    taxonomy: Taxonomy,
+    documents: list[TaskDocument],
+    where: str,
+    status: int,
+) -> None:
+    url = {"label-studio-page": f"{ls_connection.url}/projects", "other-web-page": web_page}
+    wrong = make_client(url[where], ls_connection.api_key)
+    with pytest.raises(LabelStudioError) as info:
+        _push(wrong, documents, "never-made", taxonomy)
+    assert info.value.status_code == status
+    assert str(info.value) == (
+        "listing projects titled 'never-made': the server answered an HTML page "
+        "(text/html; charset=utf-8), not the Label Studio API: is LABEL_STUDIO_URL the server's "
+        f"base URL, e.g. http://localhost:8080? (HTTP {status})"
+    )
