@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from label_studio_sdk.core.api_error import ApiError
 
 from toolkit.errors import LabelStudioError
-from toolkit.labelstudio.api import RetryPolicy, call_api, translate_error
+from toolkit.labelstudio.api import RetryPolicy, call_api, make_client, translate_error
 
 # ---------------------------------------------------------------- errors and retries
 
@@ -135,3 +136,43 @@ def test_retries_are_bounded() -> None:
     with pytest.raises(LabelStudioError):
         call_api("x", call, RetryPolicy(attempts=3, sleep=lambda s: None))
     assert len(calls) == 3
+
+
+# ---------------------------------------------------------------- tokens the SDK refuses
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+NEW_TOKEN = (
+    "create a new personal access token in Label Studio (Account & Settings) or use the "
+    "legacy token (HTTP 401)"
+)
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        (
+            {"token_type": "refresh", "user_id": 1},
+            "building the Label Studio client: the API token in LABEL_STUDIO_API_KEY is a JWT "
+            f"without an expiry date, which the Label Studio SDK does not accept; {NEW_TOKEN}",
+        ),
+        (
+            {"token_type": "refresh", "exp": 1700000000},
+            "building the Label Studio client: the API token in LABEL_STUDIO_API_KEY expired on "
+            f"2023-11-14 22:13 UTC; {NEW_TOKEN}",
+        ),
+    ],
+    ids=["no-expiry", "expired"],
+)
+def test_jwt_token_the_sdk_refuses_is_a_clear_error(claims: dict[str, Any], message: str) -> None:
+    token = _jwt(claims)
+    with pytest.raises(LabelStudioError) as info:
+        make_client("http://127.0.0.1:9", token)
+    assert (str(info.value), info.value.status_code) == (message, 401)
+    assert token not in str(info.value)

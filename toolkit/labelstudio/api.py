@@ -135,11 +135,46 @@ def _call(what: str, func: Callable[[], T], retry: RetryPolicy) -> T:
     return cast(T, call_api(what, func, retry))
 
 
+def _jwt_expiry(token: str) -> str | None:
+    """The ``exp`` claim of a JWT-shaped token as a UTC time, read without verifying it."""
+    import base64
+    from datetime import UTC, datetime
+
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return datetime.fromtimestamp(float(claims["exp"]), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (IndexError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _token_refused(exc: ApiError, api_key: str) -> LabelStudioError:
+    """The SDK refused a JWT-shaped token before any request; never shows the token."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    expired = "expired" in str(body.get("detail", ""))
+    if expired:
+        when = _jwt_expiry(api_key)
+        problem = f"expired on {when}" if when else "has expired"
+    else:
+        problem = "is a JWT without an expiry date, which the Label Studio SDK does not accept"
+    return LabelStudioError(
+        f"building the Label Studio client: the API token in LABEL_STUDIO_API_KEY {problem}; "
+        "create a new personal access token in Label Studio (Account & Settings) or use the "
+        "legacy token",
+        status_code=exc.status_code,
+    )
+
+
 def make_client(url: str, api_key: str, *, timeout_s: float = 300.0, transport: Any = None) -> Any:
     """An SDK client with a long timeout and no SDK-level retries (ours are safer for imports)."""
     from label_studio_sdk import LabelStudio
 
     http = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True)
-    return LabelStudio(
-        base_url=url, api_key=api_key, httpx_client=http, max_retries=0, timeout=timeout_s
-    )
+    try:
+        # The SDK checks a JWT-shaped token's expiry here, before any request.
+        return LabelStudio(
+            base_url=url, api_key=api_key, httpx_client=http, max_retries=0, timeout=timeout_s
+        )
+    except ApiError as exc:
+        http.close()
+        raise _token_refused(exc, api_key) from exc
