@@ -7,6 +7,7 @@ import http.server
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,66 @@ def test_url_that_is_not_the_api_says_what_answered(
         "(text/html; charset=utf-8), not the Label Studio API: is LABEL_STUDIO_URL the server's "
         f"base URL, e.g. http://localhost:8080? (HTTP {status})"
     )
+
+
+# ---------------------------------------------------------------- concurrent pushes
+
+
+def _titled(client: Any, title: str) -> list[int]:
+    return sorted(p.id for p in client.projects.list(title=title) if p.title == title)
+
+
+@pytest.mark.parametrize("workers", [2, 3], ids=["two-threads", "three-threads"])
+def test_concurrent_pushes_to_a_new_title_make_one_project(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    workers: int,
+) -> None:
+    title = new_title()
+    shares = [documents[i::workers] for i in range(workers)]
+    start = threading.Barrier(workers)
+    clients = [make_client(ls_connection.url, ls_connection.api_key) for _ in shares]
+
+    def push(own: Any, docs: list[TaskDocument]) -> int:
+        start.wait()
+        return _push(own, docs, title, taxonomy).project_id
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        ids = list(pool.map(push, clients, shares))
+    assert len(set(ids)) == 1
+    assert _titled(client, title) == ids[:1]
+    again = _push(client, documents, title, taxonomy)
+    assert (again.project_id, again.created, again.unchanged, again.refused) == (ids[0], 0, 5, [])
+
+
+def test_project_created_meanwhile_elsewhere_is_kept_and_ours_deleted(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    title = new_title()
+    # Another machine's push made the project after this one looked (its list was empty).
+    theirs = client.projects.create(title=title, label_config=make_label_config(taxonomy)).id
+
+    class FirstListEmpty(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner, self.hidden = httpx.HTTPTransport(), False
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            listing = request.method == "GET" and request.url.path.rstrip("/") == "/api/projects"
+            if listing and not self.hidden:
+                self.hidden = True
+                empty = {"count": 0, "next": None, "previous": None, "results": []}
+                return httpx.Response(200, json=empty, request=request)
+            return self.inner.handle_request(request)
+
+    late = make_client(ls_connection.url, ls_connection.api_key, transport=FirstListEmpty())
+    result = _push(late, documents[:2], title, taxonomy)
+    assert (result.project_id, result.created) == (theirs, 2)
+    assert _titled(client, title) == [theirs]
+    assert len(_tasks(client, theirs)) == 2
