@@ -358,3 +358,53 @@ def test_project_created_meanwhile_elsewhere_is_kept_and_ours_deleted(
     assert (result.project_id, result.created) == (theirs, 2)
     assert _titled(client, title) == [theirs]
     assert len(_tasks(client, theirs)) == 2
+
+
+# ---------------------------------------------------------------- predictions the import lost
+
+
+class DropsPredictions(httpx.BaseTransport):
+    """Imports reach the real server without the chosen tasks' predictions (201, count 0)."""
+
+    def __init__(self, drop: Callable[[int], bool]) -> None:
+        self.inner, self.drop = httpx.HTTPTransport(), drop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not _is_import(request):
+            return self.inner.handle_request(request)
+        tasks = json.loads(request.read())
+        for i, task in enumerate(tasks):
+            if self.drop(i):
+                task["predictions"] = []
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        content = json.dumps(tasks).encode()
+        changed = httpx.Request(request.method, request.url, headers=headers, content=content)
+        return self.inner.handle_request(changed)
+
+
+@pytest.mark.parametrize(
+    "drop",
+    [lambda i: True, lambda i: i % 2 == 1],
+    ids=["all-lost", "some-lost"],
+)
+def test_predictions_the_import_did_not_store_are_added_and_counted(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    drop: Callable[[int], bool],
+) -> None:
+    lossy = make_client(ls_connection.url, ls_connection.api_key, transport=DropsPredictions(drop))
+    title = new_title()
+    result = _push(lossy, documents, title, taxonomy, [rules_layer], batch_size=2)
+    assert (result.created, result.predictions_set, result.refused) == (5, 5, [])
+    tasks = _by_doc(client, result.project_id)
+    for doc in documents:
+        [prediction] = tasks[doc.doc_id].predictions
+        expected = annotation_to_result(rules_annotation(doc), taxonomy)
+        assert _get(prediction, "model_version") == "rules-v1"
+        assert _result_key(_get(prediction, "result")) == _result_key(expected)
+    again = _push(client, documents, title, taxonomy, [rules_layer])
+    assert (again.unchanged, again.predictions_set, again.predictions_removed) == (5, 0, 0)
