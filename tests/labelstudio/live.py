@@ -166,7 +166,7 @@ def _pull(client: Any, title: str, out: Path, taxonomy: Taxonomy, **kw: Any) -> 
         project_title=title,
         out_dir=out,
         taxonomy=taxonomy,
-        salt=SALT,
+        salt=kw.pop("salt", SALT),
         retry=kw.pop("retry", FAST),
         **kw,
     )

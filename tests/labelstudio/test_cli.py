@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -79,3 +81,47 @@ def test_cli_reports_a_missing_connection(tmp_path: Path) -> None:
         "start a local server with `toolkit labelstudio serve` "
         f"(it writes {tmp_path / 'none.env'})\n"
     )
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    def part(obj: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("claims", "problem"),
+    [
+        (
+            {"token_type": "refresh"},
+            "is a JWT without an expiry date, which the Label Studio SDK does not accept",
+        ),
+        ({"token_type": "refresh", "exp": 1700000000}, "expired on 2023-11-14 22:13 UTC"),
+    ],
+    ids=["no-expiry", "expired"],
+)
+@pytest.mark.parametrize("command", ["push", "pull"], ids=["push", "pull"])
+def test_cli_refused_jwt_token_is_an_error_line_without_the_token(
+    ls_connection: lsserver.Connection,
+    dataset_dir: Path,
+    tmp_path: Path,
+    claims: dict[str, object],
+    problem: str,
+    command: str,
+) -> None:
+    token = _jwt(claims)
+    env = {
+        lsserver.URL_KEY: ls_connection.url,
+        lsserver.API_KEY_KEY: token,
+        "GEOEVENT_LABELSTUDIO_ENV": str(tmp_path / "labelstudio.env"),
+    }
+    args = {"push": [str(dataset_dir)], "pull": ["--out", str(tmp_path / "out")]}[command]
+    result = CliRunner().invoke(cli, ["labelstudio", command, *args, "--project", "x"], env=env)
+    assert (result.exit_code, result.exception.__class__) == (2, SystemExit)
+    assert result.output == (
+        f"Error: building the Label Studio client: the API token in LABEL_STUDIO_API_KEY "
+        f"{problem}; create a new personal access token in Label Studio (Account & Settings) "
+        "or use the legacy token (HTTP 401)\n"
+    )
+    assert token not in result.output

@@ -14,9 +14,10 @@ import pytest
 from toolkit.annotations.records import (
     read_annotation_file,
 )
-from toolkit.errors import LabelStudioError
+from toolkit.errors import InputError, LabelStudioError
 from toolkit.labelstudio import server as lsserver
-from toolkit.labelstudio.pseudonyms import annotator_id
+from toolkit.labelstudio.pseudonyms import annotator_id, salt_fingerprint
+from toolkit.labelstudio.pull import SALT_MARKER
 from toolkit.labelstudio.results import annotation_to_result
 from toolkit.labelstudio.tasks import TaskDocument
 from toolkit.taxonomy.labels import Taxonomy
@@ -206,3 +207,49 @@ def test_interrupted_pull_writes_nothing_and_a_rerun_finishes(
     once = _flaky_client(ls_connection, match=is_download, fail=lambda n: n == 1, status=502)
     result = _pull(once, annotated.title, tmp_path, taxonomy)
     assert (len(result.written), result.problems) == (10, [])
+
+
+USE_THE_SAME_SALT = (
+    "set LABEL_STUDIO_PSEUDONYM_SALT to the salt used before (it is kept in the settings file "
+    "`toolkit labelstudio serve` writes), or pull into a new folder"
+)
+
+
+@pytest.mark.parametrize("marker", [True, False], ids=["salt-marker", "folder-without-marker"])
+def test_pull_with_another_salt_is_refused_and_writes_nothing(
+    client: Any, annotated: Annotated, taxonomy: Taxonomy, tmp_path: Path, marker: bool
+) -> None:
+    first = _pull(client, annotated.title, tmp_path, taxonomy)
+    assert len(first.written) == 10
+    marker_path = tmp_path / SALT_MARKER
+    assert marker_path.read_text(encoding="utf-8").endswith(
+        f"salt-fingerprint: {salt_fingerprint(SALT)}\n"
+    )
+    assert SALT.decode() not in marker_path.read_text(encoding="utf-8")
+    if not marker:  # a folder pulled before the marker existed
+        marker_path.unlink()
+    before = _snapshot(tmp_path)
+    other = b"another-salt"
+    with pytest.raises(InputError) as info:
+        _pull(client, annotated.title, tmp_path, taxonomy, salt=other)
+    if marker:
+        assert str(info.value) == (
+            f"{marker_path}: the annotations here were pulled with another pseudonym salt "
+            f"(fingerprint {salt_fingerprint(SALT)}; this salt's is {salt_fingerprint(other)}): "
+            "this pull would write every annotation again under new ls-* names; "
+            f"{USE_THE_SAME_SALT}"
+        )
+    else:
+        path = sorted(tmp_path.glob("ls-*/*.json"))[0]
+        old = read_annotation_file(path)
+        user = {annotator_id(u, SALT): u for u in annotated.users.values()}[old.annotator_id]
+        assert str(info.value) == (
+            f"{tmp_path}: {path} holds annotation {old.source['annotation_id']} of task "
+            f"{old.source['task_id']}, which this salt names {annotator_id(user, other)}: the "
+            "folder was pulled with another pseudonym salt, and this pull would write every "
+            f"annotation again under new ls-* names; {USE_THE_SAME_SALT}"
+        )
+    assert _snapshot(tmp_path) == before
+    assert marker_path.exists() == marker
+    again = _pull(client, annotated.title, tmp_path, taxonomy)
+    assert (again.written, again.unchanged, again.deleted) == ([], 10, [])

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +244,167 @@ def test_unreachable_server_is_retried_then_reported(
         info.value
     )
     assert waits == [0.5, 1.0]
+
+
+# ---------------------------------------------------------------- a URL that is not the API
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<!DOCTYPE html><html><body>" + b"<p>Welcome</p>" * 100 + b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture()
+def web_page() -> Any:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("where", "status"),
+    [("label-studio-page", 404), ("other-web-page", 200)],
+    ids=["label-studio-page", "other-web-page"],
+)
+def test_url_that_is_not_the_api_says_what_answered(
+    ls_connection: lsserver.Connection,
+    web_page: str,
+    taxonomy: Taxonomy,
+    documents: list[TaskDocument],
+    where: str,
+    status: int,
+) -> None:
+    url = {"label-studio-page": f"{ls_connection.url}/projects", "other-web-page": web_page}
+    wrong = make_client(url[where], ls_connection.api_key)
+    with pytest.raises(LabelStudioError) as info:
+        _push(wrong, documents, "never-made", taxonomy)
+    assert info.value.status_code == status
+    assert str(info.value) == (
+        "listing projects titled 'never-made': the server answered an HTML page "
+        "(text/html; charset=utf-8), not the Label Studio API: is LABEL_STUDIO_URL the server's "
+        f"base URL, e.g. http://localhost:8080? (HTTP {status})"
+    )
+
+
+# ---------------------------------------------------------------- concurrent pushes
+
+
+def _titled(client: Any, title: str) -> list[int]:
+    return sorted(p.id for p in client.projects.list(title=title) if p.title == title)
+
+
+@pytest.mark.parametrize("workers", [2, 3], ids=["two-threads", "three-threads"])
+def test_concurrent_pushes_to_a_new_title_make_one_project(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    workers: int,
+) -> None:
+    title = new_title()
+    shares = [documents[i::workers] for i in range(workers)]
+    start = threading.Barrier(workers)
+    clients = [make_client(ls_connection.url, ls_connection.api_key) for _ in shares]
+
+    def push(own: Any, docs: list[TaskDocument]) -> int:
+        start.wait()
+        return _push(own, docs, title, taxonomy).project_id
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        ids = list(pool.map(push, clients, shares))
+    assert len(set(ids)) == 1
+    assert _titled(client, title) == ids[:1]
+    again = _push(client, documents, title, taxonomy)
+    assert (again.project_id, again.created, again.unchanged, again.refused) == (ids[0], 0, 5, [])
+
+
+def test_project_created_meanwhile_elsewhere_is_kept_and_ours_deleted(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+) -> None:
+    title = new_title()
+    # Another machine's push made the project after this one looked (its list was empty).
+    theirs = client.projects.create(title=title, label_config=make_label_config(taxonomy)).id
+
+    class FirstListEmpty(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner, self.hidden = httpx.HTTPTransport(), False
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            listing = request.method == "GET" and request.url.path.rstrip("/") == "/api/projects"
+            if listing and not self.hidden:
+                self.hidden = True
+                empty = {"count": 0, "next": None, "previous": None, "results": []}
+                return httpx.Response(200, json=empty, request=request)
+            return self.inner.handle_request(request)
+
+    late = make_client(ls_connection.url, ls_connection.api_key, transport=FirstListEmpty())
+    result = _push(late, documents[:2], title, taxonomy)
+    assert (result.project_id, result.created) == (theirs, 2)
+    assert _titled(client, title) == [theirs]
+    assert len(_tasks(client, theirs)) == 2
+
+
+# ---------------------------------------------------------------- predictions the import lost
+
+
+class DropsPredictions(httpx.BaseTransport):
+    """Imports reach the real server without the chosen tasks' predictions (201, count 0)."""
+
+    def __init__(self, drop: Callable[[int], bool]) -> None:
+        self.inner, self.drop = httpx.HTTPTransport(), drop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not _is_import(request):
+            return self.inner.handle_request(request)
+        tasks = json.loads(request.read())
+        for i, task in enumerate(tasks):
+            if self.drop(i):
+                task["predictions"] = []
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        content = json.dumps(tasks).encode()
+        changed = httpx.Request(request.method, request.url, headers=headers, content=content)
+        return self.inner.handle_request(changed)
+
+
+@pytest.mark.parametrize(
+    "drop",
+    [lambda i: True, lambda i: i % 2 == 1],
+    ids=["all-lost", "some-lost"],
+)
+def test_predictions_the_import_did_not_store_are_added_and_counted(
+    ls_connection: lsserver.Connection,
+    client: Any,
+    documents: list[TaskDocument],
+    rules_layer: Path,
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    drop: Callable[[int], bool],
+) -> None:
+    lossy = make_client(ls_connection.url, ls_connection.api_key, transport=DropsPredictions(drop))
+    title = new_title()
+    result = _push(lossy, documents, title, taxonomy, [rules_layer], batch_size=2)
+    assert (result.created, result.predictions_set, result.refused) == (5, 5, [])
+    tasks = _by_doc(client, result.project_id)
+    for doc in documents:
+        [prediction] = tasks[doc.doc_id].predictions
+        expected = annotation_to_result(rules_annotation(doc), taxonomy)
+        assert _get(prediction, "model_version") == "rules-v1"
+        assert _result_key(_get(prediction, "result")) == _result_key(expected)
+    again = _push(client, documents, title, taxonomy, [rules_layer])
+    assert (again.unchanged, again.predictions_set, again.predictions_removed) == (5, 0, 0)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from toolkit.errors import LabelStudioError
@@ -26,19 +30,92 @@ class ExistingTask:
     """(prediction id, model_version, result key) of every prediction."""
 
 
-def find_project(client: Any, title: str, retry: RetryPolicy = RetryPolicy()) -> Any | None:
-    """The project with exactly this title, or None; error when the title is ambiguous."""
+def _titled(client: Any, title: str, retry: RetryPolicy) -> list[Any]:
+    """Every project with exactly this title, oldest first."""
     found = _call(
         f"listing projects titled {title!r}",
         lambda: [p for p in client.projects.list(title=title) if p.title == title],
         retry,
     )
-    if len(found) > 1:
-        ids = ", ".join(str(p.id) for p in found)
+    return sorted(found, key=lambda p: int(p.id))
+
+
+def find_project(client: Any, title: str, retry: RetryPolicy = RetryPolicy()) -> Any | None:
+    """The project with exactly this title, or None; error when the title is ambiguous.
+
+    Two projects with one title may be a moment of a concurrent push's creation (which deletes
+    its own copy at once): the list is asked again, with backoff, before that is an error.
+    """
+    for attempt in range(retry.attempts):
+        found = _titled(client, title, retry)
+        if len(found) <= 1:
+            return found[0] if found else None
+        if attempt < retry.attempts - 1:
+            retry.sleep(retry.delay(attempt))
+    ids = ", ".join(str(p.id) for p in found)
+    raise LabelStudioError(
+        f"{len(found)} projects are titled {title!r} (ids {ids}); rename all but one"
+    )
+
+
+@contextlib.contextmanager
+def creation_lock(client: Any, title: str) -> Iterator[None]:
+    """Serialize find-or-create of one title on one server among this machine's processes."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the check after creating still keeps one project
+        yield
+        return
+    base_url = str(client._client_wrapper.get_base_url()).rstrip("/")
+    key = hashlib.sha256(f"{base_url}\n{title}".encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "geoevent-toolkit-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"labelstudio-project-{key}.lock", "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _create_project(
+    client: Any, title: str, label_config: str, model_version: str | None, retry: RetryPolicy
+) -> tuple[Any, bool]:
+    """Create the project; returns (project, made by us). Keeps one project per title.
+
+    Another machine's push may create the same title at the same moment: after creating, the
+    projects with this title are listed again; if an older one exists, ours (still empty) is
+    deleted and the older one is used.
+    """
+    # The server validates the config on create; a failed create may still have happened.
+    created = call_api(
+        f"creating project {title!r}",
+        lambda: client.projects.create(
+            title=title,
+            label_config=label_config,
+            description="Made by geoevent-toolkit; config from schemas/taxonomy.json.",
+            show_collab_predictions=True,
+            **({"model_version": model_version} if model_version else {}),
+        ),
+        retry,
+        before_retry=lambda: not _titled(client, title, retry),
+    )
+    if created is None:
+        project = find_project(client, title, retry)
+        assert project is not None, "before_retry stopped because the project exists"
+        return project, False
+    pid = int(created.id)
+    oldest = _titled(client, title, retry)[0]
+    if int(oldest.id) == pid:
+        return created, True
+    ours = _call(f"reading project {pid}", lambda: client.projects.get(id=pid), retry)
+    if int(getattr(ours, "task_number", 0) or 0) > 0:
         raise LabelStudioError(
-            f"{len(found)} projects are titled {title!r} (ids {ids}); rename all but one"
+            f"projects {oldest.id} and {pid} are both titled {title!r} and {pid} already has "
+            "tasks: another push created the title at the same time; rename one"
         )
-    return found[0] if found else None
+    _call(f"deleting the duplicate project {pid}", lambda: client.projects.delete(id=pid), retry)
+    return oldest, False
 
 
 def ensure_project(
@@ -50,25 +127,12 @@ def ensure_project(
     retry: RetryPolicy = RetryPolicy(),
 ) -> tuple[int, int]:
     """Create the project or bring its config up to date; returns (project id, task count)."""
-    project = find_project(client, title, retry)
-    if project is None:
-        # The server validates the config on create; a failed create may still have happened.
-        created = call_api(
-            f"creating project {title!r}",
-            lambda: client.projects.create(
-                title=title,
-                label_config=label_config,
-                description="Made by geoevent-toolkit; config from schemas/taxonomy.json.",
-                show_collab_predictions=True,
-                **({"model_version": model_version} if model_version else {}),
-            ),
-            retry,
-            before_retry=lambda: find_project(client, title, retry) is None,
-        )
-        if created is not None:
-            return int(created.id), 0
+    with creation_lock(client, title):
         project = find_project(client, title, retry)
-        assert project is not None, "before_retry stopped because the project exists"
+        if project is None:
+            project, made = _create_project(client, title, label_config, model_version, retry)
+            if made:
+                return int(project.id), 0
     pid = int(project.id)
     changes: dict[str, Any] = {}
     if (project.label_config or "").strip() != label_config.strip():

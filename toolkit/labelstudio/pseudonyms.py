@@ -16,3 +16,9 @@ def pseudonym(user_id: int, salt: bytes) -> str:
 def annotator_id(user_id: int, salt: bytes) -> str:
     """The annotation layer of one Label Studio annotator: ``ls-<pseudonym>``."""
     return ANNOTATOR_PREFIX + pseudonym(user_id, salt)
+
+
+def salt_fingerprint(salt: bytes) -> str:
+    """A keyed hash that tells salts apart without revealing one: 16 hex digits."""
+    message = b"geoevent-toolkit:pseudonym-salt-fingerprint"
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:16]

@@ -16,12 +16,12 @@ from toolkit.annotations import (
     read_annotation_file,
     write_annotation_file,
 )
-from toolkit.core import sha256_text
+from toolkit.core import sha256_text, write_text_atomic
 from toolkit.errors import InputError, LabelStudioError
 from toolkit.labelstudio.api import RetryPolicy
 from toolkit.labelstudio.export import export_project
 from toolkit.labelstudio.projects import find_project
-from toolkit.labelstudio.pseudonyms import ANNOTATOR_PREFIX, annotator_id
+from toolkit.labelstudio.pseudonyms import ANNOTATOR_PREFIX, annotator_id, salt_fingerprint
 from toolkit.labelstudio.results import result_to_annotation
 from toolkit.taxonomy import Taxonomy
 
@@ -84,6 +84,8 @@ class Converted:
     task_ids: set[int] = field(default_factory=set)
     existing: set[tuple[str, str]] = field(default_factory=set)
     """(annotator_id, doc_id) of every annotation in the export, written or not."""
+    layers: dict[int, str] = field(default_factory=dict)
+    """The annotator_id this salt gives every annotation in the export, by annotation id."""
     drafts: int = 0
 
 
@@ -108,6 +110,7 @@ def convert_export(
             user = _user_id(ann.get("completed_by"))
             if user is not None:
                 out.existing.add((annotator_id(user, salt), doc_id))
+                out.layers[int(ann["id"])] = annotator_id(user, salt)
         if not doc_id or not isinstance(text, str):
             problems.append(PullProblem(task_id, None, doc_id or "?", "task has no doc_id or text"))
             continue
@@ -237,6 +240,81 @@ def find_deleted(out_dir: str | Path, converted: Converted) -> list[DeletedAnnot
     return deleted
 
 
+SALT_MARKER = "labelstudio-salt.txt"
+"""In a pull's output folder: the fingerprint of the salt its ls-* layers were made with."""
+_MARKER_KEY = "salt-fingerprint:"
+_USE_THE_SAME_SALT = (
+    "set LABEL_STUDIO_PSEUDONYM_SALT to the salt used before (it is kept in the settings file "
+    "`toolkit labelstudio serve` writes), or pull into a new folder"
+)
+
+
+def _marker_fingerprint(marker: Path) -> str | None:
+    if not marker.is_file():
+        return None
+    for line in marker.read_text(encoding="utf-8").splitlines():
+        if line.startswith(_MARKER_KEY):
+            return line[len(_MARKER_KEY) :].strip()
+    raise InputError(
+        f"no '{_MARKER_KEY} ...' line; restore the file or delete it to pull with this salt",
+        path=marker,
+    )
+
+
+def _layer_mismatch(out_dir: Path, converted: Converted) -> str | None:
+    """An earlier pulled file whose annotation this salt gives another layer, as a message."""
+    for path in iter_annotation_paths(out_dir):
+        if not path.parent.name.startswith(ANNOTATOR_PREFIX):
+            continue
+        try:
+            old = read_annotation_file(path)
+        except InputError:
+            continue
+        ann_id = old.source.get("annotation_id")
+        layer = converted.layers.get(ann_id) if isinstance(ann_id, int) else None
+        if old.source.get("kind") == "labelstudio" and layer not in (None, old.annotator_id):
+            return (
+                f"{path} holds annotation {old.source.get('annotation_id')} of task "
+                f"{old.source.get('task_id')}, which this salt names {layer}"
+            )
+    return None
+
+
+def check_salt(out_dir: str | Path, salt: bytes, converted: Converted) -> None:
+    """Refuse to pull with a salt other than the one the folder's ls-* layers were made with.
+
+    Another salt names every annotator anew: each annotation would be written a second time,
+    and the old files reported as deleted. The folder keeps a keyed hash of the salt (never the
+    salt) in ``SALT_MARKER``; folders pulled before it existed are checked by their files.
+    """
+    base = Path(out_dir)
+    marker = base / SALT_MARKER
+    mine = salt_fingerprint(salt)
+    theirs = _marker_fingerprint(marker)
+    if theirs is not None and theirs != mine:
+        raise InputError(
+            f"the annotations here were pulled with another pseudonym salt (fingerprint "
+            f"{theirs}; this salt's is {mine}): this pull would write every annotation again "
+            f"under new ls-* names; {_USE_THE_SAME_SALT}",
+            path=marker,
+        )
+    if theirs is None:
+        mismatch = _layer_mismatch(base, converted)
+        if mismatch is not None:
+            raise InputError(
+                f"{mismatch}: the folder was pulled with another pseudonym salt, and this pull "
+                f"would write every annotation again under new ls-* names; {_USE_THE_SAME_SALT}",
+                path=base,
+            )
+        write_text_atomic(
+            marker,
+            "# Written by `toolkit labelstudio pull`: a keyed hash of the pseudonym salt the\n"
+            "# ls-* layers here were made with (never the salt). Pulls into this folder must\n"
+            "# use the same salt (LABEL_STUDIO_PSEUDONYM_SALT).\n"
+            f"{_MARKER_KEY} {mine}\n",
+        )
+
+
 def pull_annotations(
     client: Any,
     *,
@@ -252,6 +330,7 @@ def pull_annotations(
         raise LabelStudioError(f"no project titled {project_title!r}; push first")
     tasks = export_project(client, int(project.id), retry=retry)
     converted = convert_export(tasks, taxonomy=taxonomy, salt=salt)
+    check_salt(out_dir, salt, converted)
     result = PullResult(problems=converted.problems, drafts_ignored=converted.drafts)
     for annotation in converted.files:
         path = annotation_path(out_dir, annotation.annotator_id, annotation.doc_id)

@@ -86,7 +86,7 @@ def push_documents(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ls-import") as pool,
     ):
         # One import in flight while the next batch is built and validated (CPU overlaps I/O).
-        inflight: Future[int] | None = None
+        inflight: Future[Imported] | None = None
         for batch in _chunks(ordered, batch_size):
             existing = (
                 lookup_tasks(client, project_id, [d.doc_id for d in batch], retry)
@@ -97,13 +97,13 @@ def push_documents(
                 client, batch, existing, prediction_layers, taxonomy, checker, result, retry
             )
             if inflight is not None:
-                result.created += inflight.result()
+                inflight.result().add_to(result)
                 inflight = None
             if new:
                 inflight = pool.submit(_import_batch, client, project_id, new, new_ids, retry)
             bar.update(len(batch))
         if inflight is not None:
-            result.created += inflight.result()
+            inflight.result().add_to(result)
     return result
 
 
@@ -142,7 +142,6 @@ def _prepare_batch(
                 }
             )
             new_ids.append(doc.doc_id)
-            result.predictions_set += len(preds)
             continue
         if len(tasks) > 1:
             ids = ", ".join(str(t.task_id) for t in tasks)
@@ -224,14 +223,29 @@ def _update_task(
         result.unchanged += 1
 
 
+@dataclass
+class Imported:
+    """What one import batch really left on the server."""
+
+    created: int = 0
+    predictions_set: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+    def add_to(self, result: PushResult) -> None:
+        """Count this batch into the push's result."""
+        result.created += self.created
+        result.predictions_set += self.predictions_set
+        result.refused += self.refused
+
+
 def _import_batch(
     client: Any,
     project_id: int,
     tasks: list[dict[str, Any]],
     doc_ids: list[str],
     retry: RetryPolicy,
-) -> int:
-    """Import one batch; returns how many of its tasks now exist (none twice)."""
+) -> Imported:
+    """Import one batch: how many of its tasks now exist (none twice), with which predictions."""
     pending = {doc_id: task for doc_id, task in zip(doc_ids, tasks, strict=True)}
     arrived_before = 0
 
@@ -252,4 +266,51 @@ def _import_batch(
         retry,
         before_retry=recheck,
     )
-    return arrived_before + (len(pending) if answer is not None else 0)
+    imported = Imported(created=arrived_before + (len(pending) if answer is not None else 0))
+    _confirm_predictions(
+        client, project_id, dict(zip(doc_ids, tasks, strict=True)), retry, imported
+    )
+    return imported
+
+
+def _confirm_predictions(
+    client: Any,
+    project_id: int,
+    sent: dict[str, dict[str, Any]],
+    retry: RetryPolicy,
+    imported: Imported,
+) -> None:
+    """Count the predictions the server really stored with the imported tasks; add missing ones.
+
+    Label Studio 1.23 on SQLite sometimes answers an import under load with 201 and
+    ``prediction_count: 0``: the tasks are there, their predictions are not.
+    """
+    wanted = {doc_id: task["predictions"] for doc_id, task in sent.items() if task["predictions"]}
+    if not wanted:
+        return
+    found = lookup_tasks(client, project_id, list(wanted), retry)
+    for doc_id, predictions in wanted.items():
+        tasks = found.get(doc_id, [])
+        if len(tasks) != 1:
+            imported.refused.append(
+                Refusal(
+                    doc_id,
+                    None,
+                    f"imported, but Label Studio lists {len(tasks)} tasks of it; push again",
+                )
+            )
+            continue
+        task = tasks[0]
+        stored = {model_version for _pid, model_version, _key in task.predictions}
+        for prediction in predictions:
+            model_version = prediction["model_version"]
+            if model_version not in stored:
+                _call(
+                    f"adding the {model_version} prediction the import of task {task.task_id} "
+                    "did not store",
+                    lambda p=prediction, t=task.task_id: client.predictions.create(  # type: ignore[misc]
+                        task=t, result=p["result"], model_version=p["model_version"]
+                    ),
+                    retry,
+                )
+            imported.predictions_set += 1
