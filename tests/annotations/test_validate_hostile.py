@@ -190,3 +190,14 @@ def test_validate_command_reports_an_empty_folder_with_exit_1(tmp_path: Path) ->
     assert result.exit_code == 1
     assert "no annotation files found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_without_a_dataset_says_offsets_were_not_checked(written: Path) -> None:
+    root = written.parent.parent
+    result = CliRunner().invoke(cli, ["validate", "--annotations", str(root)])
+    assert result.exit_code == 0
+    assert result.stdout == "No problems found.\n"
+    assert result.stderr == (
+        "Note: without --dataset, offsets and quotes are not checked against the document "
+        "texts; add --dataset build/dataset for that.\n"
+    )

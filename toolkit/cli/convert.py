@@ -157,6 +157,13 @@ def validate_command(annotations_dir: str | None, dataset_dir: str | None) -> No
         texts = read_texts(dataset_dir)
     if annotations_dir:
         problems.extend(check_annotations(annotations_dir, texts=texts))
+        if texts is None:
+            # Said even when problems follow: the list below is not the whole story.
+            click.echo(
+                "Note: without --dataset, offsets and quotes are not checked against the "
+                "document texts; add --dataset build/dataset for that.",
+                err=True,
+            )
     if problems:
         raise ValidationError(problems)
     click.echo("No problems found.")

@@ -38,7 +38,13 @@ def _ls_client() -> Any:
 
 
 @labelstudio_group.command("serve")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Port on localhost to serve Label Studio on.",
+)
 @click.option(
     "--data",
     "data_name",
@@ -136,7 +142,13 @@ def labelstudio_config_command(out_path: str | None) -> None:
     help="Annotation layer shown as suggestions (model_version = folder name); repeatable, "
     "the last one is the one the UI shows.",
 )
-@click.option("--batch-size", type=click.IntRange(1, 5000), default=500, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 5000),
+    default=500,
+    show_default=True,
+    help="Tasks per import request (smaller batches: less memory, more requests).",
+)
 @handle_errors
 def labelstudio_push_command(
     dataset_dir: str, project_title: str, prediction_dirs: tuple[str, ...], batch_size: int
