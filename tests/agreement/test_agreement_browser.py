@@ -79,3 +79,26 @@ def test_disagreement_table_sorts_on_header_click(chromium: Any, report_html: Pa
     assert starts == sorted(starts, reverse=True)
     assert table.locator("tbody tr").count() == rows_before
     page.close()
+
+
+_OVERFLOW_JS = """() => Array.from(document.querySelectorAll('svg.chart')).flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  const scale = svg.viewBox.baseVal.width / box.width;
+  return Array.from(svg.querySelectorAll('text')).flatMap(t => {
+    const r = t.getBoundingClientRect();
+    const left = (r.left - box.left) * scale, right = (r.right - box.left) * scale;
+    return left < -0.5 || right > svg.viewBox.baseVal.width + 0.5
+      ? [`${svg.querySelector('title').textContent}: "${t.textContent}" spans ` +
+         `${left.toFixed(1)}..${right.toFixed(1)} of 0..${svg.viewBox.baseVal.width}`]
+      : [];
+  });
+})"""
+
+
+def test_chart_texts_fit_their_charts(chromium: Any, report_html: Path) -> None:
+    """No title or label of a chart (confusion-matrix titles were) is cut off at its sides."""
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(report_html.as_uri())
+    assert page.locator("svg.chart rect.cell").count() > 0
+    assert page.evaluate(_OVERFLOW_JS) == []
+    page.close()

@@ -268,3 +268,70 @@ def test_single_annotator_documents_do_not_change_pairwise_figures() -> None:
     assert a["spans"] == b["spans"]
     assert a["documents"]["annotated_by_one_only"] == 1
     assert np.isclose(a["spans"][OVERALL]["f1_exact"]["value"], 2 / 3)
+
+
+def _label_conflicts_by_join(spans: pl.DataFrame, agg: pl.DataFrame) -> pl.DataFrame:
+    """The former all-pairs-per-document join, kept as the reference of the sweep."""
+    missing = agg.filter(pl.col("n_annotators") < pl.col("expected")).select(
+        "cluster",
+        "doc_idx",
+        "label_idx",
+        pl.col("start").alias("c_start"),
+        pl.col("end").alias("c_end"),
+    )
+    other = spans.filter(pl.col("cluster").is_in(missing["cluster"].implode())).select(
+        pl.col("node").alias("o_node"),
+        "doc_idx",
+        pl.col("ann_idx").alias("o_ann"),
+        pl.col("label_idx").alias("o_label"),
+        pl.col("start").alias("o_start"),
+        pl.col("end").alias("o_end"),
+    )
+    members = spans.select("cluster", pl.col("ann_idx").alias("o_ann")).unique()
+    return (
+        missing.join(other, on="doc_idx")
+        .filter(
+            (pl.col("o_label") != pl.col("label_idx"))
+            & (pl.col("o_start") < pl.col("c_end"))
+            & (pl.col("o_end") > pl.col("c_start"))
+        )
+        .join(members, on=["cluster", "o_ann"], how="anti")
+        .select("cluster", "o_node", "o_ann")
+        .sort("cluster", "o_node")
+    )
+
+
+cluster_span = st.tuples(
+    st.integers(0, 1),  # doc_idx
+    st.integers(0, 2),  # ann_idx
+    st.integers(0, 1),  # label_idx
+    st.integers(0, 40),  # start
+    st.integers(1, 12),  # length
+    st.integers(0, 6),  # cluster
+    st.integers(1, 3),  # expected annotators
+)
+
+
+@FAST
+@given(st.lists(cluster_span, max_size=30))
+def test_label_conflicts_sweep_equals_the_join(rows: list[tuple[int, ...]]) -> None:
+    from toolkit.agreement.disputes import _label_conflicts
+
+    spans = pl.DataFrame(
+        [(n, d, a, lab, s, s + k, c) for n, (d, a, lab, s, k, c, _) in enumerate(rows)],
+        schema=["node", "doc_idx", "ann_idx", "label_idx", "start", "end", "cluster"],
+        orient="row",
+    )
+    expected = {c: e for *_, c, e in rows}
+    agg = spans.group_by("cluster").agg(
+        pl.col("doc_idx").first(),
+        pl.col("label_idx").first(),
+        pl.col("start").min(),
+        pl.col("end").max(),
+        pl.col("ann_idx").n_unique().alias("n_annotators"),
+    )
+    agg = agg.with_columns(
+        pl.col("cluster").replace_strict(expected, return_dtype=pl.Int64).alias("expected")
+    )
+    got = _label_conflicts(spans, agg)
+    assert got.to_dicts() == _label_conflicts_by_join(spans, agg).to_dicts()

@@ -73,21 +73,6 @@ def test_perfect_agreement_gives_one(seed_texts: dict[str, str]) -> None:
     assert data["disagreements"]["total"] == 0
 
 
-def test_one_annotator_gives_reasons(seed_texts: dict[str, str]) -> None:
-    docs = list(seed_texts)
-    layers = make_layers(seed_texts, seed_spans(seed_texts, "pass-a"), {"pass-a": docs})
-    data = compute_agreement(layers, n_bootstrap=10).data
-    f1 = data["spans"][OVERALL]["f1_overlap"]
-    assert (f1["value"], f1["reason"]) == (None, "needs two or more annotators, got 1")
-    assert data["spans"][OVERALL]["u_alpha"]["reason"] == "needs two or more annotators, got 1"
-    assert (
-        data["attributes"]["EVENT.category"]["fleiss_kappa"]["reason"]
-        == "needs two or more annotators, got 1"
-    )
-    assert data["documents"]["annotated_by_one_only"] == 5
-    json.dumps(data, allow_nan=False)
-
-
 def test_no_spans_at_all(seed_texts: dict[str, str]) -> None:
     docs = list(seed_texts)
     layers = make_layers(seed_texts, [], {"pass-a": docs, "pass-b": docs})

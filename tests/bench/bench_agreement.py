@@ -4,7 +4,11 @@ Prints wall time and peak memory (max RSS of a fresh process) for: reading the t
 floor), the report without bootstrap, and the report with 1,000 bootstrap resamples.
 Targets: under 30 s and 60 s, under 2 GiB.
 
-Run: nox -s bench_agreement   (or: python tests/bench/bench_agreement.py [--spans N])
+With --one-document every span goes into ONE long document (100,000 spans by default), which
+shows whether any step grows with the square of the spans of a document (it must not).
+
+Run: nox -s bench_agreement   (or: python tests/bench/bench_agreement.py [--spans N]
+[--one-document])
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ LABEL_ATTRS = {
 }
 
 
-def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
+def generate(
+    n_spans: int, out: Path, seed: int = 7, *, one_document: bool = False
+) -> dict[str, int]:
     """Write annotations.parquet, annotation_sets.parquet, documents.parquet for ~n_spans spans."""
     from toolkit.taxonomy.labels import read_taxonomy
 
@@ -51,8 +57,12 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
     rng = np.random.default_rng(seed)
     per_annotator = n_spans // len(ANNOTATORS)
     n_base = int(per_annotator / 1.0)  # each annotator drops ~5% and adds ~5%
-    slots_per_doc = DOC_LENGTH // SLOT
-    n_docs = int(np.ceil(n_base / (slots_per_doc * 0.8)))
+    if one_document:
+        n_docs, slots_per_doc = 1, int(np.ceil(n_base / 0.8))
+    else:
+        slots_per_doc = DOC_LENGTH // SLOT
+        n_docs = int(np.ceil(n_base / (slots_per_doc * 0.8)))
+    doc_length = slots_per_doc * SLOT
     # base spans: random slots of random documents
     slot_ids = rng.choice(n_docs * slots_per_doc, size=n_base, replace=False)
     doc = slot_ids // slots_per_doc
@@ -69,7 +79,8 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
         jitter = rng.random(n_keep) < 0.10
         start[jitter] += rng.integers(-2, 3, int(jitter.sum()))
         end[jitter] += rng.integers(-2, 3, int(jitter.sum()))
-        end = np.maximum(end, start + 1)
+        start = np.maximum(start, 0)  # jitter stays inside the text
+        end = np.minimum(np.maximum(end, start + 1), doc_length)
         label = b_label[keep].copy()
         swap = rng.random(n_keep) < 0.03
         label[swap] = rng.integers(0, len(LABELS), int(swap.sum()))
@@ -111,7 +122,6 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
                 "label": label_names.tolist(),
                 "start": all_start.astype(np.int32),
                 "end": all_end.astype(np.int32),
-                "text": "x",
                 "attributes": pl.DataFrame(struct_cols).to_struct("attributes"),
             }
         )
@@ -130,7 +140,16 @@ def generate(n_spans: int, out: Path, seed: int = 7) -> dict[str, int]:
     annotations = pl.concat(frames)
     doc_ids = [f"doc_{d:016x}" for d in range(n_docs)]
     sentence = "Officials met in the capital and spoke about the strait. "
-    text = (sentence * (DOC_LENGTH // len(sentence) + 1))[:DOC_LENGTH]
+    text = (sentence * (doc_length // len(sentence) + 1))[:doc_length]
+    # Quotes are what the text holds at the offsets: the text repeats the sentence, and no
+    # span is longer than three sentences, so four from the span's phase hold its quote.
+    quote = (
+        pl.lit(sentence * 4)
+        .str.slice(pl.col("start") % len(sentence), pl.col("end") - pl.col("start"))
+        .alias("text")
+    )
+    columns = ["doc_id", "annotator_id", "span_id", "label", "start", "end", "text"]
+    annotations = annotations.with_columns(quote).select(*columns, pl.exclude(*columns))
     documents = pl.DataFrame({"doc_id": doc_ids, "text": text}).with_columns(
         pl.lit(None, dtype=pl.List(pl.Struct({"start": pl.Int32, "end": pl.Int32}))).alias(
             "sentences"
@@ -184,7 +203,10 @@ def run_child(dataset: Path, bootstrap: int, report_dir: Path) -> dict[str, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spans", type=int, default=1_000_000)
+    parser.add_argument("--spans", type=int, default=None, help="default 1,000,000 (100,000)")
+    parser.add_argument(
+        "--one-document", action="store_true", help="every span in one long document"
+    )
     parser.add_argument("--child", nargs=3, metavar=("DATASET", "BOOTSTRAP", "OUT"))
     args = parser.parse_args()
     if args.child:
@@ -193,7 +215,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-agreement-") as tmp:
         dataset = Path(tmp) / "dataset"
         t0 = time.perf_counter()
-        sizes = generate(args.spans, dataset)
+        n_spans = args.spans or (100_000 if args.one_document else 1_000_000)
+        sizes = generate(n_spans, dataset, one_document=args.one_document)
         print(
             f"generated {sizes['spans']:,} spans, {len(ANNOTATORS)} annotators, "
             f"{sizes['documents']:,} documents in {time.perf_counter() - t0:.1f} s"

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from toolkit.report.charts import svg_bar_chart, svg_heatmap, svg_line_chart
+from toolkit.report.charts import svg_bar_chart, svg_heatmap, svg_line_chart, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -60,3 +60,34 @@ def test_svg_heatmap_cells_and_shape_check() -> None:
     assert {"3", "2", "0.50"} <= {t.text for t in root.iter(f"{SVG}text")}
     with pytest.raises(ValueError, match="heatmap matrix must be 2 x 3 to match its labels"):
         svg_heatmap(["a", "b"], ["a", "b", "c"], [[1, 2, 3]], title="m")
+
+
+@pytest.mark.parametrize(
+    ("title", "labels"),
+    [
+        pytest.param("EVENT.modality: pass-a (rows) vs pass-b (columns)", ["a", "b"], id="long"),
+        pytest.param("ACTOR.sector: ls-ANNOTATOR (rows) vs ls-WWWW (columns)", ["x"], id="upper"),
+        pytest.param("m", ["THREATEN", "SANCTION"], id="long-labels"),
+    ],
+)
+def test_svg_heatmap_is_wide_enough_for_its_title_and_labels(title: str, labels: list[str]) -> None:
+    matrix = [[1.0] * len(labels) for _ in labels]
+    root = parse_svg(svg_heatmap(labels, labels, matrix, title=title))
+    width = float(root.get("width", "0"))
+    assert width == float(root.get("viewBox", "").split()[2])
+    assert width >= text_width(title, 14, bold=True) + 20
+    rows = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    label_x = [float(t.get("x", "0")) for t in rows if t.text in labels]
+    assert min(label_x) >= max(text_width(lab, 12) for lab in labels)  # right-aligned row labels
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "bold", "expected"),
+    [
+        pytest.param("abc", 10, False, 19.8, id="lower"),
+        pytest.param("AB1", 10, False, 23.4, id="upper-digit"),
+        pytest.param("il m", 10, True, 24.86, id="narrow-wide-bold"),
+    ],
+)
+def test_text_width(text: str, size: float, bold: bool, expected: float) -> None:
+    assert text_width(text, size, bold=bold) == pytest.approx(expected)

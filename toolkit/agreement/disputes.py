@@ -11,6 +11,7 @@ import polars as pl
 
 from toolkit.agreement.attributes import ATTRIBUTES, NONE_VALUE
 from toolkit.agreement.layers import attr_expr
+from toolkit.annotations import overlapping_pairs
 
 KINDS = ("label", "missed span", "boundary", "attribute")
 """Disagreement kinds, in the order a disputed span is classified."""
@@ -115,15 +116,22 @@ def _label_conflicts(spans: pl.DataFrame, agg: pl.DataFrame) -> pl.DataFrame:
         pl.col("end").alias("o_end"),
     )
     members = spans.select("cluster", pl.col("ann_idx").alias("o_ann")).unique()
+    # Only overlapping pairs of one document (a sweep; a join on the document grew with the
+    # square of its spans).
+    i, j = overlapping_pairs(
+        missing["doc_idx"].to_numpy(),
+        missing["c_start"].to_numpy(),
+        missing["c_end"].to_numpy(),
+        other["doc_idx"].to_numpy(),
+        other["o_start"].to_numpy(),
+        other["o_end"].to_numpy(),
+    )
+    pairs = pl.concat([missing.drop("doc_idx")[i], other.drop("doc_idx")[j]], how="horizontal")
     return (
-        missing.join(other, on="doc_idx")
-        .filter(
-            (pl.col("o_label") != pl.col("label_idx"))
-            & (pl.col("o_start") < pl.col("c_end"))
-            & (pl.col("o_end") > pl.col("c_start"))
-        )
+        pairs.filter(pl.col("o_label") != pl.col("label_idx"))
         .join(members, on=["cluster", "o_ann"], how="anti")
         .select("cluster", "o_node", "o_ann")
+        .sort("cluster", "o_node")
     )
 
 

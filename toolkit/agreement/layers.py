@@ -28,13 +28,37 @@ class Layers:
     documents: pl.DataFrame
 
 
-def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
+ANNOTATION_COLUMNS = (
+    "doc_id",
+    "annotator_id",
+    "span_id",
+    "label",
+    "start",
+    "end",
+    "text",
+    "attributes",
+    "relations",
+)
+ANNOTATION_SET_COLUMNS = ("doc_id", "annotator_id", "status")
+DOCUMENT_COLUMNS = ("doc_id", "text", "sentences")
+
+
+def _read_parquet(path: Path, needed: Sequence[str], *, only_needed: bool) -> pl.DataFrame:
+    """The table at ``path`` (only the needed columns, if asked), once it has all of them."""
     if not path.is_file():
         raise InputError(
             "missing Parquet file (build the dataset with `toolkit convert`)", path=path
         )
     try:
-        return pl.read_parquet(path, columns=list(columns) if columns else None)
+        present = pl.read_parquet_schema(path)
+        missing = [c for c in needed if c not in present]
+        if missing:
+            raise InputError(
+                f"missing column(s) {', '.join(missing)}; agreement needs {', '.join(needed)} "
+                "(rebuild the dataset with `toolkit convert`)",
+                path=path,
+            )
+        return pl.read_parquet(path, columns=list(needed) if only_needed else None)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"cannot read Parquet: {exc}", path=path) from exc
 
@@ -45,9 +69,13 @@ def read_layers(dataset_dir: str | Path) -> Layers:
     if not root.is_dir():
         raise InputError("dataset directory not found", path=root)
     return Layers(
-        annotations=_read_parquet(root / "annotations.parquet"),
-        annotation_sets=_read_parquet(root / "annotation_sets.parquet"),
-        documents=_read_parquet(root / "documents.parquet", ["doc_id", "text", "sentences"]),
+        annotations=_read_parquet(
+            root / "annotations.parquet", ANNOTATION_COLUMNS, only_needed=False
+        ),
+        annotation_sets=_read_parquet(
+            root / "annotation_sets.parquet", ANNOTATION_SET_COLUMNS, only_needed=False
+        ),
+        documents=_read_parquet(root / "documents.parquet", DOCUMENT_COLUMNS, only_needed=True),
     )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 from toolkit.agreement.attributes import ATTRIBUTES, attribute_agreement
 from toolkit.agreement.bootstrap import Engine, Pending, Stat, estimate, json_float
 from toolkit.agreement.breakdowns import break_down_annotators, break_down_documents
+from toolkit.agreement.checks import check_comparable, check_offsets
 from toolkit.agreement.disputes import KINDS, DisputeContext, dispute_records, find_disputes
 from toolkit.agreement.holders import HOLDER, find_holders, holder_agreement
 from toolkit.agreement.layers import Layers, default_annotators
@@ -184,6 +185,7 @@ def _choose_scope(layers: Layers, annotators: Sequence[str] | None) -> _Scope:
     doc_len = dict(
         zip(docs["doc_id"].to_list(), docs["text"].str.len_chars().to_list(), strict=True)
     )
+    check_comparable(chosen, known, annotators is not None, completed, len(in_scope))
     lost_docs = [d for d in in_scope if d not in doc_len]
     if lost_docs:
         notes.append(
@@ -206,7 +208,7 @@ def _choose_scope(layers: Layers, annotators: Sequence[str] | None) -> _Scope:
 
 def _study_spans(layers: Layers, scope: _Scope, tax: Taxonomy) -> tuple[pl.DataFrame, list[str]]:
     """Valid spans of completed sets on documents in scope, with integer keys; the labels."""
-    notes, doc_len = scope.notes, scope.doc_len
+    doc_len = scope.doc_len
     spans = (
         layers.annotations.filter(pl.col("annotator_id").is_in(scope.chosen))
         .join(
@@ -216,16 +218,9 @@ def _study_spans(layers: Layers, scope: _Scope, tax: Taxonomy) -> tuple[pl.DataF
         )
         .with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
     )
-    bad = spans.filter((pl.col("end") <= pl.col("start")) | (pl.col("start") < 0))
-    if bad.height:
-        notes.append(f"{bad.height} span(s) with end <= start or a negative start were left out.")
-        spans = spans.filter((pl.col("end") > pl.col("start")) & (pl.col("start") >= 0))
+    check_offsets(spans, layers.documents)
     for d, end in spans.group_by("doc_id").agg(pl.col("end").max()).iter_rows():
-        if d not in doc_len or end > doc_len[d]:
-            if d in doc_len:
-                notes.append(
-                    f"spans in {d} end after its text ({end} > {doc_len[d]}); length widened."
-                )
+        if d not in doc_len:  # no text to measure: the last span end stands in for its length
             doc_len[d] = int(end)
     present_labels = spans["label"].unique().to_list()
     labels = [*tax.label_names, *sorted(set(present_labels) - set(tax.label_names))]

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from toolkit.annotations.anchor import reanchor
-from toolkit.annotations.matching import MODES, OVERALL, f1_from_counts, match_spans, span_scores
+from toolkit.annotations.matching import (
+    MODES,
+    OVERALL,
+    f1_from_counts,
+    match_spans,
+    overlapping_pairs,
+    span_scores,
+)
 from toolkit.annotations.records import (
     AnnotationFile,
     RelationLink,
@@ -27,6 +34,7 @@ __all__ = [
     "f1_from_counts",
     "iter_annotation_paths",
     "match_spans",
+    "overlapping_pairs",
     "read_annotation_file",
     "reanchor",
     "span_scores",

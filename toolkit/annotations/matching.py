@@ -49,6 +49,98 @@ def _greedy_one_to_one(ref: np.ndarray, cand: np.ndarray) -> np.ndarray:
     return chosen
 
 
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with lo[i] <= j < hi[i], in order of i then j."""
+    k = np.maximum(hi - lo, 0)
+    i = np.repeat(np.arange(len(lo)), k)
+    j = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(lo, k)
+    return i, j
+
+
+def overlapping_pairs(
+    group_a: np.ndarray,
+    start_a: np.ndarray,
+    end_a: np.ndarray,
+    group_b: np.ndarray,
+    start_b: np.ndarray,
+    end_b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (i, j) of every a-span and b-span of one group that overlap, each pair once.
+
+    A sort-and-sweep over start offsets: time and memory grow with the spans plus the pairs
+    found, never with all pairs of a group (an all-pairs join grew with their square).
+    """
+    arrays = [np.asarray(x, dtype=np.int64) for x in (start_a, end_a, start_b, end_b)]
+    sa, ea, sb, eb = arrays
+    if len(sa) == 0 or len(sb) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    low = min(int(sa.min()), int(sb.min()))
+    stride = max(int(ea.max()), int(eb.max())) - low + 1
+    # One sortable key per (group, offset): groups apart, offsets in order within a group.
+    ka = np.asarray(group_a, dtype=np.int64) * stride - low
+    kb = np.asarray(group_b, dtype=np.int64) * stride - low
+    order_a, order_b = np.argsort(ka + sa, kind="stable"), np.argsort(kb + sb, kind="stable")
+    sorted_a, sorted_b = (ka + sa)[order_a], (kb + sb)[order_b]
+    # b starts inside [start_a, end_a): they overlap a (b ends after it starts).
+    i1, j1 = _expand(
+        np.searchsorted(sorted_b, ka + sa, side="left"),
+        np.searchsorted(sorted_b, ka + ea, side="left"),
+    )
+    # a starts strictly inside (start_b, end_b): the rest, none counted twice.
+    j2, i2 = _expand(
+        np.searchsorted(sorted_a, kb + sb, side="right"),
+        np.searchsorted(sorted_a, kb + eb, side="left"),
+    )
+    i, j = np.concatenate([i1, order_a[i2]]), np.concatenate([order_b[j1], j2])
+    keep = np.minimum(ea[i], eb[j]) > np.maximum(sa[i], sb[j])  # empty or reversed spans
+    return i[keep], j[keep]
+
+
+def _codes(column: pl.Series) -> np.ndarray:
+    """Non-negative integer codes of a key column (equal values, equal codes); null is -1."""
+    if column.dtype.is_integer():
+        values = column.cast(pl.Int64)
+        low = values.min()
+        codes = values - (low if isinstance(low, int) else 0)
+    else:
+        codes = column.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64)
+    return codes.fill_null(-1).to_numpy()
+
+
+def _group_ids(ref: pl.DataFrame, cand: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per (doc_id, label) shared by both sides; -1 and -2 for a missing key."""
+    both = pl.concat(
+        [ref.select("doc_id", "label"), cand.select("doc_id", "label")], how="vertical_relaxed"
+    )
+    doc, label = _codes(both["doc_id"]), _codes(both["label"])
+    ids = doc * (int(label.max(initial=0)) + 1) + label
+    # A span without document or label matches nothing (as in a join): its own group per side.
+    side = np.r_[np.full(ref.height, -1), np.full(cand.height, -2)]
+    ids = np.where((doc < 0) | (label < 0), side, ids)
+    return ids[: ref.height], ids[ref.height :]
+
+
+def _candidate_pairs(
+    ref: pl.DataFrame, cand: pl.DataFrame, mode: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of every same-document, same-label pair that matches in ``mode``."""
+    if mode == "exact":
+        cols = ["doc_id", "label", "start", "end"]
+        pairs = ref.with_row_index("ref_row").join(
+            cand.with_row_index("cand_row"), on=cols, how="inner"
+        )
+        return pairs["ref_row"].to_numpy(), pairs["cand_row"].to_numpy()
+    group_r, group_c = _group_ids(ref, cand)
+    return overlapping_pairs(
+        group_r,
+        ref["start"].to_numpy(),
+        ref["end"].to_numpy(),
+        group_c,
+        cand["start"].to_numpy(),
+        cand["end"].to_numpy(),
+    )
+
+
 def match_spans(reference: pl.DataFrame, candidate: pl.DataFrame, *, mode: str) -> pl.DataFrame:
     """One-to-one matches of two span sets: ``ref_row``, ``cand_row`` (row positions), overlap."""
     if mode not in MODES:
@@ -56,16 +148,13 @@ def match_spans(reference: pl.DataFrame, candidate: pl.DataFrame, *, mode: str) 
     _check_span_columns(reference, "reference")
     _check_span_columns(candidate, "candidate")
     cols = ["doc_id", "label", "start", "end"]
-    ref = reference.select(cols).with_row_index("ref_row")
-    cand = candidate.select(cols).with_row_index("cand_row")
-    keys = cols if mode == "exact" else ["doc_id", "label"]
-    pairs = ref.join(cand, on=keys, how="inner", suffix="_c")
-    ref_rows = pairs["ref_row"].to_numpy()
-    cand_rows = pairs["cand_row"].to_numpy()
-    s1 = pairs["start"].to_numpy().astype(np.int64)
-    e1 = pairs["end"].to_numpy().astype(np.int64)
-    s2 = s1 if mode == "exact" else pairs["start_c"].to_numpy().astype(np.int64)
-    e2 = e1 if mode == "exact" else pairs["end_c"].to_numpy().astype(np.int64)
+    ref, cand = reference.select(cols), candidate.select(cols)
+    ref_rows, cand_rows = _candidate_pairs(ref, cand, mode)
+    ref_rows, cand_rows = ref_rows.astype(np.int64), cand_rows.astype(np.int64)
+    s1 = ref["start"].to_numpy().astype(np.int64)[ref_rows]
+    e1 = ref["end"].to_numpy().astype(np.int64)[ref_rows]
+    s2 = cand["start"].to_numpy().astype(np.int64)[cand_rows]
+    e2 = cand["end"].to_numpy().astype(np.int64)[cand_rows]
     overlap = np.minimum(e1, e2) - np.maximum(s1, s2)
     keep = overlap > 0
     ref_rows, cand_rows, overlap = ref_rows[keep], cand_rows[keep], overlap[keep]

@@ -41,6 +41,27 @@ def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks
 
 
+_NARROW = frozenset("fijlrtI.,:;!|'()[] ")
+_WIDE = frozenset("mwMW@%")
+
+
+def text_width(text: str, font_size: float, *, bold: bool = False) -> float:
+    """An upper estimate of a text's width in px, for wide fonts (DejaVu Sans, Verdana) too."""
+    # Per-character classes in em, a little above DejaVu Sans (the widest usual fallback of
+    # system-ui): SVG text never wraps, so an estimate too small clips the text.
+    em = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            em += 0.42
+        elif ch in _WIDE:
+            em += 1.0
+        elif ch.isupper() or ch.isdigit():
+            em += 0.78
+        else:
+            em += 0.66
+    return em * font_size * (1.1 if bold else 1.0)
+
+
 def _fmt_tick(value: float) -> str:
     return f"{value:g}"
 
@@ -266,10 +287,15 @@ def svg_heatmap(
     values = [v for row in matrix for v in row if not _is_missing(v)]
     peak = max((abs(v) for v in values), default=0.0) or 1.0
     cell = 34
-    left = min(220, max(40, 7 * max(len(str(r)) for r in row_labels) + 12))
-    head = min(160, max(30, 6 * max(len(str(c)) for c in col_labels) + 12))
+    # Row labels end 6px left of the grid; column labels rise at 60 degrees from each column.
+    row_w = max(text_width(str(r), 12) for r in row_labels)
+    col_w = [text_width(str(c), 12) for c in col_labels]
+    left = min(220, max(40, math.ceil(row_w) + 12))
+    head = min(160, max(30, math.ceil(max(col_w) * 0.87) + 12))
     top = 30 + head
-    width = max(left + cell * len(col_labels) + 20, 240, 7 * len(title) + 20)
+    last_col = left + cell * (len(col_labels) - 0.5) + 4 + col_w[-1] / 2 + 12
+    title_w = text_width(title, 14, bold=True)
+    width = math.ceil(max(left + cell * len(col_labels) + 20, 240, title_w + 20, last_col))
     height = top + cell * len(row_labels) + 16
     parts = _svg_open(width, height, title)
     for j, label in enumerate(col_labels):
