@@ -18,6 +18,13 @@ BASELINE_BOOTSTRAP = click.option(
     show_default=True,
     help="Bootstrap resamples (over documents) for the CIs.",
 )
+BASELINE_SEED = click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed for model fitting and bootstrap resampling (same seed, same bytes).",
+)
 
 
 @click.group("baseline")
@@ -52,13 +59,7 @@ def _fractions(value: str) -> tuple[float, ...]:
     show_default=True,
     help="Model name; predictions go to the layer model-<name>.",
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Random seed for model fitting and bootstrap resampling (same seed, same bytes).",
-)
+@BASELINE_SEED
 @click.option(
     "--folds",
     type=click.IntRange(2, 100),
@@ -115,13 +116,7 @@ def baseline_train_command(
     type=click.Path(dir_okay=False),
     help="agreement.json from `toolkit agreement`: the human ceiling.",
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Random seed for model fitting and bootstrap resampling (same seed, same bytes).",
-)
+@BASELINE_SEED
 @click.option(
     "--folds",
     type=click.IntRange(2, 100),
