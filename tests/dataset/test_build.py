@@ -390,3 +390,53 @@ def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> Non
     assert read_rows(out, "documents") == []
     assert pq.read_schema(out / "documents.parquet").remove_metadata().equals(documents_schema(TAX))
     assert "| documents | 0 |" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def _empty_folder(root: Path) -> Path:
+    (root / "in").mkdir()
+    return root / "in"
+
+
+def _only_hidden_files(root: Path) -> Path:
+    (root / "in" / ".git").mkdir(parents=True)
+    (root / "in" / ".notes.txt").write_text("hidden", encoding="utf-8")
+    (root / "in" / ".git" / "HEAD").write_text("ref", encoding="utf-8")
+    return root / "in"
+
+
+@pytest.mark.parametrize(
+    "make_inputs", [_empty_folder, _only_hidden_files], ids=["empty-folder", "only-hidden-files"]
+)
+def test_cli_refuses_inputs_without_files_and_keeps_the_dataset(
+    built: Path, tmp_path: Path, make_inputs: Any
+) -> None:
+    folder = make_inputs(tmp_path)
+    out = tmp_path / "dataset"
+    shutil.copytree(built, out)
+    before = file_bytes(out)
+    result = CliRunner().invoke(cli, ["convert", str(folder), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: no article files found in {folder} (hidden files are skipped); refusing to "
+        "build an empty dataset: give files or folders holding articles, or --allow-empty to "
+        "build one on purpose\n"
+    )
+    assert file_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "in"]
+
+
+def test_cli_allow_empty_builds_an_empty_dataset(tmp_path: Path) -> None:
+    folder = _empty_folder(tmp_path)
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(cli, ["convert", str(folder), "--out", str(out), "--allow-empty"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"0 documents, no rejects. Wrote {out}.\n"
+    assert read_rows(out, "documents") == []
+
+
+def test_cli_help_lists_allow_empty() -> None:
+    result = CliRunner().invoke(cli, ["convert", "--help"])
+    assert "  --allow-empty " in result.output
+    assert "Build an empty dataset when the inputs hold no files (refused otherwise)." in (
+        " ".join(result.output.split())
+    )

@@ -37,6 +37,11 @@ from toolkit.errors import ValidationError
     show_default=True,
     help="Processes parsing articles; the output is the same whatever the number.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Build an empty dataset when the inputs hold no files (refused otherwise).",
+)
 @handle_errors
 def convert_command(
     inputs: tuple[str, ...],
@@ -44,6 +49,7 @@ def convert_command(
     annotations_dir: str | None,
     batch_size: int,
     workers: int,
+    allow_empty: bool,
 ) -> None:
     """Convert article files or folders into the Parquet dataset with its card.
 
@@ -80,6 +86,7 @@ def convert_command(
             batch_size=batch_size,
             workers=workers,
             progress=progress,
+            allow_empty=allow_empty,
         )
     finally:
         if bar is not None:

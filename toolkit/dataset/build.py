@@ -110,13 +110,15 @@ def convert(
     batch_size: int = 1000,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    allow_empty: bool = False,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
     Rejected inputs are listed in rejects.parquet and the rest goes on; the previous dataset
     at ``out_dir`` is replaced only after a complete success. With ``workers`` > 1 articles are
     parsed in spawned processes (the output is identical), so a calling script needs the usual
-    ``if __name__ == "__main__":`` guard.
+    ``if __name__ == "__main__":`` guard. Inputs holding no file at all are refused unless
+    ``allow_empty`` (an empty folder must not silently replace a good dataset).
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -127,7 +129,14 @@ def convert(
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
     if ann_root is not None and not ann_root.is_dir():
         raise InputError("annotation folder not found; give annotations/", path=ann_root)
-    items = collect_inputs(inputs)
+    given = [Path(item) for item in inputs]
+    items = collect_inputs(given)
+    if not items and not allow_empty:
+        raise InputError(
+            f"no article files found in {', '.join(str(g) for g in given)} (hidden files are "
+            "skipped); refusing to build an empty dataset: give files or folders holding "
+            "articles, or --allow-empty to build one on purpose"
+        )
     _check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
