@@ -77,12 +77,71 @@ def _check_out_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise InputError("output exists and is not a folder; give a dataset folder", path=out)
-    if any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+    try:
+        has_files = any(out.iterdir())
+    except OSError as exc:
+        raise InputError(
+            f"cannot list the output folder: {exc.strerror}; give a folder you can read",
+            path=out,
+        ) from exc
+    if has_files and not (out / MANIFEST_NAME).is_file():
         raise InputError(
             "output folder is not empty and holds no manifest.json, so it is not a dataset "
             "built by `toolkit convert`; refusing to replace it: give a new or empty folder",
             path=out,
         )
+
+
+def _check_out_place(out: Path, given: Sequence[Path], ann_root: Path | None) -> None:
+    """Refuse an output folder that is, holds or sits inside an input (it would read itself)."""
+    real_out = Path(os.path.realpath(out))
+    sources = [("input", src) for src in given]
+    if ann_root is not None:
+        sources.append(("annotation folder", ann_root))
+    for kind, src in sources:
+        real_src = Path(os.path.realpath(src))
+        if real_out == real_src:
+            raise InputError(
+                f"output folder is the {kind} {src}, so the dataset would be converted into "
+                "itself; give --out outside the inputs",
+                path=out,
+            )
+        inside = real_out.is_relative_to(real_src) and real_src.is_dir()
+        # Hidden folders are never read, so an output below one is safe.
+        if inside and not any(p.startswith(".") for p in real_out.relative_to(real_src).parts):
+            raise InputError(
+                f"output folder is inside the {kind} {src}, so every rerun would read the "
+                "dataset's own files back in; give --out outside the inputs",
+                path=out,
+            )
+        if real_src.is_relative_to(real_out):
+            raise InputError(
+                f"the {kind} {src} is inside the output folder, which the build replaces; "
+                "give --out outside the inputs",
+                path=out,
+            )
+
+
+def _make_build_dir(out: Path) -> Path:
+    """The temporary build folder next to ``out``, its parents made; OS errors said plainly."""
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(
+            f"cannot make the output folder: {parent} is a file, not a folder; "
+            "give --out below a folder",
+            path=out,
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise InputError(
+            f"cannot make the output folder: {exc.strerror}; give --out in a folder you can "
+            "write to",
+            path=out,
+        ) from exc
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -130,6 +189,7 @@ def convert(
     if ann_root is not None and not ann_root.is_dir():
         raise InputError("annotation folder not found; give annotations/", path=ann_root)
     given = [Path(item) for item in inputs]
+    _check_out_place(out, given, ann_root)
     items = collect_inputs(given)
     if not items and not allow_empty:
         raise InputError(
@@ -138,8 +198,7 @@ def convert(
             "articles, or --allow-empty to build one on purpose"
         )
     _check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = _make_build_dir(out)
     try:
         result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
         _swap_in(tmp, out)
