@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -545,3 +547,17 @@ def test_cli_reports_an_unwritable_output_folder_as_exit_2(
         f"Error: {out}: cannot make the output folder: Permission denied; give --out in a "
         "folder you can write to\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("umask", "mode"), [(0o022, 0o755), (0o027, 0o750), (0o002, 0o775)], ids=["022", "027", "002"]
+)
+def test_the_dataset_folder_honours_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    out = tmp_path / "dataset"
+    previous = os.umask(umask)
+    try:
+        convert([SEEDS], out)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {mode & 0o666}

@@ -201,6 +201,10 @@ def convert(
     tmp = _make_build_dir(out)
     try:
         result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
+        # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
