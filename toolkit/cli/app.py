@@ -6,6 +6,7 @@ import functools
 import os
 import platform
 import re
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -133,6 +134,22 @@ def out_dir_option(help: str, **attrs: Any) -> Callable[[F], F]:
     return click.option("--out", "out_dir", type=click.Path(file_okay=False), help=help, **attrs)
 
 
+# Signals that stop a command cleanly: cleanup (``finally``, ``except BaseException``) runs.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    """Raise SystemExit(128 + signal) so the command's cleanup runs before the exit."""
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)  # a repeated signal must not cut the cleanup short
+    click.echo(f"Stopped by {signal.Signals(signum).name}.", err=True)
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, _stop_on_signal)
     cli(prog_name="toolkit")

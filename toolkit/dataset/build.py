@@ -8,7 +8,8 @@ near-duplicate clusters (LSH read band by band from the spilled signatures throu
 whose pages are handed back), the shared sentences (found partition by partition of the key
 space) and the annotation checks. Pass 2 streams the partial file back, adds cluster ids,
 shared sentences and gold spans, and writes documents.parquet. Everything is built in a
-temporary folder next to the output and renamed into place only after a complete success."""
+temporary folder next to the output and swapped into place only after a complete success, in a
+way a killed run cannot break (see dataset.swap)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from toolkit.dataset.pass1 import ProgressCallback, _Pass1, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS, SharedSentences
+from toolkit.dataset.swap import build_dir_prefix, recover_interrupted, swap_in
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -135,29 +137,14 @@ def _make_build_dir(out: Path) -> Path:
         )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        recover_interrupted(out)
+        return Path(tempfile.mkdtemp(prefix=build_dir_prefix(out), dir=out.parent))
     except OSError as exc:
         raise InputError(
             f"cannot make the output folder: {exc.strerror}; give --out in a folder you can "
             "write to",
             path=out,
         ) from exc
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Move the finished build into place; the old dataset goes only after the new one is in."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def convert(
@@ -205,7 +192,7 @@ def convert(
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
-        _swap_in(tmp, out)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
