@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +392,172 @@ def test_a_run_with_only_rejects_still_writes_every_table(tmp_path: Path) -> Non
     assert read_rows(out, "documents") == []
     assert pq.read_schema(out / "documents.parquet").remove_metadata().equals(documents_schema(TAX))
     assert "| documents | 0 |" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def _empty_folder(root: Path) -> Path:
+    (root / "in").mkdir()
+    return root / "in"
+
+
+def _only_hidden_files(root: Path) -> Path:
+    (root / "in" / ".git").mkdir(parents=True)
+    (root / "in" / ".notes.txt").write_text("hidden", encoding="utf-8")
+    (root / "in" / ".git" / "HEAD").write_text("ref", encoding="utf-8")
+    return root / "in"
+
+
+@pytest.mark.parametrize(
+    "make_inputs", [_empty_folder, _only_hidden_files], ids=["empty-folder", "only-hidden-files"]
+)
+def test_cli_refuses_inputs_without_files_and_keeps_the_dataset(
+    built: Path, tmp_path: Path, make_inputs: Any
+) -> None:
+    folder = make_inputs(tmp_path)
+    out = tmp_path / "dataset"
+    shutil.copytree(built, out)
+    before = file_bytes(out)
+    result = CliRunner().invoke(cli, ["convert", str(folder), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: no article files found in {folder} (hidden files are skipped); refusing to "
+        "build an empty dataset: give files or folders holding articles, or --allow-empty to "
+        "build one on purpose\n"
+    )
+    assert file_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "in"]
+
+
+def test_cli_allow_empty_builds_an_empty_dataset(tmp_path: Path) -> None:
+    folder = _empty_folder(tmp_path)
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(cli, ["convert", str(folder), "--out", str(out), "--allow-empty"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"0 documents, no rejects. Wrote {out}.\n"
+    assert read_rows(out, "documents") == []
+
+
+def test_cli_help_lists_allow_empty() -> None:
+    result = CliRunner().invoke(cli, ["convert", "--help"])
+    assert "  --allow-empty " in result.output
+    assert "Build an empty dataset when the inputs hold no files (refused otherwise)." in (
+        " ".join(result.output.split())
+    )
+
+
+def _out_inside_input(tmp_path: Path) -> tuple[list[str], Path, str]:
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    out = inputs / "dataset"
+    message = (
+        f"{out}: output folder is inside the input {inputs}, so every rerun would read the "
+        "dataset's own files back in; give --out outside the inputs"
+    )
+    return [str(inputs)], out, message
+
+
+def _dataset_into_itself(tmp_path: Path) -> tuple[list[str], Path, str]:
+    out = tmp_path / "dataset"
+    convert([SEEDS], out)
+    message = (
+        f"{out}: output folder is the input {out}, so the dataset would be converted into "
+        "itself; give --out outside the inputs"
+    )
+    return [str(out)], out, message
+
+
+def _input_inside_out(tmp_path: Path) -> tuple[list[str], Path, str]:
+    out = tmp_path / "dataset"
+    convert([SEEDS], out)
+    inner = out / "README.md"
+    message = (
+        f"{out}: the input {inner} is inside the output folder, which the build replaces; "
+        "give --out outside the inputs"
+    )
+    return [str(SEEDS), str(inner)], out, message
+
+
+def _out_inside_annotations(tmp_path: Path) -> tuple[list[str], Path, str]:
+    root = tmp_path / "annotations"
+    (root / "pass-a").mkdir(parents=True)
+    out = root / "dataset"
+    message = (
+        f"{out}: output folder is inside the annotation folder {root}, so every rerun would "
+        "read the dataset's own files back in; give --out outside the inputs"
+    )
+    return [str(SEEDS), "--annotations", str(root)], out, message
+
+
+def _out_below_a_file(tmp_path: Path) -> tuple[list[str], Path, str]:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    out = tmp_path / "notes.txt" / "sub" / "dataset"
+    message = (
+        f"{out}: cannot make the output folder: {tmp_path / 'notes.txt'} is a file, not a "
+        "folder; give --out below a folder"
+    )
+    return [str(SEEDS)], out, message
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        _out_inside_input,
+        _dataset_into_itself,
+        _input_inside_out,
+        _out_inside_annotations,
+        _out_below_a_file,
+    ],
+    ids=[
+        "out-inside-input",
+        "dataset-into-itself",
+        "input-inside-out",
+        "out-inside-annotations",
+        "out-below-a-file",
+    ],
+)
+def test_cli_refuses_an_output_folder_that_cannot_work(tmp_path: Path, case: Any) -> None:
+    args, out, message = case(tmp_path)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(cli, ["convert", *args, "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message}\n"
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def test_an_output_below_a_hidden_folder_of_the_input_is_allowed(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    out = inputs / ".build" / "dataset"
+    first = convert([inputs], out)
+    again = convert([inputs], out)
+    assert again.n_inputs == first.n_inputs == len(list(SEEDS.iterdir()))
+
+
+def test_cli_reports_an_unwritable_output_folder_as_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests may run as root, who can write anywhere: the OS refusal is simulated.
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dataset.tempfile, "mkdtemp", refuse)
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(cli, ["convert", str(SEEDS), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {out}: cannot make the output folder: Permission denied; give --out in a "
+        "folder you can write to\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("umask", "mode"), [(0o022, 0o755), (0o027, 0o750), (0o002, 0o775)], ids=["022", "027", "002"]
+)
+def test_the_dataset_folder_honours_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    out = tmp_path / "dataset"
+    previous = os.umask(umask)
+    try:
+        convert([SEEDS], out)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {mode & 0o666}

@@ -11,6 +11,26 @@ from toolkit.cli.app import EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_optio
 from toolkit.errors import ValidationError
 
 
+class _ProgressBar:
+    """A tqdm bar on a terminal's stderr, made on the first progress call."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total, unit="article", file=sys.stderr, disable=not sys.stderr.isatty()
+            )
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 @click.command("convert")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @out_dir_option(
@@ -37,6 +57,11 @@ from toolkit.errors import ValidationError
     show_default=True,
     help="Processes parsing articles; the output is the same whatever the number.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Build an empty dataset when the inputs hold no files (refused otherwise).",
+)
 @handle_errors
 def convert_command(
     inputs: tuple[str, ...],
@@ -44,6 +69,7 @@ def convert_command(
     annotations_dir: str | None,
     batch_size: int,
     workers: int,
+    allow_empty: bool,
 ) -> None:
     """Convert article files or folders into the Parquet dataset with its card.
 
@@ -60,18 +86,7 @@ def convert_command(
     """
     from toolkit.dataset import convert
 
-    bar: Any = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(
-                total=total, unit="article", file=sys.stderr, disable=not sys.stderr.isatty()
-            )
-        bar.update(done - bar.n)
-
+    bar = _ProgressBar()
     try:
         result = convert(
             inputs,
@@ -79,11 +94,11 @@ def convert_command(
             annotations_dir=annotations_dir,
             batch_size=batch_size,
             workers=workers,
-            progress=progress,
+            progress=bar.update,
+            allow_empty=allow_empty,
         )
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     for reject in result.rejects:
         click.echo(f"Rejected {reject.input}: {reject.reason}", err=True)
     click.echo(f"{result.summary()}. Wrote {result.out_dir}.")

@@ -8,7 +8,8 @@ near-duplicate clusters (LSH read band by band from the spilled signatures throu
 whose pages are handed back), the shared sentences (found partition by partition of the key
 space) and the annotation checks. Pass 2 streams the partial file back, adds cluster ids,
 shared sentences and gold spans, and writes documents.parquet. Everything is built in a
-temporary folder next to the output and renamed into place only after a complete success."""
+temporary folder next to the output and swapped into place only after a complete success, in a
+way a killed run cannot break (see dataset.swap)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from toolkit.dataset.pass1 import ProgressCallback, _Pass1, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS, SharedSentences
+from toolkit.dataset.swap import build_dir_prefix, recover_interrupted, swap_in
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -77,7 +79,14 @@ def _check_out_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise InputError("output exists and is not a folder; give a dataset folder", path=out)
-    if any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+    try:
+        has_files = any(out.iterdir())
+    except OSError as exc:
+        raise InputError(
+            f"cannot list the output folder: {exc.strerror}; give a folder you can read",
+            path=out,
+        ) from exc
+    if has_files and not (out / MANIFEST_NAME).is_file():
         raise InputError(
             "output folder is not empty and holds no manifest.json, so it is not a dataset "
             "built by `toolkit convert`; refusing to replace it: give a new or empty folder",
@@ -85,20 +94,57 @@ def _check_out_dir(out: Path) -> None:
         )
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Move the finished build into place; the old dataset goes only after the new one is in."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.replace(out, old)
+def _check_out_place(out: Path, given: Sequence[Path], ann_root: Path | None) -> None:
+    """Refuse an output folder that is, holds or sits inside an input (it would read itself)."""
+    real_out = Path(os.path.realpath(out))
+    sources = [("input", src) for src in given]
+    if ann_root is not None:
+        sources.append(("annotation folder", ann_root))
+    for kind, src in sources:
+        real_src = Path(os.path.realpath(src))
+        if real_out == real_src:
+            raise InputError(
+                f"output folder is the {kind} {src}, so the dataset would be converted into "
+                "itself; give --out outside the inputs",
+                path=out,
+            )
+        inside = real_out.is_relative_to(real_src) and real_src.is_dir()
+        # Hidden folders are never read, so an output below one is safe.
+        if inside and not any(p.startswith(".") for p in real_out.relative_to(real_src).parts):
+            raise InputError(
+                f"output folder is inside the {kind} {src}, so every rerun would read the "
+                "dataset's own files back in; give --out outside the inputs",
+                path=out,
+            )
+        if real_src.is_relative_to(real_out):
+            raise InputError(
+                f"the {kind} {src} is inside the output folder, which the build replaces; "
+                "give --out outside the inputs",
+                path=out,
+            )
+
+
+def _make_build_dir(out: Path) -> Path:
+    """The temporary build folder next to ``out``, its parents made; OS errors said plainly."""
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(
+            f"cannot make the output folder: {parent} is a file, not a folder; "
+            "give --out below a folder",
+            path=out,
+        )
     try:
-        os.replace(tmp, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover_interrupted(out)
+        return Path(tempfile.mkdtemp(prefix=build_dir_prefix(out), dir=out.parent))
+    except OSError as exc:
+        raise InputError(
+            f"cannot make the output folder: {exc.strerror}; give --out in a folder you can "
+            "write to",
+            path=out,
+        ) from exc
 
 
 def convert(
@@ -110,13 +156,15 @@ def convert(
     batch_size: int = 1000,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    allow_empty: bool = False,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
     Rejected inputs are listed in rejects.parquet and the rest goes on; the previous dataset
     at ``out_dir`` is replaced only after a complete success. With ``workers`` > 1 articles are
     parsed in spawned processes (the output is identical), so a calling script needs the usual
-    ``if __name__ == "__main__":`` guard.
+    ``if __name__ == "__main__":`` guard. Inputs holding no file at all are refused unless
+    ``allow_empty`` (an empty folder must not silently replace a good dataset).
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -127,13 +175,24 @@ def convert(
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
     if ann_root is not None and not ann_root.is_dir():
         raise InputError("annotation folder not found; give annotations/", path=ann_root)
-    items = collect_inputs(inputs)
+    given = [Path(item) for item in inputs]
+    _check_out_place(out, given, ann_root)
+    items = collect_inputs(given)
+    if not items and not allow_empty:
+        raise InputError(
+            f"no article files found in {', '.join(str(g) for g in given)} (hidden files are "
+            "skipped); refusing to build an empty dataset: give files or folders holding "
+            "articles, or --allow-empty to build one on purpose"
+        )
     _check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = _make_build_dir(out)
     try:
         result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
-        _swap_in(tmp, out)
+        # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -161,6 +165,24 @@ def _article_rows(articles: Sequence[Any], schema: pa.Schema, version: str) -> p
     return pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool worker set-up: die with the parent; Ctrl-C and hangups are the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if sys.platform == "linux":
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+
 def _iter_chunks(
     items: Sequence[str], schema: pa.Schema, chunk_size: int, workers: int
 ) -> Iterator[_Chunk]:
@@ -173,7 +195,12 @@ def _iter_chunks(
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # fork is unsafe with Arrow/polars threads
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
     try:
         pending: deque[Future[_Chunk]] = deque()
         queue = iter(pieces)
