@@ -15,7 +15,10 @@ from toolkit.ingest.normalize import normalize_text
 from toolkit.ingest.removals import REMOVAL_REASONS, Removal
 
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
-EXPECTED = "expected a news article as text or HTML in UTF-8, UTF-16 (with BOM) or Windows-1252"
+EXPECTED = (
+    "expected a news article as text or HTML in one encoding: UTF-8, UTF-16 (with BOM), "
+    "the charset its <meta> declares, or one a detector recognises with confidence"
+)
 CAPTION = "Antony Blinken is the highest-ranking US official to visit Beijing since 2018. AFP"
 
 

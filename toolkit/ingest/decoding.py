@@ -1,13 +1,18 @@
-"""Article bytes to text: BOMs, UTF-16 without BOM, strict UTF-8, Windows-1252; binary rejected."""
+"""Article bytes to text: BOMs, declared charsets, UTF-8, detected scripts, Windows-1252."""
 
 from __future__ import annotations
 
 import codecs
 import re
 
+from charset_normalizer import from_bytes
+
 from toolkit.errors import InputError
 
-_EXPECTED = "expected a news article as text or HTML in UTF-8, UTF-16 (with BOM) or Windows-1252"
+_EXPECTED = (
+    "expected a news article as text or HTML in one encoding: UTF-8, UTF-16 (with BOM), "
+    "the charset its <meta> declares, or one a detector recognises with confidence"
+)
 
 
 _BOMS = (
@@ -29,10 +34,12 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
     """Decode an article's bytes and name the encoding found; InputError for binary or broken text.
 
     BOMs decide first (UTF-8, UTF-16, UTF-32). Without one: NUL bytes mean UTF-16 without BOM if
-    they sit on every other byte, otherwise binary; then strict UTF-8; then, for files with no
-    UTF-8 multibyte sequence, Windows-1252 (reported as "latin-1" when no byte is in 0x80-0x9F,
-    where both agree). A file that is mostly UTF-8 with a few bad bytes is rejected rather than
-    guessed: it was damaged, and any guess would put wrong characters into the text.
+    they sit on every other byte, otherwise binary; then strict UTF-8; then the charset a
+    ``<meta>`` or XML declaration names, if the bytes fit it; then a file that is mostly UTF-8 with
+    a few bad bytes is rejected (it was damaged); then charset-normalizer's guess when it reads a
+    non-Latin script (Cyrillic, Greek, Chinese, Japanese, ...); then Windows-1252 (reported as
+    "latin-1" when no byte is in 0x80-0x9F, where both agree). UTF-8 sequences left over at that
+    point mean mixed encodings, which are rejected: any one reading would garble the rest.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -49,6 +56,9 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
         return _check_text(data.decode("utf-8"), source_path), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    declared = _declared_text(data, source_path)
+    if declared is not None:
+        return declared
     good = _UTF8_MULTIBYTE.findall(data)
     # Without a multibyte sequence the file is not damaged UTF-8: no need to count bad bytes.
     if good and len(good) >= len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good):
@@ -58,8 +68,106 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
             f"otherwise UTF-8; re-save it in one encoding ({_EXPECTED})",
             path=source_path,
         ) from utf8_error
+    detected = _detected_text(data, source_path)
+    if detected is not None:
+        return detected
+    if good:
+        # Decoding the rest as Windows-1252 would turn each UTF-8 "é" into "Ã©".
+        raise InputError(
+            f"mixed encodings: {len(good)} UTF-8 sequence(s) beside bytes that are not UTF-8 "
+            f"(first at offset {utf8_error.start}); re-save it in one encoding ({_EXPECTED})",
+            path=source_path,
+        ) from utf8_error
     encoding = "cp1252" if _C1_BYTE.search(data) else "latin-1"
     return _decode_strict(data, "cp1252", source_path), encoding
+
+
+_META_CHARSET = re.compile(
+    rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})|"""
+    rb"""<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""",
+    re.IGNORECASE,
+)
+# As browsers do (WHATWG Encoding): these labels mean Windows-1252, the rest their supersets.
+_LABEL_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "big5-hkscs": "big5hkscs",
+}
+_LATIN_ENCODINGS = frozenset({"cp1252"})
+# The web's legacy encodings (WHATWG Encoding) the detector may choose from. Mac and EBCDIC code
+# pages are left out: on the web they are rare, and the detector reads accented Greek as
+# Mac Cyrillic when they are allowed.
+_WEB_LEGACY_ENCODINGS = (
+    *(f"cp{n}" for n in (1250, 1251, 1253, 1254, 1255, 1256, 1257, 1258, 866, 874)),
+    *(f"iso8859_{n}" for n in (2, 4, 5, 6, 7, 8, 9, 13)),
+    "koi8_r",
+    "koi8_u",
+    "gb18030",
+    "big5",
+    "euc_jp",
+    "iso2022_jp",
+    "cp932",
+    "shift_jis",
+    "euc_kr",
+    "cp949",
+)
+_DECLARATION_BYTES = 4096
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The codec a ``<meta charset>`` or XML declaration near the top names, if Python has it."""
+    m = _META_CHARSET.search(data, 0, _DECLARATION_BYTES)
+    if m is None:
+        return None
+    label = (m.group(1) or m.group(2)).decode("ascii").lower()
+    try:
+        return codecs.lookup(_LABEL_ALIASES.get(label, label)).name
+    except LookupError:
+        return None
+
+
+def _declared_text(data: bytes, source_path: str) -> tuple[str, str] | None:
+    """Text in the declared charset; None when there is none, it is UTF-8 or Windows-1252
+    (decided by the rules after this), or the bytes do not fit it (a wrong declaration)."""
+    encoding = _declared_encoding(data)
+    if encoding is None or encoding in _LATIN_ENCODINGS or encoding == "utf-8":
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return _check_text(text, source_path), encoding
+
+
+def _non_latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if ord(c) > 0x24F) / len(letters)
+
+
+def _detected_text(data: bytes, source_path: str) -> tuple[str, str] | None:
+    """Text in the encoding charset-normalizer finds, when that text is in a non-Latin script.
+
+    Latin-script guesses are left to the Windows-1252 rule, which never garbles ASCII and
+    agrees with the detector on Western text; a non-Latin script read as Windows-1252 is
+    mojibake ("Ïðåçèäåíò"), which is what this step prevents.
+    """
+    best = from_bytes(data, cp_isolation=list(_WEB_LEGACY_ENCODINGS)).best()
+    if best is None:
+        return None
+    encoding = codecs.lookup(best.encoding).name
+    text = str(best)
+    if encoding in _LATIN_ENCODINGS or _non_latin_share(text) < 0.3:
+        return None
+    return _check_text(text, source_path), encoding
 
 
 def _decode_strict(data: bytes, encoding: str, source_path: str) -> str:
