@@ -20,9 +20,10 @@ from toolkit.annotations.records import (
     read_annotation_file,
     write_annotation_file,
 )
-from toolkit.annotations.validate import check_annotation_file, check_annotations
+from toolkit.annotations.validate import DOC_ID_PATTERN, check_annotation_file, check_annotations
 
 __all__ = [
+    "DOC_ID_PATTERN",
     "MODES",
     "OVERALL",
     "AnnotationFile",

@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 from toolkit.annotations.records import AnnotationFile, Span
 from toolkit.core import parse_json_object, read_json_text, sha256_text
 from toolkit.errors import InputError, Problem
-from toolkit.taxonomy import MACHINE_KINDS, Taxonomy, gazetteer, read_schemas, read_taxonomy
+from toolkit.taxonomy import DOC_ID, MACHINE_KINDS, Taxonomy, gazetteer, read_schemas, read_taxonomy
 
 
 @cache
@@ -112,6 +112,8 @@ class _Problems:
         )
 
 
+DOC_ID_PATTERN = re.compile(DOC_ID["pattern"])
+"""What a doc_id looks like: the pattern of the JSON Schemas."""
 MAX_DEPTH = 16
 """Deepest nesting an annotation file may have (its own layout needs 5 levels)."""
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -422,16 +424,17 @@ def _layout_problems(root: Path) -> tuple[list[Path], list[Problem]]:
     layout = f"annotation files go in {root}/<annotator_id>/<doc_id>.json"
     for entry in sorted(root.iterdir()):
         if entry.suffix == ".json":
-            hint = "; is this a layer folder? give its parent" if _DOC_ID.match(entry.stem) else ""
+            hint = (
+                "; is this a layer folder? give its parent"
+                if DOC_ID_PATTERN.match(entry.stem)
+                else ""
+            )
             problems.append(Problem(str(entry), f"not in an annotator folder: {layout}{hint}"))
         elif entry.is_dir() and not entry.name.startswith("."):
             files += _layer_files(entry, layout, problems)
     if not files and not problems:
         problems.append(Problem(str(root), f"no annotation files found; {layout}"))
     return files, problems
-
-
-_DOC_ID = re.compile(r"^doc_[0-9a-f]{16}$")
 
 
 def _layer_files(layer: Path, layout: str, problems: list[Problem]) -> list[Path]:

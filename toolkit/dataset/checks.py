@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
+from toolkit.annotations import DOC_ID_PATTERN
 from toolkit.core import sha256_text
 from toolkit.dataset.tables import (
     annotation_sets_schema,
@@ -18,8 +18,6 @@ from toolkit.dataset.tables import (
 )
 from toolkit.errors import InputError, Problem
 from toolkit.taxonomy import MACHINE_KINDS, Taxonomy, read_taxonomy
-
-_DOC_ID = re.compile(r"^doc_[0-9a-f]{16}$")
 
 
 def read_texts(dataset_dir: str | Path) -> dict[str, str]:
@@ -94,7 +92,7 @@ def _check_documents(base: Path, tax: Taxonomy) -> tuple[list[Problem], dict[str
         if doc_id in texts:
             problems.append(Problem(doc_path, "duplicate doc_id", record_id=doc_id))
         texts[doc_id] = row["text"]
-        if not _DOC_ID.match(doc_id):
+        if not DOC_ID_PATTERN.match(doc_id):
             problems.append(
                 Problem(doc_path, "doc_id must look like doc_<16 hex>", record_id=doc_id)
             )
