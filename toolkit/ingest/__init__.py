@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from toolkit.ingest.article import CONVERTER_VERSION, Article, parse_article, read_article
+from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.normalize import UNUSUAL_SPACES
 
 __all__ = [
     "CONVERTER_VERSION",
     "UNUSUAL_SPACES",
     "Article",
+    "SourceHints",
     "parse_article",
     "read_article",
 ]

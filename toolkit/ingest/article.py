@@ -12,6 +12,7 @@ from pathlib import Path
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
 from toolkit.ingest.decoding import _EXPECTED, decode_bytes
+from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.html import _HTML_TAG
 from toolkit.ingest.metadata import (
     _host,
@@ -92,12 +93,14 @@ def _assemble(paragraphs: list[str], cleanup: _Cleanup) -> tuple[str, dict[int, 
     return "\n\n".join(pieces), starts
 
 
-def parse_article(data: bytes, *, source_path: str) -> Article:
+def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = None) -> Article:
     """Convert one article's raw bytes to an Article; InputError (with the path) for a reject."""
     if not data:
         raise InputError(f"empty file (0 bytes); {_EXPECTED}", path=source_path)
     sha = hashlib.sha256(data).hexdigest()
-    raw, encoding = decode_bytes(data, source_path=source_path)
+    raw, encoding = decode_bytes(
+        data, source_path=source_path, declared=hints.charset if hints else None
+    )
     raw = _NONCHARACTERS.sub("", raw)
     if not raw.strip():
         raise InputError(
@@ -147,11 +150,14 @@ def parse_article(data: bytes, *, source_path: str) -> Article:
         text = normalize_text(text)
         links = _relocate(links, text)
 
-    found_urls = source.urls + [link.href for link in links] + _urls_in_text(text)
+    own_urls = [hints.url] if hints and hints.url else []
+    found_urls = own_urls + source.urls + [link.href for link in links] + _urls_in_text(text)
     web_urls = [u for u in found_urls if _is_web_url(u)]
+    given = hints or SourceHints(origin="none")
     outlet = (
-        source.outlet
-        or next((_host(u) for u in source.urls if _is_web_url(u)), None)
+        given.outlet
+        or source.outlet
+        or next((_host(u) for u in own_urls + source.urls if _is_web_url(u)), None)
         or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
     )
     dates = source.dates + cleanup.dates
@@ -161,10 +167,10 @@ def parse_article(data: bytes, *, source_path: str) -> Article:
         source_sha256=sha,
         source_encoding=encoding,
         text=text,
-        title=cleanup.title or source.title,
+        title=given.title or cleanup.title or source.title,
         outlet=outlet,
-        byline=cleanup.byline or source.byline,
-        published_date=min(dates)[2] if dates else None,
+        byline=given.byline or cleanup.byline or source.byline,
+        published_date=given.published_date or (min(dates)[2] if dates else None),
         source_urls=list(dict.fromkeys(web_urls)),
         links=links,
         sentences=split_sentences(text),

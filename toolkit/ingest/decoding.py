@@ -30,7 +30,7 @@ _C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f\x80-\x9f]")
 
 
-def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
+def decode_bytes(data: bytes, *, source_path: str, declared: str | None = None) -> tuple[str, str]:
     """Decode an article's bytes and name the encoding found; InputError for binary or broken text.
 
     BOMs decide first (UTF-8, UTF-16, UTF-32). Without one: NUL bytes mean UTF-16 without BOM if
@@ -40,6 +40,9 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
     non-Latin script (Cyrillic, Greek, Chinese, Japanese, ...); then Windows-1252 (reported as
     "latin-1" when no byte is in 0x80-0x9F, where both agree). UTF-8 sequences left over at that
     point mean mixed encodings, which are rejected: any one reading would garble the rest.
+    ``declared``, a charset named outside the bytes (an HTTP or WARC Content-Type), is tried
+    right after strict UTF-8 (valid UTF-8 is rarely an accident; servers often mislabel it);
+    bytes that do not fit it go on to the rules above.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -56,9 +59,15 @@ def decode_bytes(data: bytes, *, source_path: str) -> tuple[str, str]:
         return _check_text(data.decode("utf-8"), source_path), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    declared = _declared_text(data, source_path)
-    if declared is not None:
-        return declared
+    outside = _codec(declared) if declared else None
+    if outside is not None and outside not in _LATIN_ENCODINGS:
+        try:
+            return _check_text(data.decode(outside), source_path), outside
+        except UnicodeDecodeError:
+            pass
+    in_page = _declared_text(data, source_path)
+    if in_page is not None:
+        return in_page
     good = _UTF8_MULTIBYTE.findall(data)
     # Without a multibyte sequence the file is not damaged UTF-8: no need to count bad bytes.
     if good and len(good) >= len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good):
@@ -126,7 +135,12 @@ def _declared_encoding(data: bytes) -> str | None:
     m = _META_CHARSET.search(data, 0, _DECLARATION_BYTES)
     if m is None:
         return None
-    label = (m.group(1) or m.group(2)).decode("ascii").lower()
+    return _codec((m.group(1) or m.group(2)).decode("ascii"))
+
+
+def _codec(label: str) -> str | None:
+    """Python's codec for a charset label (WHATWG aliases applied), or None if it has none."""
+    label = label.strip().strip("\"'").lower()
     try:
         return codecs.lookup(_LABEL_ALIASES.get(label, label)).name
     except LookupError:
