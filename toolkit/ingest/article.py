@@ -154,12 +154,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
     found_urls = own_urls + source.urls + [link.href for link in links] + _urls_in_text(text)
     web_urls = [u for u in found_urls if _is_web_url(u)]
     given = hints or SourceHints(origin="none")
-    outlet = (
-        given.outlet
-        or source.outlet
-        or next((_host(u) for u in own_urls + source.urls if _is_web_url(u)), None)
-        or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
-    )
+    outlet = given.outlet or _outlet(source, own_urls, links)
     dates = source.dates + cleanup.dates
     return Article(
         doc_id="doc_" + sha[:16],
@@ -176,6 +171,15 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
         sentences=split_sentences(text),
         removed=removals,
         aggregator=cleanup.aggregator,
+    )
+
+
+def _outlet(source: _Source, own_urls: list[str], links: list[Link]) -> str | None:
+    """The page's site name, else the host of its own URL, else the host of most links."""
+    return (
+        source.outlet
+        or next((_host(u) for u in own_urls + source.urls if _is_web_url(u)), None)
+        or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
     )
 
 
