@@ -10,6 +10,7 @@ import pyarrow as pa
 from toolkit.core.ids import sha256_text
 from toolkit.dataset import chunks
 from toolkit.dataset import sentence_keys as keys_module
+from toolkit.dataset.work import WorkItem
 from toolkit.taxonomy.labels import read_taxonomy
 
 from .test_build import SEED_FILES, TAX
@@ -61,7 +62,8 @@ def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"")
     paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
-    chunk = chunks._parse_chunk(paths, chunks.partial_schema(read_taxonomy()))
+    items = [WorkItem(p, path=p) for p in paths]
+    chunk = chunks._parse_chunk(items, chunks.partial_schema(read_taxonomy()), 1 << 20)
     assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
     assert all(chunk.errors[len(SEED_FILES) :])
     readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]

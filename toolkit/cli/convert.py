@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from toolkit.cli.app import EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
 from toolkit.errors import ValidationError
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+"""--max-bytes default (the same as toolkit.dataset's; not imported, to keep --help fast)."""
 
 
 class _ProgressBar:
@@ -22,13 +26,62 @@ class _ProgressBar:
             from tqdm import tqdm
 
             self._bar = tqdm(
-                total=total, unit="article", file=sys.stderr, disable=not sys.stderr.isatty()
+                total=total,
+                unit="B",
+                unit_scale=True,
+                file=sys.stderr,
+                disable=not sys.stderr.isatty(),
             )
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of `convert` that size and bound the build (kept apart: functions stay short)."""
+    for option in reversed(
+        [
+            click.option(
+                "--batch-size",
+                type=click.IntRange(min=1),
+                default=1000,
+                show_default=True,
+                help="Articles per batch (and per Parquet row group); memory grows with it.",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Processes parsing articles; the output is the same whatever the number.",
+            ),
+            click.option(
+                "--allow-empty",
+                is_flag=True,
+                help="Build an empty dataset when the inputs hold no files (refused otherwise).",
+            ),
+            click.option(
+                "--max-bytes",
+                type=click.IntRange(min=1),
+                default=DEFAULT_MAX_BYTES,
+                show_default=True,
+                help="Largest article file, WARC record or JSON Lines line read, in bytes; "
+                "larger ones are rejects (checked before reading).",
+            ),
+            click.option(
+                "--manifest",
+                "sidecar",
+                type=click.Path(dir_okay=False, exists=True),
+                help="Sidecar manifest (.csv with a header, or .jsonl) giving url, title, "
+                "outlet, byline and date per plain file, named in its file column by the path "
+                "inside the input folder.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 @click.command("convert")
@@ -43,25 +96,7 @@ class _ProgressBar:
     help="Annotation folder (annotations/<annotator>/<doc>.json); every layer is checked "
     "against the converted texts and included, gold spans nested in documents.parquet.",
 )
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Articles per batch (and per Parquet row group); memory grows with it.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes parsing articles; the output is the same whatever the number.",
-)
-@click.option(
-    "--allow-empty",
-    is_flag=True,
-    help="Build an empty dataset when the inputs hold no files (refused otherwise).",
-)
+@_convert_options
 @handle_errors
 def convert_command(
     inputs: tuple[str, ...],
@@ -70,19 +105,28 @@ def convert_command(
     batch_size: int,
     workers: int,
     allow_empty: bool,
+    max_bytes: int,
+    sidecar: str | None,
 ) -> None:
-    """Convert article files or folders into the Parquet dataset with its card.
+    """Convert article files, WARC crawls or JSON Lines files into the Parquet dataset.
 
-    Folders are read recursively (*.txt, *.html and any other file tried as text; hidden
-    files skipped). Writes documents.parquet, annotations.parquet, annotation_sets.parquet,
-    rejects.parquet, manifest.json and README.md (dataset card). Inputs that cannot be
-    converted, byte-identical duplicates and annotation files with problems are listed in
-    rejects.parquet and the rest goes on; the exit code is then 1.
+    Folders are read recursively. A .warc or .warc.gz file (Common Crawl, CC-NEWS) gives one
+    article per HTTP 200 HTML response record (named file#record=N); a .jsonl or .jsonl.gz
+    file one per line with "html" or "text" and optional "url", "title", "outlet", "byline",
+    "date" (named file:LINE); any other file is one article (HTML or text). Hidden files and
+    folders are skipped and counted. Writes documents.parquet, annotations.parquet,
+    annotation_sets.parquet, rejects.parquet, manifest.json and README.md (dataset card).
+    Inputs that cannot be converted (broken or looping links, FIFOs, unreadable or too-large
+    files, non-HTML responses, bad lines), byte-identical duplicates and annotation
+    files with problems are listed in rejects.parquet and the rest goes on; the exit code is
+    then 1.
 
     \b
     Example:
       toolkit convert seeds/ --annotations annotations/ --out build/dataset
       toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
+      toolkit convert CC-NEWS-20240601.warc.gz scraped.jsonl --out build/news
+      toolkit convert pages/ --manifest pages.csv --max-bytes 5000000 --out build/pages
     """
     from toolkit.dataset import convert
 
@@ -96,11 +140,15 @@ def convert_command(
             workers=workers,
             progress=bar.update,
             allow_empty=allow_empty,
+            max_bytes=max_bytes,
+            sidecar=sidecar,
         )
     finally:
         bar.close()
     for reject in result.rejects:
         click.echo(f"Rejected {reject.input}: {reject.reason}", err=True)
+    if result.skipped:
+        click.echo(result.skipped_summary(), err=True)
     click.echo(f"{result.summary()}. Wrote {result.out_dir}.")
     if result.rejects:
         sys.exit(EXIT_PROBLEMS)

@@ -31,7 +31,7 @@ from toolkit.core import write_text_atomic
 from toolkit.dataset.chunks import partial_schema
 from toolkit.dataset.clusters import compute_clusters
 from toolkit.dataset.heap import _trim_heap
-from toolkit.dataset.inputs import collect_inputs
+from toolkit.dataset.inputs import DEFAULT_MAX_BYTES, Discovery, collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.manifest import MANIFEST_NAME, TABLE_FILES, _file_entry, _write_manifest
 from toolkit.dataset.parquet import write_table
@@ -39,6 +39,7 @@ from toolkit.dataset.pass1 import ProgressCallback, _Pass1, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS, SharedSentences
+from toolkit.dataset.sidecar import Sidecar, read_sidecar
 from toolkit.dataset.swap import build_dir_prefix, recover_interrupted, swap_in
 from toolkit.dataset.tables import (
     annotation_sets_schema,
@@ -47,6 +48,7 @@ from toolkit.dataset.tables import (
     rejects_schema,
     schema_metadata,
 )
+from toolkit.dataset.work import work_items
 from toolkit.errors import InputError
 from toolkit.taxonomy import Taxonomy, read_taxonomy
 
@@ -63,6 +65,8 @@ class ConvertResult:
     n_clusters: int
     rejects: list[Reject]
     manifest: dict[str, Any] = field(repr=False)
+    skipped: dict[str, int] = field(default_factory=dict)
+    """What was left out on purpose without being an input (hidden files, WARC request records)."""
 
     def summary(self) -> str:
         """One line for people: ``5 documents, 1 reject (see rejects.parquet)``."""
@@ -71,6 +75,12 @@ class ConvertResult:
         if not n:
             return f"{docs}, no rejects"
         return f"{docs}, {n} reject{'' if n == 1 else 's'} (see rejects.parquet)"
+
+    def skipped_summary(self) -> str:
+        """What was skipped, e.g. ``Skipped 2 hidden files, 40 WARC request records.``, or ''."""
+        if not self.skipped:
+            return ""
+        return "Skipped " + ", ".join(f"{n} {what}" for what, n in self.skipped.items()) + "."
 
 
 def _check_out_dir(out: Path) -> None:
@@ -157,6 +167,8 @@ def convert(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     allow_empty: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sidecar: str | Path | None = None,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -165,11 +177,18 @@ def convert(
     parsed in spawned processes (the output is identical), so a calling script needs the usual
     ``if __name__ == "__main__":`` guard. Inputs holding no file at all are refused unless
     ``allow_empty`` (an empty folder must not silently replace a good dataset).
+
+    Plain files are one article each; ``.warc``/``.warc.gz`` files give one article per HTML
+    response record and ``.jsonl``/``.jsonl.gz`` files one per line. ``max_bytes`` limits each
+    plain file, WARC record and JSON Lines line. ``sidecar`` names a CSV or JSON Lines manifest
+    giving url, title, outlet, byline and date for plain files (dataset.sidecar).
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
     if workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
+    if max_bytes < 1:
+        raise InputError(f"max bytes must be at least 1, got {max_bytes}")
     tax = taxonomy or read_taxonomy()
     out = Path(out_dir)
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
@@ -177,8 +196,9 @@ def convert(
         raise InputError("annotation folder not found; give annotations/", path=ann_root)
     given = [Path(item) for item in inputs]
     _check_out_place(out, given, ann_root)
-    items = collect_inputs(given)
-    if not items and not allow_empty:
+    side = read_sidecar(sidecar) if sidecar is not None else None
+    found = collect_inputs(given, max_bytes=max_bytes, exclude=[sidecar] if sidecar else [])
+    if not found.entries and not allow_empty:
         raise InputError(
             f"no article files found in {', '.join(str(g) for g in given)} (hidden files are "
             "skipped); refusing to build an empty dataset: give files or folders holding "
@@ -187,7 +207,7 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
+        result = _build(found, side, tmp, tax, ann_root, (batch_size, workers, max_bytes), progress)
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -201,22 +221,27 @@ def convert(
 
 
 def _build(
-    items: Sequence[str],
+    found: Discovery,
+    side: Sidecar | None,
     tmp: Path,
     tax: Taxonomy,
     ann_root: Path | None,
-    batch_size: int,
-    workers: int,
+    sizes: tuple[int, int, int],
     progress: ProgressCallback | None,
 ) -> ConvertResult:
-    """Everything `convert` writes, into the temporary folder ``tmp``."""
+    """Everything `convert` writes, into the temporary folder ``tmp``.
+
+    ``sizes`` is (batch size, workers, max bytes).
+    """
+    batch_size, workers, max_bytes = sizes
     _trim_heap()  # listing the inputs left a large dict behind
     rejects: list[Reject] = []
+    skipped: Counter[str] = Counter(found.skipped)
     partial = tmp / ".documents.partial.parquet"
     inputs_log = tmp / ".inputs.jsonl"
     pschema = partial_schema(tax)
     state = _run_pass1(
-        items,
+        work_items(found, side, max_bytes=max_bytes, skipped=skipped),
         partial,
         inputs_log,
         schema=pschema,
@@ -224,8 +249,13 @@ def _build(
         rejects=rejects,
         batch_size=batch_size,
         workers=workers,
+        max_bytes=max_bytes,
+        total_bytes=found.total_bytes,
         progress=progress,
     )
+    if side is not None:
+        rejects += side.rejects
+        rejects += side.unmatched(name for e in found.entries for name in (e.relative, e.display))
     doc_ids = state.doc_ids()
     by_id = np.asarray(pc.sort_indices(doc_ids), dtype=np.int64)
     _trim_heap()
@@ -249,6 +279,7 @@ def _build(
 
     cluster_sizes = np.unique(clusters, return_counts=True)[1]
     head = _manifest_head(tmp, tax, state, stats, shared, annotations, rejects, cluster_sizes)
+    head["counts"]["skipped"] = dict(sorted(skipped.items()))
     _write_manifest(tmp / MANIFEST_NAME, head, inputs_log)
     inputs_log.unlink()
     _write_card(tmp, head, tax)
@@ -259,6 +290,7 @@ def _build(
         n_clusters=len(cluster_sizes),
         rejects=rejects,
         manifest=head,
+        skipped=dict(sorted(skipped.items())),
     )
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import os
 import signal
+import stat
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from toolkit.dataset.sentence_keys import _SENTENCE_RECORD, sentence_key_hashes
 from toolkit.dataset.tables import (
     documents_schema,
 )
+from toolkit.dataset.work import WorkItem
 from toolkit.errors import InputError
 from toolkit.taxonomy import Taxonomy
 
@@ -40,6 +43,8 @@ class _Chunk:
     """Pass-1 result for a run of consecutive inputs, built in a worker process."""
 
     displays: list[str]
+    input_bytes: int
+    """Bytes of input files the chunk's items account for (progress)."""
     shas: list[str]
     errors: list[str | None]
     rows: pa.RecordBatch
@@ -54,7 +59,24 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
+def _read_file(path: str, max_bytes: int) -> bytes:
+    """A plain article file's bytes; OSError for a file that cannot (or must not) be read whole.
+
+    Opened without blocking and checked to be a regular file, so a file swapped for a FIFO since
+    discovery cannot hang the build; read at most ``max_bytes`` + 1 bytes, so a growing one
+    cannot exhaust memory.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file any more; never read")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
+    return data
+
+
+def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -> _Chunk:
     """Read and parse a run of inputs; failures become reasons, not exceptions."""
     from toolkit.dataset.near_duplicates import minhash_signatures
     from toolkit.dataset.sentence_keys import sentence_keys
@@ -66,16 +88,22 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
     articles: list[Article] = []
     keys: list[str] = []
     key_counts: list[int] = []
-    for display in paths:
-        displays.append(display)
-        try:
-            data = Path(display).read_bytes()
-        except OSError as exc:
-            shas.append("")
-            errors.append(f"cannot read: {exc.strerror}")
+    for item in items:
+        displays.append(item.display)
+        data = item.data
+        if item.error is not None:
+            shas.append(hashlib.sha256(data).hexdigest() if data else "")
+            errors.append(item.error)
             continue
+        if data is None:
+            try:
+                data = _read_file(item.path or item.display, max_bytes)
+            except OSError as exc:
+                shas.append("")
+                errors.append(f"cannot read: {exc.strerror}")
+                continue
         try:
-            article = parse_article(data, source_path=display)
+            article = parse_article(data, source_path=item.display, hints=item.hints)
         except InputError as exc:
             shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
@@ -99,6 +127,7 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
     sentences["key"] = sentence_key_hashes(key for key in keys if key)
     return _Chunk(
         displays=displays,
+        input_bytes=sum(item.input_bytes for item in items),
         shas=shas,
         errors=errors,
         rows=_article_rows(articles, schema, CONVERTER_VERSION),
@@ -184,13 +213,18 @@ def _init_worker(parent_pid: int) -> None:
 
 
 def _iter_chunks(
-    items: Sequence[str], schema: pa.Schema, chunk_size: int, workers: int
+    items: Iterable[WorkItem], schema: pa.Schema, chunk_size: int, workers: int, max_bytes: int
 ) -> Iterator[_Chunk]:
-    """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead."""
-    pieces = (list(items[i : i + chunk_size]) for i in range(0, len(items), chunk_size))
+    """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead.
+
+    Items are taken from the stream only as chunks are submitted, so at most ``2 * workers``
+    chunks of container records are in memory whatever the corpus size.
+    """
+    stream = iter(items)
+    pieces = iter(lambda: list(islice(stream, chunk_size)), [])
     if workers <= 1:
         for piece in pieces:
-            yield _parse_chunk(piece, schema)
+            yield _parse_chunk(piece, schema, max_bytes)
         return
     import multiprocessing
 
@@ -205,14 +239,14 @@ def _iter_chunks(
         pending: deque[Future[_Chunk]] = deque()
         queue = iter(pieces)
         for piece in queue:
-            pending.append(executor.submit(_parse_chunk, piece, schema))
+            pending.append(executor.submit(_parse_chunk, piece, schema, max_bytes))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             chunk = pending.popleft().result()
             nxt = next(queue, None)
             if nxt is not None:
-                pending.append(executor.submit(_parse_chunk, nxt, schema))
+                pending.append(executor.submit(_parse_chunk, nxt, schema, max_bytes))
             yield chunk
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -17,9 +18,28 @@ from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.sentence_keys import _SENTENCE_RECORD
 from toolkit.dataset.spill import _SpillFile
+from toolkit.dataset.work import WorkItem
 
 ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each parsed chunk of inputs."""
+"""Called as ``progress(done, total)`` in bytes of input files, after each parsed chunk."""
+
+
+class _Displays:
+    """The display name of every input, by position, in Arrow arrays (no per-input objects)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[pa.Array] = []
+        self._ends: list[int] = []
+
+    def extend(self, names: list[str]) -> None:
+        if names:
+            self._chunks.append(pa.array(names, pa.string()))
+            self._ends.append((self._ends[-1] if self._ends else 0) + len(names))
+
+    def __getitem__(self, position: int) -> str:
+        i = bisect.bisect_right(self._ends, position)
+        start = self._ends[i - 1] if i else 0
+        return str(self._chunks[i][position - start].as_py())
 
 
 class _SeenInputs:
@@ -75,6 +95,7 @@ class _Pass1:
     texts: dict[str, str] = field(default_factory=dict)
     """Texts of the documents that have annotation files (for the annotation checks)."""
     n_inputs: int = 0
+    displays: _Displays = field(default_factory=_Displays)
 
     def doc_ids(self) -> pa.StringArray:
         """Every document's id, in document order, as one Arrow array (no Python strings)."""
@@ -84,7 +105,7 @@ class _Pass1:
 
 
 def _run_pass1(
-    items: Sequence[str],
+    items: Iterable[WorkItem],
     partial_path: Path,
     inputs_log: Path,
     *,
@@ -93,6 +114,8 @@ def _run_pass1(
     rejects: list[Reject],
     batch_size: int,
     workers: int,
+    max_bytes: int,
+    total_bytes: int,
     progress: ProgressCallback | None,
 ) -> _Pass1:
     """Parse every input into the partial Parquet file; returns the per-document state."""
@@ -120,34 +143,37 @@ def _run_pass1(
                 del table, rest
                 _trim_heap()
 
-        for chunk in _iter_chunks(items, schema, chunk_size, workers):
-            mask = _log_inputs(chunk, items, state, rejects, log)
+        done_bytes = 0
+        for chunk in _iter_chunks(items, schema, chunk_size, workers, max_bytes):
+            mask = _log_inputs(chunk, state, rejects, log)
             kept = _keep_documents(chunk, mask, state, schema, wanted_texts)
             if kept.num_rows:
                 buffered.append(kept)
                 n_buffered += kept.num_rows
                 flush(final=False)
+            done_bytes = min(total_bytes, done_bytes + chunk.input_bytes)
             if progress is not None:
-                progress(state.n_inputs, len(items))
+                progress(done_bytes, total_bytes)
         flush(final=True)
+        if progress is not None:
+            progress(total_bytes, total_bytes)
     state.signatures.close()
     state.sentences.close()
     return state
 
 
-def _log_inputs(
-    chunk: _Chunk, items: Sequence[str], state: _Pass1, rejects: list[Reject], log: TextIO
-) -> np.ndarray:
+def _log_inputs(chunk: _Chunk, state: _Pass1, rejects: list[Reject], log: TextIO) -> np.ndarray:
     """Log each input of a chunk and reject failures and duplicates; True for each new row."""
     keep: list[bool] = []
     row = 0
+    state.displays.extend(chunk.displays)
     for display, sha, error in zip(chunk.displays, chunk.shas, chunk.errors, strict=True):
         state.n_inputs += 1
         doc_id: str | None = None
         if error is not None:
             rejects.append(Reject(display, "article", error))
         elif (first := state.seen.get(sha)) is not None:
-            rejects.append(Reject(display, "article", f"duplicate of {items[first]}"))
+            rejects.append(Reject(display, "article", f"duplicate of {state.displays[first]}"))
             keep.append(False)
             row += 1
         else:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from toolkit.ingest.article import CONVERTER_VERSION, Article, parse_article, read_article
 from toolkit.ingest.hints import SourceHints
+from toolkit.ingest.jsonl import read_jsonl
 from toolkit.ingest.normalize import UNUSUAL_SPACES
+from toolkit.ingest.records import METADATA_FIELDS, Record, RecordReject, given_hints
+from toolkit.ingest.warc import read_warc
 
 __all__ = [
     "CONVERTER_VERSION",
+    "METADATA_FIELDS",
     "UNUSUAL_SPACES",
     "Article",
+    "Record",
+    "RecordReject",
     "SourceHints",
+    "given_hints",
     "parse_article",
     "read_article",
+    "read_jsonl",
+    "read_warc",
 ]

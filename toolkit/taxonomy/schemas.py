@@ -306,7 +306,7 @@ def reject_record_schema() -> dict[str, Any]:
     """A row of rejects.parquet: an input that did not make it, and why."""
     props = {
         "input": {"type": "string"},
-        "kind": {"enum": ["article", "annotation"]},
+        "kind": {"enum": ["article", "annotation", "sidecar"]},
         "reason": {"type": "string", "minLength": 1},
     }
     return _record_schema("reject-record.schema.json", "rejects.parquet row", props)
