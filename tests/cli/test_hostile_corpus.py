@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -179,3 +180,76 @@ def test_a_bad_label_studio_token_is_a_clear_error(tmp_path: Path, payload: dict
     assert result.returncode == 2
     assert result.stderr.startswith("Error: ")
     assert token not in result.stdout + result.stderr
+
+
+def _permissions_enforced() -> bool:
+    """Whether a mode-000 file is refused to this process (not to root with CAP_DAC_OVERRIDE)."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe"
+        probe.write_text("x", encoding="utf-8")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return True
+        return False
+
+
+PERMISSIONS_ENFORCED = _permissions_enforced()
+
+
+def _hostile_tree(inputs: Path) -> set[str]:
+    """Links, a FIFO, a bad name, containers and (not as root) locked entries; what must show."""
+    inputs.mkdir()
+    (inputs / "seed.txt").write_bytes(SEED.read_bytes())
+    (inputs / "broken-link").symlink_to(inputs / "nowhere")
+    (inputs / "loop-link").symlink_to(inputs / "loop-link")
+    (inputs / "folder-link").symlink_to(inputs)
+    os.mkfifo(inputs / "pipe")
+    with open(os.path.join(os.fsencode(inputs), b"caf\xe9.txt"), "wb") as fh:
+        fh.write(b"Officials met in Paris on Monday to discuss the talks.")
+    (inputs / "lines.jsonl").write_text('{"text": "Talks went on."}\nnot json\n', encoding="utf-8")
+    (inputs / "crawl.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Len")
+    (inputs / ".hidden").write_text("skipped", encoding="utf-8")
+    expected = {
+        "seed.txt",
+        "broken-link",
+        "loop-link",
+        "folder-link",
+        "pipe",
+        "caf\\xe9.txt",
+        "lines.jsonl:1",
+        "lines.jsonl:2",
+        "crawl.warc",
+    }
+    if PERMISSIONS_ENFORCED:  # root reads everything, so these are refused to others only
+        (inputs / "locked.txt").write_text("x", encoding="utf-8")
+        (inputs / "locked.txt").chmod(0)
+        (inputs / "locked-folder").mkdir()
+        (inputs / "locked-folder" / "a.txt").write_text("x", encoding="utf-8")
+        (inputs / "locked-folder").chmod(0)
+        expected |= {"locked.txt", "locked-folder"}
+    return expected
+
+
+def test_a_hostile_tree_ends_as_documents_and_rejects(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    expected = _hostile_tree(inputs)
+    out = tmp_path / "dataset"
+    try:
+        result = _toolkit("convert", str(inputs), "--out", str(out))
+    finally:
+        for locked in ("locked.txt", "locked-folder"):
+            if (inputs / locked).exists():
+                (inputs / locked).chmod(0o700)
+    _no_traceback(result)
+    assert result.returncode == 1, result.stderr
+    documents = pq.read_table(out / "documents.parquet", columns=["source_path"]).to_pylist()
+    rejects = pq.read_table(out / "rejects.parquet", columns=["input", "reason"]).to_pylist()
+    prefix = inputs.as_posix() + "/"
+    seen = {d["source_path"].removeprefix(prefix) for d in documents}
+    seen |= {r["input"].removeprefix(prefix) for r in rejects}
+    assert seen == expected
+    assert "Skipped (not inputs): hidden files 1." in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["skipped"] == {"hidden files": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,21 @@ import pytest
 from toolkit.dataset.inputs import Entry, collect_inputs, display_name, input_format
 from toolkit.errors import InputError
 
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+def _permissions_enforced() -> bool:
+    """Whether a mode-000 file is refused to this process (not to root with CAP_DAC_OVERRIDE)."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe"
+        probe.write_text("x", encoding="utf-8")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return True
+        return False
+
+
+PERMISSIONS_ENFORCED = _permissions_enforced()
 
 
 def _shown(entries: list[Entry]) -> list[tuple[str, str | None]]:
@@ -101,7 +116,9 @@ def test_files_over_the_size_limit_are_rejects_unread(tmp_path: Path) -> None:
     assert found.entries[0].format == "warc"
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root can list and read any folder and file")
+@pytest.mark.skipif(
+    not PERMISSIONS_ENFORCED, reason="root reads any file (run without CAP_DAC_OVERRIDE to test)"
+)
 def test_a_folder_that_cannot_be_listed_is_a_reject(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()

@@ -77,10 +77,14 @@ class ConvertResult:
         return f"{docs}, {n} reject{'' if n == 1 else 's'} (see rejects.parquet)"
 
     def skipped_summary(self) -> str:
-        """What was skipped, e.g. ``Skipped 2 hidden files, 40 WARC request records.``, or ''."""
+        """What was skipped on purpose, as one sentence (``Skipped (not inputs): ...``), or ''."""
         if not self.skipped:
             return ""
-        return "Skipped " + ", ".join(f"{n} {what}" for what, n in self.skipped.items()) + "."
+        return (
+            "Skipped (not inputs): "
+            + ", ".join(f"{what} {n}" for what, n in self.skipped.items())
+            + "."
+        )
 
 
 def _check_out_dir(out: Path) -> None:

@@ -387,6 +387,8 @@ def render_card(
         ["rejected inputs", counts["rejects"]],
     ]
     summary += [[f"rejected inputs: {kind}", n] for kind, n in rejects_by_kind.items()]
+    skipped: Mapping[str, int] = counts.get("skipped", {})
+    summary += [[f"skipped, not inputs: {what}", n] for what, n in skipped.items()]
     lines += ["## Contents", "", markdown_table(["what", "count"], summary)]
     if outlets:
         lines.append("Outlets: " + ", ".join(f"{name} ({n})" for name, n in outlets.items()) + ".")
