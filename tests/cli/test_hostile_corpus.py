@@ -8,11 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
+from ..dataset.test_inputs import PERMISSIONS_ENFORCED
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "003_4dd4a7727a5856cf.txt"
@@ -180,22 +181,6 @@ def test_a_bad_label_studio_token_is_a_clear_error(tmp_path: Path, payload: dict
     assert result.returncode == 2
     assert result.stderr.startswith("Error: ")
     assert token not in result.stdout + result.stderr
-
-
-def _permissions_enforced() -> bool:
-    """Whether a mode-000 file is refused to this process (not to root with CAP_DAC_OVERRIDE)."""
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe"
-        probe.write_text("x", encoding="utf-8")
-        probe.chmod(0)
-        try:
-            probe.read_bytes()
-        except PermissionError:
-            return True
-        return False
-
-
-PERMISSIONS_ENFORCED = _permissions_enforced()
 
 
 def _hostile_tree(inputs: Path) -> set[str]:
