@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from toolkit.dataset import check_dataset
 from toolkit.dataset.build import convert
 from toolkit.dataset.inputs import collect_inputs
 from toolkit.dataset.sidecar import read_sidecar
@@ -88,6 +89,7 @@ def test_every_kind_of_input_ends_as_a_document_or_a_reject(tmp_path: Path) -> N
     assert manifest["counts"]["inputs"] == 7
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "| skipped, not inputs: hidden files | 1 |" in card
+    assert check_dataset(tmp_path / "out") == []  # "sidecar" rejects are valid records
 
 
 def test_workers_do_not_change_the_output(tmp_path: Path) -> None:

@@ -91,8 +91,8 @@ def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -
     for item in items:
         displays.append(item.display)
         data = item.data
-        if item.error is not None:
-            shas.append(hashlib.sha256(data).hexdigest() if data else "")
+        if item.error is not None:  # refused before reading (discovery, container record)
+            shas.append("")
             errors.append(item.error)
             continue
         if data is None:
