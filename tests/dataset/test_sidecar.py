@@ -54,7 +54,7 @@ def test_csv_rows_become_hints_and_bad_rows_rejects(tmp_path: Path) -> None:
             "sidecar",
             "d.txt: url 'notaurl' is not a web address; give an http:// or https:// URL",
         ),
-        Reject(f"{shown}:7", "sidecar", "no file named; give the file column"),
+        Reject(f"{shown}:7", "sidecar", "no file named; give the file or sha256 column"),
     ]
     assert sidecar.unmatched(["a.html", "seeds/a.html"]) == [
         Reject(
@@ -80,19 +80,40 @@ def test_jsonl_rows_are_read_too(tmp_path: Path) -> None:
     ]
 
 
+def test_rows_can_name_files_by_sha256(tmp_path: Path) -> None:
+    digest = "ab" * 32
+    path = tmp_path / "meta.csv"
+    path.write_text(
+        f"sha256,file,title\n{digest.upper()},,Talks\n{'cd' * 32},,Other\nxyz,,\n"
+        f"{digest},a.html,\n",
+        encoding="utf-8",
+    )
+    sidecar = read_sidecar(path)
+    assert sidecar.wants_digests
+    found = sidecar.lookup_digest(digest)
+    assert found is not None and found.title == "Talks"
+    shown = path.as_posix()
+    assert sidecar.rejects == [
+        Reject(f"{shown}:4", "sidecar", "sha256 'xyz' is not 64 hexadecimal digits"),
+        Reject(f"{shown}:5", "sidecar", "both file and sha256 given; name the file by one of them"),
+    ]
+    assert [r.input for r in sidecar.unmatched([])] == [f"{shown}:3"]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         (
             "m.csv",
             "path,url\n",
-            "m.csv:1: no file column in the header; valid columns: file, url, title, outlet, "
-            "byline, date",
+            "m.csv:1: no file or sha256 column in the header; valid columns: file, sha256, url, "
+            "title, outlet, byline, date",
         ),
         (
             "m.csv",
             "file,dat\n",
-            "m.csv:1: unknown column dat; valid columns: file, url, title, outlet, byline, date",
+            "m.csv:1: unknown column dat; valid columns: file, sha256, url, title, outlet, "
+            "byline, date",
         ),
         ("m.jsonl", "[1]\n", "m.jsonl:1: not a JSON object; give one object per line"),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -129,6 +130,17 @@ def test_progress_is_reported_in_bytes_up_to_the_total(tmp_path: Path) -> None:
     total = collect_inputs([tmp_path / "in"]).total_bytes
     assert calls[-1] == (total, total)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_a_sidecar_row_can_name_a_plain_file_by_its_sha256(tmp_path: Path) -> None:
+    _corpus(tmp_path / "in")
+    digest = hashlib.sha256(SEED_FILES[0].read_bytes()).hexdigest()
+    sidecar = tmp_path / "by-digest.csv"
+    sidecar.write_text(f"sha256,outlet\n{digest},Digest News\n", encoding="utf-8")
+    result = convert([tmp_path / "in"], tmp_path / "out", taxonomy=TAX, sidecar=sidecar)
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
+    assert [d["outlet"] for d in docs if d["source_path"].endswith("seed.txt")] == ["Digest News"]
+    assert not [r for r in result.rejects if r.kind == "sidecar"]
 
 
 @pytest.mark.parametrize("limit", [10, 1 << 20], ids=["tiny", "roomy"])

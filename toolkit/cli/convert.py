@@ -76,7 +76,7 @@ def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
                 type=click.Path(dir_okay=False, exists=True),
                 help="Sidecar manifest (.csv with a header, or .jsonl) giving url, title, "
                 "outlet, byline and date per plain file, named in its file column by the path "
-                "inside the input folder.",
+                "inside the input folder (or in its sha256 column by the digest of its bytes).",
             ),
         ]
     ):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import ctypes
-import errno
 import hashlib
 import os
 import signal
-import stat
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +22,7 @@ from toolkit.dataset.sentence_keys import _SENTENCE_RECORD, sentence_key_hashes
 from toolkit.dataset.tables import (
     documents_schema,
 )
-from toolkit.dataset.work import WorkItem
+from toolkit.dataset.work import WorkItem, read_article_file
 from toolkit.errors import InputError
 from toolkit.taxonomy import Taxonomy
 
@@ -59,23 +57,6 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _read_file(path: str, max_bytes: int) -> bytes:
-    """A plain article file's bytes; OSError for a file that cannot (or must not) be read whole.
-
-    Opened without blocking and checked to be a regular file, so a file swapped for a FIFO since
-    discovery cannot hang the build; read at most ``max_bytes`` + 1 bytes, so a growing one
-    cannot exhaust memory.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file any more; never read")
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
-    return data
-
-
 def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -> _Chunk:
     """Read and parse a run of inputs; failures become reasons, not exceptions."""
     from toolkit.dataset.near_duplicates import minhash_signatures
@@ -97,7 +78,7 @@ def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -
             continue
         if data is None:
             try:
-                data = _read_file(item.path or item.display, max_bytes)
+                data = read_article_file(item.path or item.display, max_bytes)
             except OSError as exc:
                 shas.append("")
                 errors.append(f"cannot read: {exc.strerror}")

@@ -14,8 +14,11 @@ from toolkit.dataset.rejects import Reject
 from toolkit.errors import InputError
 from toolkit.ingest import METADATA_FIELDS, SourceHints, given_hints
 
-SIDECAR_COLUMNS = ("file", *METADATA_FIELDS)
-"""Columns (CSV) or keys (JSON Lines) of a sidecar row; ``file`` is required."""
+SIDECAR_COLUMNS = ("file", "sha256", *METADATA_FIELDS)
+"""Columns (CSV) or keys (JSON Lines) of a sidecar row; each row gives ``file`` or ``sha256``."""
+
+_SHA = "sha256 "
+"""Prefix of the keys of rows that name a file by the SHA-256 of its bytes."""
 
 
 @dataclass
@@ -27,6 +30,19 @@ class Sidecar:
     lines: dict[str, int] = field(default_factory=dict)
     """The line of each file's row (to name rows that match no input)."""
     rejects: list[Reject] = field(default_factory=list)
+    matched_digests: set[str] = field(default_factory=set)
+
+    @property
+    def wants_digests(self) -> bool:
+        """Whether some rows name files by SHA-256 (so plain files must be hashed to match)."""
+        return any(name.startswith(_SHA) for name in self.hints)
+
+    def lookup_digest(self, sha256: str) -> SourceHints | None:
+        """The hints of the row naming a file by the SHA-256 of its bytes (hex), if any."""
+        found = self.hints.get(_SHA + sha256)
+        if found is not None:
+            self.matched_digests.add(sha256)
+        return found
 
     def lookup(self, relative: str, display: str) -> SourceHints | None:
         """The hints of an input, named by its path inside the folder given or its display name."""
@@ -35,7 +51,7 @@ class Sidecar:
 
     def unmatched(self, named: Iterable[str]) -> list[Reject]:
         """A reject for each row whose file is not among the inputs ``named``."""
-        known = set(named)
+        known = set(named) | {_SHA + sha for sha in self.matched_digests}
         return [
             Reject(
                 f"{self.path}:{self.lines[name]}",
@@ -51,8 +67,10 @@ class Sidecar:
 def read_sidecar(path: str | Path) -> Sidecar:
     """Read a sidecar manifest (.csv, or .jsonl); a row with bad values becomes a reject.
 
-    A file named twice is a reject for the later row (the first row counts). A manifest that
-    cannot be read, or whose columns are not SIDECAR_COLUMNS with ``file``, is an InputError.
+    A row names a plain file by ``file`` (its path inside the input folder, or as the dataset
+    shows it) or by ``sha256`` (of its bytes). A file named twice is a reject for the later row
+    (the first row counts). A manifest that cannot be read, or whose columns are not
+    SIDECAR_COLUMNS with ``file`` or ``sha256``, is an InputError.
     """
     source = Path(path)
     shown = source.as_posix()
@@ -64,10 +82,10 @@ def read_sidecar(path: str | Path) -> Sidecar:
     rows = _jsonl_rows(text, shown) if source.suffix.lower() == ".jsonl" else _csv_rows(text, shown)
     sidecar = Sidecar(shown)
     for line, row in rows:
-        name = str(row.get("file") or "").strip()
         where = f"{shown}:{line}"
-        if not name:
-            sidecar.rejects.append(Reject(where, "sidecar", "no file named; give the file column"))
+        name = _row_key(row)
+        if name.startswith("!"):
+            sidecar.rejects.append(Reject(where, "sidecar", name[1:]))
             continue
         if name in sidecar.hints:
             first = sidecar.lines[name]
@@ -94,6 +112,19 @@ def read_sidecar(path: str | Path) -> Sidecar:
     return sidecar
 
 
+def _row_key(row: dict[str, Any]) -> str:
+    """The file a row names ("a.html", or "sha256 <hex>"), or "!" and why it names none."""
+    name = str(row.get("file") or "").strip()
+    digest = str(row.get("sha256") or "").strip().lower()
+    if name and digest:
+        return "!both file and sha256 given; name the file by one of them"
+    if digest:
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            return f"!sha256 {digest[:80]!r} is not 64 hexadecimal digits"
+        return _SHA + digest
+    return name or "!no file named; give the file or sha256 column"
+
+
 def _check_columns(columns: Iterable[str], where: str, line: int | None) -> None:
     unknown = sorted(set(columns) - set(SIDECAR_COLUMNS))
     if unknown:
@@ -107,9 +138,9 @@ def _check_columns(columns: Iterable[str], where: str, line: int | None) -> None
 def _csv_rows(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
-    if "file" not in columns:
+    if "file" not in columns and "sha256" not in columns:
         raise InputError(
-            f"no file column in the header; valid columns: {', '.join(SIDECAR_COLUMNS)}",
+            f"no file or sha256 column in the header; valid columns: {', '.join(SIDECAR_COLUMNS)}",
             path=where,
             line=1,
         )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from toolkit.dataset.inputs import Discovery
+from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.sidecar import Sidecar
 from toolkit.ingest import Record, SourceHints, read_jsonl, read_warc
 
@@ -16,12 +20,29 @@ class WorkItem(NamedTuple):
 
     display: str
     path: str | None = None
-    """A plain article file the worker reads (None when ``data`` or ``error`` is given)."""
+    """A plain article file, read by the worker unless ``data`` already holds its bytes."""
     data: bytes | None = None
     hints: SourceHints | None = None
     error: str | None = None
     input_bytes: int = 0
     """Bytes of input files this item accounts for (progress)."""
+
+
+def read_article_file(path: str, max_bytes: int) -> bytes:
+    """A plain article file's bytes; OSError for a file that cannot (or must not) be read whole.
+
+    Opened without blocking and checked to be a regular file, so a file swapped for a FIFO since
+    discovery cannot hang the build; read at most ``max_bytes`` + 1 bytes, so a growing one
+    cannot exhaust memory.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file any more; never read")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
+    return data
 
 
 def work_items(
@@ -32,10 +53,7 @@ def work_items(
         if entry.format == "reject":
             yield WorkItem(entry.display, error=entry.reason)
         elif entry.format == "file":
-            hints = sidecar.lookup(entry.relative, entry.display) if sidecar is not None else None
-            yield WorkItem(
-                entry.display, path=entry.path, hints=hints, input_bytes=entry.size_bytes
-            )
+            yield _plain_file(entry, sidecar, max_bytes)
         else:
             records = (
                 read_warc(entry.path, entry.display, max_bytes=max_bytes, skipped=skipped)
@@ -52,3 +70,18 @@ def work_items(
                     )
                 else:
                     yield WorkItem(record.display, error=record.reason, input_bytes=step)
+
+
+def _plain_file(entry: Entry, sidecar: Sidecar | None, max_bytes: int) -> WorkItem:
+    """A plain article file with its sidecar hints; read here only to match rows by SHA-256."""
+    item = WorkItem(entry.display, path=entry.path, input_bytes=entry.size_bytes)
+    if sidecar is None:
+        return item
+    hints = sidecar.lookup(entry.relative, entry.display)
+    if hints is not None or not sidecar.wants_digests:
+        return item._replace(hints=hints)
+    try:
+        data = read_article_file(entry.path, max_bytes)
+    except OSError as exc:
+        return item._replace(error=f"cannot read: {exc.strerror}")
+    return item._replace(data=data, hints=sidecar.lookup_digest(hashlib.sha256(data).hexdigest()))
