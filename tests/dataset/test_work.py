@@ -158,3 +158,17 @@ def test_max_bytes_limits_plain_files_and_records(tmp_path: Path, limit: int) ->
         "seed.txt",
     ]
     assert over == (expected if limit == 10 else [])
+
+
+def test_container_records_are_read_as_the_stream_is_consumed(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    feed = tmp_path / "in" / "feed.jsonl"
+    feed.write_text(json.dumps({"text": "First story."}) + "\n", encoding="utf-8")
+    stream = work_items(
+        collect_inputs([tmp_path / "in"]), None, max_bytes=1 << 20, skipped=Counter()
+    )
+    assert next(stream).display.endswith("feed.jsonl:1")
+    # A reader that listed the records up front would never see a line written now.
+    with feed.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"text": "Second story."}) + "\n")
+    assert [item.display[-len("feed.jsonl:2") :] for item in stream] == ["feed.jsonl:2"]
