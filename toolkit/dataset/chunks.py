@@ -131,7 +131,15 @@ def _article_rows(articles: Sequence[Any], schema: pa.Schema, version: str) -> p
         "title": pa.array([a.title for a in articles], string),
         "byline": pa.array([a.byline for a in articles], string),
         "published_date": pa.array([a.published_date for a in articles], pa.date32()),
+        "modified_date": pa.array([a.modified_date for a in articles], pa.date32()),
+        "canonical_url": pa.array([a.canonical_url for a in articles], string),
         "source_urls": pa.array([a.source_urls for a in articles], pa.list_(string)),
+        "language": pa.array([a.language for a in articles], string),
+        "language_confidence": pa.array([a.language_confidence for a in articles], pa.float32()),
+        "metadata_sources": pa.array(
+            [a.metadata_sources for a in articles], schema.field("metadata_sources").type
+        ),
+        "metadata_notes": pa.array([a.metadata_notes for a in articles], pa.list_(string)),
         "links": _list_column(
             schema.field("links").type,
             [len(a.links) for a in articles],
