@@ -31,6 +31,14 @@ class _ProgressBar:
             self._bar.close()
 
 
+_LANGUAGE_OPTION = click.option(
+    "--language",
+    metavar="CODE",
+    help="Keep only articles detected in this language (ISO 639-1, e.g. en); the others "
+    'become rejects with the reason, e.g. "language de (0.97), expected en".',
+)
+
+
 @click.command("convert")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @out_dir_option(
@@ -62,6 +70,7 @@ class _ProgressBar:
     is_flag=True,
     help="Build an empty dataset when the inputs hold no files (refused otherwise).",
 )
+@_LANGUAGE_OPTION
 @handle_errors
 def convert_command(
     inputs: tuple[str, ...],
@@ -70,6 +79,7 @@ def convert_command(
     batch_size: int,
     workers: int,
     allow_empty: bool,
+    language: str | None,
 ) -> None:
     """Convert article files or folders into the Parquet dataset with its card.
 
@@ -83,6 +93,7 @@ def convert_command(
     Example:
       toolkit convert seeds/ --annotations annotations/ --out build/dataset
       toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
+      toolkit convert crawl/2023-06/ --out build/june-en --language en
     """
     from toolkit.dataset import convert
 
@@ -96,6 +107,7 @@ def convert_command(
             workers=workers,
             progress=bar.update,
             allow_empty=allow_empty,
+            language=language,
         )
     finally:
         bar.close()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from toolkit.ingest.article import CONVERTER_VERSION, Article, parse_article, read_article
+from toolkit.ingest.article import (
+    CONVERTER_VERSION,
+    Article,
+    check_language,
+    parse_article,
+    read_article,
+)
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.normalize import UNUSUAL_SPACES
 
@@ -11,6 +17,7 @@ __all__ = [
     "UNUSUAL_SPACES",
     "Article",
     "SourceHints",
+    "check_language",
     "parse_article",
     "read_article",
 ]

@@ -262,6 +262,18 @@ def _relocate(links: list[Link], text: str) -> list[Link]:
     return result
 
 
+def check_language(article: Article, expected: str) -> None:
+    """InputError when the article's text is detected in another language than ``expected``.
+
+    A text too short to tell (language None) passes: it is not evidence of another language.
+    """
+    if article.language is not None and article.language != expected:
+        raise InputError(
+            f"language {article.language} ({article.language_confidence:.2f}), expected {expected}",
+            path=article.source_path,
+        )
+
+
 def read_article(path: str | Path) -> Article:
     """Read one article file and convert it (see parse_article)."""
     try:

@@ -13,10 +13,13 @@ were stated by whoever fetched or listed the article. The sources:
 - h1, html-title: the page's first <h1> and its <title>;
 - host: the host of the article's own URL; links: the host of most of its links.
 
-The title prefers the headline paragraph of the text because, when the page has metadata
-titles, it counts only if it equals one of them (and JSON-LD headlines are often cut at 110
-characters). The canonical URL prefers what the page says of itself over the URL it was fetched
-from, which can carry tracking parameters or a mirror's host. A published date falls back to
+The outlet prefers og:site_name, the site that carried the page, over the JSON-LD publisher,
+which on syndicated copies names the agency (an AP story on a newspaper's site) and on hosted
+blogs the platform. The title prefers the headline paragraph of the text because, when the page
+has metadata titles, it counts only if it equals one of them; then the JSON-LD headline, which
+equalled the page's <h1> on 28 of the 33 extraction-dev pages having both (og:title: 41 of 57).
+The canonical URL prefers what the page says of itself over the URL it was fetched from, which
+can carry tracking parameters or a mirror's host. A published date falls back to
 update evidence last, as before.
 
 Plausible dates: none before ``EARLIEST_DATE``, none after the fetch date (SourceHints.fetched_at)
@@ -43,7 +46,7 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)
 
 PREFERENCE: dict[str, tuple[str, ...]] = {
     "title": ("hints", "text", "json-ld", "opengraph", "meta", "h1", "html-title"),
-    "outlet": ("hints", "json-ld", "opengraph", "meta", "host", "links"),
+    "outlet": ("hints", "opengraph", "json-ld", "meta", "host", "links"),
     "byline": ("hints", "json-ld", "meta", "opengraph", "text"),
     "published_date": (
         "hints",
@@ -62,6 +65,7 @@ PREFERENCE: dict[str, tuple[str, ...]] = {
     "canonical_url": ("link-canonical", "opengraph", "json-ld", "hints"),
 }
 
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
 # /2024/05/06/, /2024-05-06 or 20240506 in a URL's path, not inside a longer number.
 _URL_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})(?:([/-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?!\d)"
@@ -83,6 +87,11 @@ class Metadata:
     source_urls: list[str] = field(default_factory=list)
     sources: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(METADATA_FIELDS))
     notes: list[str] = field(default_factory=list)
+
+
+def _byline(value: str) -> str | None:
+    """An author string without a leading "By" (JSON-LD and <meta> authors often keep it)."""
+    return _BY.sub("", value).strip() or None
 
 
 def date_in_url(url: str) -> datetime.date | None:
@@ -116,7 +125,7 @@ def choose_metadata(
         ("canonical_url", "hints", given.url),
         *evidence,
     ]
-    found = [e for e in found if e[2] is not None]
+    found = [(n, s, _byline(v) if n == "byline" else v) for n, s, v in found if v is not None]
     for name, src, value in list(found):
         if name == "modified_date":
             fallback = src if src == "text-updated" else f"{src}-modified"

@@ -1,17 +1,10 @@
-"""Article metadata from evidence only (else None): title, byline, date, outlet, URLs.
+"""What a page's markup says about its article, as evidence (field, source, value).
 
-- title: a headline paragraph at the top (short, no closing full stop, before the body), or the
-  page's og:title / first <h1> / <title>; with a title in the page metadata only a paragraph
-  equal to it counts as the headline;
-- byline: a "By ..." line in the header, a line of person names right after the headline, or
-  <meta name="author">;
-- published_date: <meta> publication dates, "Published"/"date" lines and prefixes, a <time>
-  element, then "Updated" lines (in that order of preference);
-- outlet: og:site_name (or application-name), else the host of the canonical URL, else the host
-  of most links (at least two, more than half). Hosts are stored as found ("thenationalnews.com"):
-  a host-to-name table would be a guess the text does not support.
-- aggregator: a site named in a "... is not responsible for the content" disclaimer; it
-  republished the article, so it is not the outlet.
+Titles (og:title, twitter:title, <h1>, <title>), outlets (og:site_name, application-name),
+authors, publication and modification dates from <meta> and <time>, the canonical link and
+og:url, and the JSON-LD article object. toolkit.ingest.evidence chooses among them; hosts are
+stored as found ("thenationalnews.com"): a host-to-name table would be a guess the text does not
+support.
 """
 
 from __future__ import annotations
