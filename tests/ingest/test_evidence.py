@@ -188,3 +188,11 @@ def test_a_german_article_is_detected_as_german() -> None:
     article = parse_article(page("", body), source_path="de.html")
     assert article.language == "de"
     assert article.language_confidence is not None and article.language_confidence > 0.9
+
+
+def test_a_relative_canonical_link_is_resolved_against_the_fetch_url() -> None:
+    hints = SourceHints(origin="warc", url="https://news.example.com/world/geneva?utm_source=x")
+    head = '<link rel="canonical" href="/world/geneva">'
+    article = parse_article(page(head), source_path="r.html", hints=hints)
+    assert article.canonical_url == "https://news.example.com/world/geneva"
+    assert article.metadata_sources["canonical_url"] == "link-canonical"

@@ -39,7 +39,13 @@ from typing import Any
 from toolkit import METADATA_FIELDS
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.language import detect_language
-from toolkit.ingest.metadata import Evidence, _host, _is_web_url, _outlet_from_links
+from toolkit.ingest.metadata import (
+    Evidence,
+    _host,
+    _is_web_url,
+    _outlet_from_links,
+    _resolve,
+)
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 """No news article in the corpus is older; earlier dates are template or parsing errors."""
@@ -89,9 +95,14 @@ class Metadata:
     notes: list[str] = field(default_factory=list)
 
 
-def _byline(value: str) -> str | None:
-    """An author string without a leading "By" (JSON-LD and <meta> authors often keep it)."""
-    return _BY.sub("", value).strip() or None
+def _clean(name: str, value: Any, given_url: str | None) -> Any:
+    """A byline without a leading "By" (JSON-LD and <meta> authors often keep it); a relative
+    page URL resolved against the URL the page was fetched from."""
+    if name == "byline":
+        return _BY.sub("", value).strip() or None
+    if name == "canonical_url" and given_url:
+        return _resolve(value, given_url)
+    return value
 
 
 def date_in_url(url: str) -> datetime.date | None:
@@ -125,7 +136,7 @@ def choose_metadata(
         ("canonical_url", "hints", given.url),
         *evidence,
     ]
-    found = [(n, s, _byline(v) if n == "byline" else v) for n, s, v in found if v is not None]
+    found = [(n, s, _clean(n, v, given.url)) for n, s, v in found if v is not None]
     for name, src, value in list(found):
         if name == "modified_date":
             fallback = src if src == "text-updated" else f"{src}-modified"
