@@ -561,3 +561,32 @@ def test_the_dataset_folder_honours_the_umask(tmp_path: Path, umask: int, mode: 
         os.umask(previous)
     assert stat.S_IMODE(out.stat().st_mode) == mode
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {mode & 0o666}
+
+
+GERMAN_ARTICLE = (
+    "<p>Die Außenminister trafen sich am Montag in Genf, um über die Waffenruhe zu sprechen. "
+    "Die Gespräche dauerten sechs Stunden und endeten ohne gemeinsame Erklärung.</p>"
+)
+
+
+def test_language_filter_rejects_articles_in_another_language(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "de.html").write_text(GERMAN_ARTICLE, encoding="utf-8")
+    kept = convert([folder], tmp_path / "all")
+    assert (kept.n_documents, kept.rejects) == (6, [])
+    languages = {
+        r["source_path"][-7:]: r["language"] for r in read_rows(tmp_path / "all", "documents")
+    }
+    assert languages["de.html"] == "de" and set(languages.values()) == {"en", "de"}
+    result = convert([folder], tmp_path / "en", language="en")
+    assert result.n_documents == 5
+    [reject] = read_rows(tmp_path / "en", "rejects")
+    assert reject["input"] == f"{folder.as_posix()}/de.html"
+    assert reject["reason"] == "language de (1.00), expected en"
+
+
+def test_language_must_be_an_iso_639_1_code(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        convert([SEEDS], tmp_path / "out", language="english")
+    assert caught.value.message == "language must be an ISO 639-1 code such as en, got 'english'"

@@ -29,7 +29,13 @@ def test_article_rows_match_rows_built_from_dicts() -> None:
                 "title": a.title,
                 "byline": a.byline,
                 "published_date": a.published_date,
+                "modified_date": a.modified_date,
+                "canonical_url": a.canonical_url,
                 "source_urls": list(a.source_urls),
+                "language": a.language,
+                "language_confidence": a.language_confidence,
+                "metadata_sources": a.metadata_sources,
+                "metadata_notes": a.metadata_notes,
                 "links": [
                     {"text": ln.text, "href": ln.href, "start": ln.start, "end": ln.end}
                     for ln in a.links

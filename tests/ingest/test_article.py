@@ -170,8 +170,10 @@ def test_seed_000_links_and_urls(seed_articles: dict[str, Article]) -> None:
             443,
         ),
     ]
-    assert article.source_urls == list(dict.fromkeys(link.href for link in article.links))
-    assert len(article.source_urls) == 4
+    # In-text links are not the article's own URLs: a text file states none.
+    assert article.source_urls == [] and article.canonical_url is None
+    assert article.outlet == "thenationalnews.com"
+    assert article.metadata_sources["outlet"] == "links"
     assert "<" not in article.text and "told The National. “I think" in article.text
 
 

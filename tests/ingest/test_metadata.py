@@ -25,15 +25,25 @@ def test_html_dates_and_metadata() -> None:
         "Jane Roe",
     )
     assert article.published_date == datetime.date(2023, 6, 18)
-    assert article.source_urls == ["https://news.example.com/a/1", "https://news.example.com/b/2"]
+    assert article.source_urls == ["https://news.example.com/a/1"]
+    assert article.canonical_url == "https://news.example.com/a/1"
+    assert article.metadata_sources == {
+        "title": "opengraph",
+        "outlet": "opengraph",
+        "byline": "meta",
+        "published_date": "opengraph",
+        "modified_date": None,
+        "canonical_url": "link-canonical",
+        "language": "py3langid",
+    }
     assert article.links == [Link("here", "https://news.example.com/b/2", 32, 36)]
     assert article.text == "Xi met Blinken. Wed\n\nThey spoke here."
 
 
-def test_urls_in_plain_text_are_source_urls() -> None:
+def test_urls_in_plain_text_are_not_source_urls() -> None:
     text = "Read the statement at https://state.gov/a-b?x=1. Also see (https://example.org/c)."
     article = parse_article(text.encode(), source_path="u.txt")
-    assert article.source_urls == ["https://state.gov/a-b?x=1", "https://example.org/c"]
+    assert article.source_urls == [] and article.canonical_url is None
     assert article.outlet is None
 
 

@@ -48,6 +48,7 @@ def _json_types(schema: dict, defs: dict) -> set[str]:
 ARROW_TO_JSON = [
     (pa.types.is_string, "string"),
     (pa.types.is_integer, "integer"),
+    (pa.types.is_floating, "number"),
     (pa.types.is_date32, "string"),
     (pa.types.is_list, "array"),
     (pa.types.is_struct, "object"),

@@ -78,6 +78,12 @@ def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
                 "outlet, byline and date per plain file, named in its file column by the path "
                 "inside the input folder (or in its sha256 column by the digest of its bytes).",
             ),
+            click.option(
+                "--language",
+                metavar="CODE",
+                help="Keep only articles detected in this language (ISO 639-1, e.g. en); the "
+                'others become rejects with the reason, e.g. "language de (0.97), expected en".',
+            ),
         ]
     ):
         command = option(command)
@@ -107,6 +113,7 @@ def convert_command(
     allow_empty: bool,
     max_bytes: int,
     sidecar: str | None,
+    language: str | None,
 ) -> None:
     """Convert article files, WARC crawls or JSON Lines files into the Parquet dataset.
 
@@ -127,6 +134,7 @@ def convert_command(
       toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
       toolkit convert CC-NEWS-20240601.warc.gz scraped.jsonl --out build/news
       toolkit convert pages/ --manifest pages.csv --max-bytes 5000000 --out build/pages
+      toolkit convert crawl/2023-06/ --out build/june-en --language en
     """
     from toolkit.dataset import convert
 
@@ -142,6 +150,7 @@ def convert_command(
             allow_empty=allow_empty,
             max_bytes=max_bytes,
             sidecar=sidecar,
+            language=language,
         )
     finally:
         bar.close()

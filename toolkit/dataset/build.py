@@ -14,6 +14,7 @@ way a killed run cannot break (see dataset.swap)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -173,6 +174,7 @@ def convert(
     allow_empty: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     sidecar: str | Path | None = None,
+    language: str | None = None,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -185,7 +187,8 @@ def convert(
     Plain files are one article each; ``.warc``/``.warc.gz`` files give one article per HTML
     response record and ``.jsonl``/``.jsonl.gz`` files one per line. ``max_bytes`` limits each
     plain file, WARC record and JSON Lines line. ``sidecar`` names a CSV or JSON Lines manifest
-    giving url, title, outlet, byline and date for plain files (dataset.sidecar).
+    giving url, title, outlet, byline and date for plain files (dataset.sidecar). With
+    ``language`` (ISO 639-1), articles detected in another language are rejected.
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -193,6 +196,8 @@ def convert(
         raise InputError(f"workers must be at least 1, got {workers}")
     if max_bytes < 1:
         raise InputError(f"max bytes must be at least 1, got {max_bytes}")
+    if language is not None and not re.fullmatch("[a-z]{2}", language):
+        raise InputError(f"language must be an ISO 639-1 code such as en, got {language!r}")
     tax = taxonomy or read_taxonomy()
     out = Path(out_dir)
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
@@ -211,7 +216,9 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        result = _build(found, side, tmp, tax, ann_root, (batch_size, workers, max_bytes), progress)
+        result = _build(
+            found, side, tmp, tax, ann_root, (batch_size, workers, max_bytes), progress, language
+        )
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -232,6 +239,7 @@ def _build(
     ann_root: Path | None,
     sizes: tuple[int, int, int],
     progress: ProgressCallback | None,
+    language: str | None = None,
 ) -> ConvertResult:
     """Everything `convert` writes, into the temporary folder ``tmp``.
 
@@ -256,6 +264,7 @@ def _build(
         max_bytes=max_bytes,
         total_bytes=found.total_bytes,
         progress=progress,
+        language=language,
     )
     if side is not None:
         rejects += side.rejects

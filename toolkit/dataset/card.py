@@ -29,7 +29,18 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "title": "headline, when the converter could tell",
         "byline": "author line, when present",
         "published_date": "publication date found in the article, when present",
-        "source_urls": "URLs of the article found in the source",
+        "modified_date": "date of the article's last modification, when stated",
+        "canonical_url": "the article's own URL as the page states it (`<link rel=canonical>`, "
+        "og:url, JSON-LD), else the URL it was fetched from",
+        "source_urls": "the article's own URLs (fetch URL, canonical, og:url, JSON-LD url); "
+        "in-text links are in `links`",
+        "language": "ISO 639-1 code of the text's language (py3langid), null for very short texts",
+        "language_confidence": "the language detector's probability for `language` (0-1)",
+        "metadata_sources": "per metadata column, the source of its value: json-ld, opengraph, "
+        "meta, link-canonical, url, text, text-updated, time-element, h1, html-title, host, "
+        "links, py3langid, or the container (warc, jsonl, sidecar); null when no value",
+        "metadata_notes": "metadata evidence rejected (implausible dates, invalid JSON-LD), "
+        "in words",
         "links": "hyperlinks of the source HTML: anchor text, target and code-point offsets "
         "into `text` (null offsets when the anchor text did not survive cleaning)",
         "text": "normalized article text (NFC, whitespace normalized, boilerplate removed); "

@@ -57,11 +57,14 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -> _Chunk:
-    """Read and parse a run of inputs; failures become reasons, not exceptions."""
+def _parse_chunk(
+    items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int, language: str | None = None
+) -> _Chunk:
+    """Read and parse a run of inputs; failures (and, given ``language``, articles in another
+    language) become reasons, not exceptions."""
     from toolkit.dataset.near_duplicates import minhash_signatures
     from toolkit.dataset.sentence_keys import sentence_keys
-    from toolkit.ingest import CONVERTER_VERSION, Article, parse_article
+    from toolkit.ingest import CONVERTER_VERSION, Article, check_language, parse_article
 
     displays: list[str] = []
     shas: list[str] = []
@@ -85,6 +88,8 @@ def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int) -
                 continue
         try:
             article = parse_article(data, source_path=item.display, hints=item.hints)
+            if language is not None:
+                check_language(article, language)
         except InputError as exc:
             shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
@@ -141,7 +146,15 @@ def _article_rows(articles: Sequence[Any], schema: pa.Schema, version: str) -> p
         "title": pa.array([a.title for a in articles], string),
         "byline": pa.array([a.byline for a in articles], string),
         "published_date": pa.array([a.published_date for a in articles], pa.date32()),
+        "modified_date": pa.array([a.modified_date for a in articles], pa.date32()),
+        "canonical_url": pa.array([a.canonical_url for a in articles], string),
         "source_urls": pa.array([a.source_urls for a in articles], pa.list_(string)),
+        "language": pa.array([a.language for a in articles], string),
+        "language_confidence": pa.array([a.language_confidence for a in articles], pa.float32()),
+        "metadata_sources": pa.array(
+            [a.metadata_sources for a in articles], schema.field("metadata_sources").type
+        ),
+        "metadata_notes": pa.array([a.metadata_notes for a in articles], pa.list_(string)),
         "links": _list_column(
             schema.field("links").type,
             [len(a.links) for a in articles],
@@ -194,7 +207,12 @@ def _init_worker(parent_pid: int) -> None:
 
 
 def _iter_chunks(
-    items: Iterable[WorkItem], schema: pa.Schema, chunk_size: int, workers: int, max_bytes: int
+    items: Iterable[WorkItem],
+    schema: pa.Schema,
+    chunk_size: int,
+    workers: int,
+    max_bytes: int,
+    language: str | None = None,
 ) -> Iterator[_Chunk]:
     """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead.
 
@@ -205,7 +223,7 @@ def _iter_chunks(
     pieces = iter(lambda: list(islice(stream, chunk_size)), [])
     if workers <= 1:
         for piece in pieces:
-            yield _parse_chunk(piece, schema, max_bytes)
+            yield _parse_chunk(piece, schema, max_bytes, language)
         return
     import multiprocessing
 
@@ -220,14 +238,14 @@ def _iter_chunks(
         pending: deque[Future[_Chunk]] = deque()
         queue = iter(pieces)
         for piece in queue:
-            pending.append(executor.submit(_parse_chunk, piece, schema, max_bytes))
+            pending.append(executor.submit(_parse_chunk, piece, schema, max_bytes, language))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             chunk = pending.popleft().result()
             nxt = next(queue, None)
             if nxt is not None:
-                pending.append(executor.submit(_parse_chunk, nxt, schema, max_bytes))
+                pending.append(executor.submit(_parse_chunk, nxt, schema, max_bytes, language))
             yield chunk
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

@@ -117,6 +117,7 @@ def _run_pass1(
     max_bytes: int,
     total_bytes: int,
     progress: ProgressCallback | None,
+    language: str | None = None,
 ) -> _Pass1:
     """Parse every input into the partial Parquet file; returns the per-document state."""
     state = _Pass1(
@@ -144,7 +145,7 @@ def _run_pass1(
                 _trim_heap()
 
         done_bytes = 0
-        for chunk in _iter_chunks(items, schema, chunk_size, workers, max_bytes):
+        for chunk in _iter_chunks(items, schema, chunk_size, workers, max_bytes, language):
             mask = _log_inputs(chunk, state, rejects, log)
             kept = _keep_documents(chunk, mask, state, schema, wanted_texts)
             if kept.num_rows:

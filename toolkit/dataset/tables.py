@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from toolkit import SCHEMA_VERSION
+from toolkit import METADATA_FIELDS, SCHEMA_VERSION
 from toolkit.annotations.records import AnnotationFile, span_sort_key
 from toolkit.taxonomy import Taxonomy
 
@@ -55,6 +55,10 @@ LINK_TYPE = pa.struct(
 )
 
 
+METADATA_SOURCES_TYPE = pa.struct([pa.field(name, pa.string()) for name in METADATA_FIELDS])
+"""Per metadata column, the name of the source its value came from (null: no value)."""
+
+
 REMOVAL_TYPE = pa.struct([pa.field("reason", pa.string()), pa.field("text", pa.string())])
 
 
@@ -73,7 +77,13 @@ def documents_schema(taxonomy: Taxonomy) -> pa.Schema:
             pa.field("title", pa.string()),
             pa.field("byline", pa.string()),
             pa.field("published_date", pa.date32()),
+            pa.field("modified_date", pa.date32()),
+            pa.field("canonical_url", pa.string()),
             pa.field("source_urls", pa.list_(pa.string())),
+            pa.field("language", pa.string()),
+            pa.field("language_confidence", pa.float32()),
+            pa.field("metadata_sources", METADATA_SOURCES_TYPE),
+            pa.field("metadata_notes", pa.list_(pa.string())),
             pa.field("links", pa.list_(LINK_TYPE)),
             pa.field("text", pa.string(), nullable=False),
             pa.field("text_sha256", pa.string(), nullable=False),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from toolkit.ingest.article import CONVERTER_VERSION, Article, parse_article, read_article
+from toolkit.ingest.article import (
+    CONVERTER_VERSION,
+    Article,
+    check_language,
+    parse_article,
+    read_article,
+)
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.jsonl import read_jsonl
 from toolkit.ingest.normalize import UNUSUAL_SPACES
@@ -17,6 +23,7 @@ __all__ = [
     "Record",
     "RecordReject",
     "SourceHints",
+    "check_language",
     "given_hints",
     "parse_article",
     "read_article",

@@ -6,24 +6,16 @@ import datetime
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
 from toolkit.ingest.decoding import _EXPECTED, decode_bytes
+from toolkit.ingest.evidence import Metadata, choose_metadata
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.html import _HTML_TAG
-from toolkit.ingest.metadata import (
-    _host,
-    _is_web_url,
-    _outlet_from_links,
-    _read_html,
-    _resolve,
-    _single_line,
-    _Source,
-    _urls_in_text,
-)
+from toolkit.ingest.metadata import Evidence, _read_html, _resolve, _single_line, _Source
 from toolkit.ingest.normalize import (
     LINK_CLOSE,
     LINK_OPEN,
@@ -66,6 +58,16 @@ class Article:
     removed: list[Removal]
     aggregator: str | None = None
     """Site that republished the article (named in an aggregator disclaimer); not the outlet."""
+    modified_date: datetime.date | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    """ISO 639-1 code of the text's language, None when the text is too short to tell."""
+    language_confidence: float | None = None
+    """The language detector's probability for ``language`` (0-1)."""
+    metadata_sources: dict[str, str | None] = field(default_factory=dict)
+    """Per metadata field, where its value was found (see toolkit.ingest.evidence)."""
+    metadata_notes: list[str] = field(default_factory=list)
+    """Evidence rejected as implausible or unreadable, in words."""
 
 
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
@@ -150,36 +152,48 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
         text = normalize_text(text)
         links = _relocate(links, text)
 
-    own_urls = [hints.url] if hints and hints.url else []
-    found_urls = own_urls + source.urls + [link.href for link in links] + _urls_in_text(text)
-    web_urls = [u for u in found_urls if _is_web_url(u)]
-    given = hints or SourceHints(origin="none")
-    outlet = given.outlet or _outlet(source, own_urls, links)
-    dates = source.dates + cleanup.dates
+    meta = _metadata(source, cleanup, text, links, hints)
     return Article(
         doc_id="doc_" + sha[:16],
         source_path=source_path,
         source_sha256=sha,
         source_encoding=encoding,
         text=text,
-        title=given.title or cleanup.title or source.title,
-        outlet=outlet,
-        byline=given.byline or cleanup.byline or source.byline,
-        published_date=given.published_date or (min(dates)[2] if dates else None),
-        source_urls=list(dict.fromkeys(web_urls)),
+        title=meta.title,
+        outlet=meta.outlet,
+        byline=meta.byline,
+        published_date=meta.published_date,
+        source_urls=meta.source_urls,
         links=links,
         sentences=split_sentences(text),
         removed=removals,
         aggregator=cleanup.aggregator,
+        modified_date=meta.modified_date,
+        canonical_url=meta.canonical_url,
+        language=meta.language,
+        language_confidence=meta.language_confidence,
+        metadata_sources=meta.sources,
+        metadata_notes=meta.notes,
     )
 
 
-def _outlet(source: _Source, own_urls: list[str], links: list[Link]) -> str | None:
-    """The page's site name, else the host of its own URL, else the host of most links."""
-    return (
-        source.outlet
-        or next((_host(u) for u in own_urls + source.urls if _is_web_url(u)), None)
-        or _outlet_from_links(link.href for link in links if _is_web_url(link.href))
+def _metadata(
+    source: _Source, cleanup: _Cleanup, text: str, links: list[Link], hints: SourceHints | None
+) -> Metadata:
+    """The article's metadata from the markup's, the text's and the container's evidence."""
+    text_evidence: list[Evidence] = [
+        ("title", "text", cleanup.title),
+        ("byline", "text", cleanup.byline),
+    ]
+    for rank, _order, day in sorted(cleanup.dates):
+        kind = ("modified_date", "text-updated") if rank == 3 else ("published_date", "text")
+        text_evidence.append((*kind, day))
+    return choose_metadata(
+        source.evidence + text_evidence,
+        text=text,
+        hints=hints,
+        link_hrefs=[link.href for link in links],
+        notes=source.notes,
     )
 
 
@@ -246,6 +260,18 @@ def _relocate(links: list[Link], text: str) -> list[Link]:
             result.append(Link(anchor, link.href, at, at + len(anchor)))
             cursor = at + len(anchor)
     return result
+
+
+def check_language(article: Article, expected: str) -> None:
+    """InputError when the article's text is detected in another language than ``expected``.
+
+    A text too short to tell (language None) passes: it is not evidence of another language.
+    """
+    if article.language is not None and article.language != expected:
+        raise InputError(
+            f"language {article.language} ({article.language_confidence:.2f}), expected {expected}",
+            path=article.source_path,
+        )
 
 
 def read_article(path: str | Path) -> Article:

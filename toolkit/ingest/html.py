@@ -64,6 +64,7 @@ class _HTMLText(HTMLParser):
         self.removals: list[Removal] = []
         self.meta: dict[str, str] = {}
         self.urls: list[str] = []
+        self.canonical: list[str] = []
         self.times: list[str] = []
         self.h1: list[str] = []
         self.title: str | None = None
@@ -101,6 +102,7 @@ class _HTMLText(HTMLParser):
         elif tag == "link" and "canonical" in attr.get("rel", "").lower().split():
             if attr.get("href"):
                 self.urls.append(attr["href"])
+                self.canonical.append(attr["href"])
         elif tag == "base" and attr.get("href"):
             self.base = attr["href"]
         elif tag == "time" and attr.get("datetime"):

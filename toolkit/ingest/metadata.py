@@ -1,55 +1,45 @@
-"""Article metadata from evidence only (else None): title, byline, date, outlet, URLs.
+"""What a page's markup says about its article, as evidence (field, source, value).
 
-- title: a headline paragraph at the top (short, no closing full stop, before the body), or the
-  page's og:title / first <h1> / <title>; with a title in the page metadata only a paragraph
-  equal to it counts as the headline;
-- byline: a "By ..." line in the header, a line of person names right after the headline, or
-  <meta name="author">;
-- published_date: <meta> publication dates, "Published"/"date" lines and prefixes, a <time>
-  element, then "Updated" lines (in that order of preference);
-- outlet: og:site_name (or application-name), else the host of the canonical URL, else the host
-  of most links (at least two, more than half). Hosts are stored as found ("thenationalnews.com"):
-  a host-to-name table would be a guess the text does not support.
-- aggregator: a site named in a "... is not responsible for the content" disclaimer; it
-  republished the article, so it is not the outlet.
+Titles (og:title, twitter:title, <h1>, <title>), outlets (og:site_name, application-name),
+authors, publication and modification dates from <meta> and <time>, the canonical link and
+og:url, and the JSON-LD article object. toolkit.ingest.evidence chooses among them; hosts are
+stored as found ("thenationalnews.com"): a host-to-name table would be a guess the text does not
+support.
 """
 
 from __future__ import annotations
 
-import datetime
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from toolkit.ingest.dates import parse_date
 from toolkit.ingest.html import _parse_html, _RawLink
+from toolkit.ingest.jsonld import read_json_ld
 from toolkit.ingest.normalize import normalize_text
 from toolkit.ingest.removals import Removal
 
-_DATE_META = {
-    "article:published_time": 0,
-    "datepublished": 0,
-    "pubdate": 0,
-    "publishdate": 0,
-    "publish-date": 0,
-    "date": 0,
-    "dc.date": 0,
-    "dc.date.issued": 0,
-    "dcterms.created": 0,
-    "parsely-pub-date": 0,
-    "sailthru.date": 0,
-    "article:modified_time": 4,
-    "datemodified": 4,
-    "og:updated_time": 4,
-}
+# <meta> names (and OpenGraph properties) that carry each field, in order of preference; the
+# evidence source is "opengraph" for og:/article: properties and "meta" for the others.
+_DATE_META = (
+    "article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "parsely-pub-date",
+    "sailthru.date",
+)
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified")
 _TITLE_META = ("og:title", "twitter:title", "headline")
 _OUTLET_META = ("og:site_name", "application-name", "publisher")
 _AUTHOR_META = ("author", "article:author", "byl", "dc.creator", "sailthru.author")
-
-
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"“”‘’()\[\]]+")
 
 
 def _host(url: str) -> str | None:
@@ -90,6 +80,10 @@ def _single_line(text: str | None) -> str | None:
     return value or None
 
 
+Evidence = tuple[str, str, Any]
+"""(field, source, value): one statement about the article and where it was found."""
+
+
 @dataclass
 class _Source:
     """The text to normalize (with link markers) and what the markup said about the article."""
@@ -97,13 +91,14 @@ class _Source:
     marked: str
     links: list[_RawLink] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
     base: str | None = None
     known_titles: set[str] = field(default_factory=set)
-    title: str | None = None
-    outlet: str | None = None
-    byline: str | None = None
-    dates: list[tuple[int, int, datetime.date]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _meta_source(name: str) -> str:
+    return "opengraph" if name.startswith(("og:", "article:")) else "meta"
 
 
 def _read_html(raw: str, source_path: str) -> _Source:
@@ -113,27 +108,45 @@ def _read_html(raw: str, source_path: str) -> _Source:
     h1 = [t for t in (_single_line(h) for h in html.h1) if t]
     titles = [_single_line(t) for t in [html.meta.get(k) for k in _TITLE_META] + h1[:1]]
     titles.append(_single_line(html.title))
-    author = next((html.meta[k] for k in _AUTHOR_META if html.meta.get(k)), None)
     source = _Source(
         marked="".join(html.parts),
         links=html.links,
         removals=html.removals,
-        urls=[_resolve(u, base) for u in html.urls],
         base=base,
         known_titles={t for t in titles if t},
-        title=next((t for t in titles if t), None),
-        outlet=next((_single_line(html.meta[k]) for k in _OUTLET_META if html.meta.get(k)), None),
-        byline=None if author is None or _is_web_url(author) else _single_line(author),
     )
-    for key, value in html.meta.items():
-        if key in _DATE_META and (day := parse_date(value)):
-            source.dates.append((_DATE_META[key], -1, day))
-    for value in html.times:
-        if day := parse_date(value):
-            source.dates.append((2, -1, day))
-            break
+    meta = html.meta
+    found: list[Evidence] = [
+        *(("title", _meta_source(k), _single_line(meta.get(k))) for k in _TITLE_META),
+        ("title", "h1", h1[0] if h1 else None),
+        ("title", "html-title", _single_line(html.title)),
+        *(("outlet", _meta_source(k), _single_line(meta.get(k))) for k in _OUTLET_META),
+        *(("byline", _meta_source(k), _author(meta.get(k))) for k in _AUTHOR_META),
+        *(("published_date", _meta_source(k), parse_date(meta.get(k, ""))) for k in _DATE_META),
+        ("published_date", "time-element", next(filter(None, map(parse_date, html.times)), None)),
+        *(("modified_date", _meta_source(k), parse_date(meta.get(k, ""))) for k in _MODIFIED_META),
+        *(("canonical_url", "link-canonical", _resolve(u, base)) for u in html.canonical),
+        (
+            "canonical_url",
+            "opengraph",
+            _resolve(meta["og:url"], base) if "og:url" in meta else None,
+        ),
+    ]
+    jsonld = read_json_ld(raw)
+    found += [
+        ("title", "json-ld", jsonld.headline),
+        ("byline", "json-ld", ", ".join(dict.fromkeys(jsonld.authors)) or None),
+        ("outlet", "json-ld", jsonld.publisher),
+        ("published_date", "json-ld", parse_date(jsonld.date_published or "")),
+        ("modified_date", "json-ld", parse_date(jsonld.date_modified or "")),
+        *(("canonical_url", "json-ld", _resolve(u, base)) for u in jsonld.urls),
+    ]
+    source.evidence = [e for e in found if e[2] is not None]
+    if jsonld.invalid_blocks:
+        source.notes.append(f"{jsonld.invalid_blocks} JSON-LD block(s) skipped: not valid JSON")
     return source
 
 
-def _urls_in_text(text: str) -> list[str]:
-    return [m.group().rstrip(".,;:!?'\"") for m in _URL_IN_TEXT.finditer(text)]
+def _author(value: str | None) -> str | None:
+    """A <meta> author, unless it is a URL (a profile page names no one)."""
+    return None if value is None or _is_web_url(value) else _single_line(value)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from toolkit import SCHEMA_VERSION
+from toolkit import METADATA_FIELDS, SCHEMA_VERSION
 from toolkit.core import write_text_atomic
 from toolkit.taxonomy.labels import Attribute, Taxonomy, read_taxonomy
 
@@ -250,7 +250,13 @@ def document_record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "title": NULLABLE_STRING,
         "byline": NULLABLE_STRING,
         "published_date": {"type": ["string", "null"], "format": "date"},
+        "modified_date": {"type": ["string", "null"], "format": "date"},
+        "canonical_url": NULLABLE_STRING,
         "source_urls": _nullable_list({"type": "string"}),
+        "language": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}$"},
+        "language_confidence": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "metadata_sources": _closed_object({name: NULLABLE_STRING for name in METADATA_FIELDS}),
+        "metadata_notes": _nullable_list({"type": "string"}),
         "links": _nullable_list(link),
         "text": {"type": "string", "minLength": 1},
         "text_sha256": SHA256,
