@@ -38,7 +38,7 @@ def argument_layer() -> AnnotationFile:
     at = {(s.label, s.start): s for s in gold.spans}
     agreed, visit, pressed = at[("EVENT", 28)], at[("EVENT", 179)], at[("EVENT", 4028)]
     agreed.attributes["context"] = ["diplomatic"]
-    pressed.attributes["context"] = ["rights_freedoms", "legal"]
+    pressed.attributes["context"] = ["legal", "rights_freedoms"]
     links = [
         ("source", agreed, at[("ACTOR", 0)]),  # China
         ("source", agreed, at[("ACTOR", 14)]),  # United States

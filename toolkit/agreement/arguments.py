@@ -122,6 +122,37 @@ def _record_agreement(matched: pl.DataFrame, links: pl.DataFrame) -> pl.DataFram
     return out.with_columns(agree.alias("agree"))
 
 
+Part = tuple[str, Stat | None, int, str, int | None]
+"""A figure of the report: key, statistic (None when not reported), column, reason, count."""
+
+
+def _role_stats(
+    engine: Engine,
+    pair_matches: Mapping[tuple[str, str], Mapping[str, pl.DataFrame]],
+    matched: Mapping[tuple[str, str], pl.DataFrame],
+    links: pl.DataFrame,
+    n_docs: int,
+    pairs: Sequence[tuple[str, str]],
+    reason: str | None,
+) -> tuple[dict[str, Stat], list[Part]]:
+    """Relation F1 of every role under both matching modes of the argument ends."""
+    parts: list[Part] = []
+    stats: dict[str, Stat] = {}
+    for role in ROLES:
+        for mode in MODES:
+            columns = []
+            for p in pairs:
+                ends = pair_matches[p][mode].select(
+                    pl.col("node_a").alias("end_a"), pl.col("node_b").alias("end_b")
+                )
+                columns.append(_role_counts(matched[p], links, ends, role))
+            stat = stats[f"{role}_{mode}"] = ratio_stat(engine, columns, n_docs)
+            n_args = int(sum(c[2].sum() for c in columns))
+            why = reason or f"no {role} relations on matched events"
+            parts.append((f"{role}_f1_{mode}", stat if reason is None else None, 0, why, n_args))
+    return stats, parts
+
+
 def argument_agreement(
     engine: Engine,
     spans: pl.DataFrame,
@@ -143,20 +174,7 @@ def argument_agreement(
     )
     keys = pair_keys(pairs)
     matched = {p: _matched_events(pair_matches[p]["overlap"], events) for p in pairs}
-    parts: list[tuple[str, Stat | None, int, str, int | None]] = []
-    stats: dict[str, Stat] = {}
-    for role in ROLES:
-        for mode in MODES:
-            columns = []
-            for p in pairs:
-                ends = pair_matches[p][mode].select(
-                    pl.col("node_a").alias("end_a"), pl.col("node_b").alias("end_b")
-                )
-                columns.append(_role_counts(matched[p], links, ends, role))
-            stat = stats[f"{role}_{mode}"] = ratio_stat(engine, columns, n_docs)
-            n_args = int(sum(c[2].sum() for c in columns))
-            why = reason or f"no {role} relations on matched events"
-            parts.append((f"{role}_f1_{mode}", stat if reason is None else None, 0, why, n_args))
+    stats, parts = _role_stats(engine, pair_matches, matched, links, n_docs, pairs, reason)
     records = {p: _record_agreement(matched[p], links) for p in pairs}
     record_stat = ratio_stat(
         engine,
