@@ -1,4 +1,5 @@
-"""The labeling UI in headless Chromium: suggestions show, a STANCE region shows its choices."""
+"""The labeling UI in headless Chromium: suggestions show, a STANCE region shows its choices,
+an event's argument relations are drawn with their roles."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from toolkit.labelstudio.push import push_documents
 from toolkit.labelstudio.tasks import read_documents, read_prediction_layer
 from toolkit.taxonomy.labels import read_taxonomy
 
+from ..dataset.test_events import argument_layer
 from .live import _seed_dataset, rules_annotation
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
@@ -78,3 +80,53 @@ def test_suggestions_show_and_a_stance_region_shows_its_choices(
     # Attributes of the other labels stay hidden for a STANCE region.
     assert not page.get_by_text("ACTOR attributes", exact=True).is_visible()
     assert not page.get_by_text("GOV", exact=True).is_visible()
+
+
+@pytest.fixture(scope="module")
+def argument_task(
+    ls_connection: lsserver.Connection, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, int]]:
+    """Seed 002 pushed with a suggestion whose events have source, target and location."""
+    client = make_client(ls_connection.url, ls_connection.api_key)
+    tmp = tmp_path_factory.mktemp("browser-arguments")
+    docs = read_documents(_seed_dataset(tmp))
+    layer = argument_layer()
+    write_annotation_file(tmp / "pass-x" / f"{layer.doc_id}.json", layer)
+    pushed = push_documents(
+        client,
+        [d for d in docs if d.doc_id == layer.doc_id],
+        project_title=f"test-ui-args-{uuid.uuid4().hex[:8]}",
+        taxonomy=read_taxonomy(),
+        prediction_layers=[read_prediction_layer(tmp / "pass-x")],
+    )
+    [task] = lookup_tasks(client, pushed.project_id, [layer.doc_id])[layer.doc_id]
+    yield pushed.project_id, task.task_id
+    client.projects.delete(id=pushed.project_id)
+
+
+def _log_in(page: Any, ls_connection: lsserver.Connection) -> None:
+    credentials = lsserver.ensure_credentials(lsserver.config_path())
+    page.goto(f"{ls_connection.url}/user/login/")
+    page.wait_for_load_state("networkidle")
+    if "/user/login" in page.url:  # the module's page may be logged in by an earlier test
+        page.fill("input[name=email]", credentials.username)
+        page.fill("input[name=password]", credentials.password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+    assert "/user/login" not in page.url, "login with the generated credentials failed"
+
+
+def test_event_arguments_are_drawn_with_their_roles(
+    page: Any, ls_connection: lsserver.Connection, argument_task: tuple[int, int]
+) -> None:
+    project_id, task_id = argument_task
+    _log_in(page, ls_connection)
+    page.goto(f"{ls_connection.url}/projects/{project_id}/data?task={task_id}")
+    page.locator(".htx-highlight").first.wait_for(timeout=30_000)
+    arrows = page.locator("svg marker[id^='arrow-']")
+    arrows.first.wait_for(state="attached", timeout=30_000)
+    relations = argument_layer().relations
+    assert arrows.count() >= len(relations)  # one arrow per relation (holders included)
+    labels = page.locator("svg text").evaluate_all("els => els.map(e => e.textContent.trim())")
+    for role in ("source", "target", "location"):
+        assert role in labels, f"no arrow labelled {role}: {sorted(set(labels))[:20]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from toolkit.dataset.events import events_schema
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -20,7 +21,7 @@ def test_committed_schema_files_are_current():
 
 
 def test_write_schemas_is_idempotent(tmp_path):
-    assert len(write_schemas(tmp_path)) == 8
+    assert len(write_schemas(tmp_path)) == 9
     assert write_schemas(tmp_path) == []
     assert stale_schemas(tmp_path) == []
 
@@ -88,8 +89,9 @@ def _check_struct(fields: list[pa.Field], schema: dict, defs: dict, where: str) 
         (annotations_schema(read_taxonomy()), "annotation-record.schema.json"),
         (annotation_sets_schema(), "annotation-set-record.schema.json"),
         (rejects_schema(), "reject-record.schema.json"),
+        (events_schema(), "event-record.schema.json"),
     ],
-    ids=["documents", "annotations", "annotation-sets", "rejects"],
+    ids=["documents", "annotations", "annotation-sets", "rejects", "events"],
 )
 def test_arrow_schema_matches_json_schema(arrow: pa.Schema, schema_name: str):
     schema = read_schemas()[schema_name]
@@ -107,3 +109,15 @@ def test_arrow_check_catches_a_mismatch():
     )
     with pytest.raises(AssertionError, match="kind: Arrow int32"):
         _check_struct(list(wrong), schema, {}, "rejects")
+
+
+def test_multi_valued_context_is_an_array_of_distinct_values():
+    taxonomy = read_taxonomy()
+    schemas = build_schemas(taxonomy)
+    span = schemas["span.schema.json"]
+    event = next(r for r in span["allOf"] if r["if"]["properties"]["label"]["const"] == "EVENT")
+    context = event["then"]["properties"]["attributes"]["properties"]["context"]
+    assert context["type"] == "array" and context["uniqueItems"] is True
+    assert "military" in context["items"]["enum"]
+    record = schemas["annotation-record.schema.json"]["properties"]["attributes"]
+    assert record["properties"]["context"]["type"] == ["array", "null"]

@@ -151,7 +151,10 @@ def _context_span(
 
 
 def _span_json(row: Mapping[str, Any], holder: str | None) -> dict[str, Any]:
-    attrs = {k: v for k, v in sorted((row.get("attributes") or {}).items()) if v is not None}
+    # An empty list is a multi-valued attribute left empty, like a null single value.
+    attrs = {
+        k: v for k, v in sorted((row.get("attributes") or {}).items()) if v is not None and v != []
+    }
     out: dict[str, Any] = {
         "span_id": row["span_id"],
         "label": row["label"],
