@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
+from toolkit.annotations.records import RelationLink
 from toolkit.labelstudio.label_config import control_name, make_label_config
 from toolkit.labelstudio.results import annotation_to_result
 from toolkit.taxonomy.labels import Taxonomy
@@ -95,3 +96,27 @@ def test_predictions_validate_and_wrong_ones_do_not(taxonomy: Taxonomy) -> None:
     assert interface.validate_prediction({"result": result}, return_errors=True) == [
         "Region 0: 'from_name' 'nope' not found in configuration"
     ]
+
+
+def test_context_is_a_multiple_choice_and_arguments_are_relations(taxonomy: Taxonomy) -> None:
+    config = make_label_config(taxonomy)
+    assert '<Choices name="event_context" toName="text" perRegion="true"' in config
+    context_line = next(line for line in config.splitlines() if 'name="event_context"' in line)
+    assert 'choice="multiple"' in context_line
+    for role in ("source", "target", "location"):
+        assert f'<Relation value="{role}"/>' in config
+
+
+def test_predictions_with_context_and_arguments_validate(taxonomy: Taxonomy) -> None:
+    annotation = sample()
+    event = next(s for s in annotation.spans if s.label == "EVENT")
+    event.attributes["context"] = ["diplomatic", "military"]
+    blinken = next(s for s in annotation.spans if s.text == "Antony Blinken")
+    place = next(s for s in annotation.spans if s.label == "LOCATION")
+    annotation.relations += [
+        RelationLink("source", event.id, blinken.id),
+        RelationLink("location", event.id, place.id),
+    ]
+    interface = LabelInterface(make_label_config(taxonomy))
+    result = annotation_to_result(annotation, taxonomy)
+    assert interface.validate_prediction({"result": result}, return_errors=True) == []

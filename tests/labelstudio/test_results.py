@@ -201,3 +201,87 @@ def test_any_valid_span_survives_the_round_trip(
     assert problems == []
     assert sorted(s.to_json()["id"] for s in got) == sorted(spans)
     assert all(text[s.start : s.end] == s.text for s in got)
+
+
+def argument_sample() -> AnnotationFile:
+    """The sample with a context on the event and its source, target and location linked."""
+    annotation = sample()
+    by_text = {s.text: s for s in annotation.spans}
+    xi = span(
+        "ACTOR",
+        "Xi Jinping",
+        {"canonical_name": "Xi Jinping", "country": "CHN", "sector": "GOV"},
+    )
+    event = by_text["met"]
+    event.attributes["context"] = ["military", "diplomatic"]
+    annotation.spans.append(xi)
+    annotation.relations += [
+        RelationLink("source", event.id, by_text["Antony Blinken"].id),
+        RelationLink("target", event.id, xi.id),
+        RelationLink("location", event.id, by_text["Beijing"].id),
+    ]
+    return annotation
+
+
+def test_arguments_and_context_round_trip(taxonomy: Taxonomy) -> None:
+    want = argument_sample()
+    result = annotation_to_result(want, taxonomy)
+    context = next(r for r in result if r.get("from_name") == "event_context")
+    assert context["value"]["choices"] == ["diplomatic", "military"]
+    roles = [(r["labels"], r["direction"]) for r in result if r["type"] == "relation"]
+    assert roles == [
+        (["holder"], "right"),
+        (["location"], "right"),
+        (["source"], "right"),
+        (["target"], "right"),
+    ]
+    spans, relations, problems = result_to_annotation(
+        result, text=TEXT, doc_id=DOC, taxonomy=taxonomy
+    )
+    assert problems == []
+    got = AnnotationFile(DOC, want.text_sha256, "pass-a", "1.0.0", spans, relations)
+    event = next(s for s in want.spans if s.label == "EVENT")
+    event.attributes["context"] = ["diplomatic", "military"]  # pulled back sorted
+    assert got.to_json() == want.to_json()
+
+
+def test_role_drawn_backwards_keeps_its_direction(taxonomy: Taxonomy) -> None:
+    result = annotation_to_result(argument_sample(), taxonomy)
+    target = next(r for r in result if r.get("labels") == ["target"])
+    target["from_id"], target["to_id"], target["direction"] = (
+        target["to_id"],
+        target["from_id"],
+        "left",
+    )
+    _, relations, problems = result_to_annotation(result, text=TEXT, doc_id=DOC, taxonomy=taxonomy)
+    assert problems == []
+    assert sorted((r.type, r.from_id, r.to_id) for r in relations) == sorted(
+        (r.type, r.from_id, r.to_id) for r in argument_sample().relations
+    )
+
+
+def test_unlabelled_event_actor_relation_asks_for_a_role(taxonomy: Taxonomy) -> None:
+    result = annotation_to_result(argument_sample(), taxonomy)
+    next(r for r in result if r.get("labels") == ["source"])["labels"] = []
+    _, relations, problems = result_to_annotation(result, text=TEXT, doc_id=DOC, taxonomy=taxonomy)
+    assert problems == [
+        "relation between EVENT 'met' and ACTOR 'Antony Blinken' has no label; choose one of: "
+        "source, target"
+    ]
+    assert "source" not in {r.type for r in relations}
+
+
+def test_second_location_is_a_problem(taxonomy: Taxonomy) -> None:
+    annotation = argument_sample()
+    event = next(s for s in annotation.spans if s.label == "EVENT")
+    taiwan = span(
+        "LOCATION",
+        "Taiwan",
+        {"gazetteer_id": "geonames:1668284", "country": "TWN", "feature_type": "country"},
+    )
+    annotation.spans.append(taiwan)
+    annotation.relations.append(RelationLink("location", event.id, taiwan.id))
+    _, _, problems = result_to_annotation(
+        annotation_to_result(annotation, taxonomy), text=TEXT, doc_id=DOC, taxonomy=taxonomy
+    )
+    assert problems == ["EVENT 'met' has 2 location relations (at most 1)"]

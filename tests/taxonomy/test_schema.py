@@ -106,3 +106,15 @@ def test_arrow_check_catches_a_mismatch():
     )
     with pytest.raises(AssertionError, match="kind: Arrow int32"):
         _check_struct(list(wrong), schema, {}, "rejects")
+
+
+def test_multi_valued_context_is_an_array_of_distinct_values():
+    taxonomy = read_taxonomy()
+    schemas = build_schemas(taxonomy)
+    span = schemas["span.schema.json"]
+    event = next(r for r in span["allOf"] if r["if"]["properties"]["label"]["const"] == "EVENT")
+    context = event["then"]["properties"]["attributes"]["properties"]["context"]
+    assert context["type"] == "array" and context["uniqueItems"] is True
+    assert "military" in context["items"]["enum"]
+    record = schemas["annotation-record.schema.json"]["properties"]["attributes"]
+    assert record["properties"]["context"]["type"] == ["array", "null"]

@@ -59,6 +59,7 @@ def test_attribute_names_are_the_union_in_first_seen_order(taxonomy):
         "wikidata_id",
         "category",
         "mode",
+        "context",
         "modality",
         "gazetteer_id",
         "feature_type",
@@ -108,6 +109,31 @@ def test_hash_is_stable_and_changes_with_content(raw):
             ["LOCATION has no attribute 'size'; valid: country, feature_type, gazetteer_id"],
         ),
         ("PERSON", {}, ["unknown label 'PERSON'; valid: ACTOR, EVENT, LOCATION, STANCE"]),
+        (
+            "EVENT",
+            {"category": "CONSULT", "modality": "asserted", "context": ["military", "economic"]},
+            [],
+        ),
+        (
+            "EVENT",
+            {"category": "CONSULT", "modality": "asserted", "context": "military"},
+            ["EVENT attribute 'context' must be a list of strings (several values allowed)"],
+        ),
+        (
+            "EVENT",
+            {"category": "CONSULT", "modality": "asserted", "context": ["military", "space"]},
+            [
+                "EVENT attribute 'context' has value 'space'; valid: diplomatic, military, "
+                "territory, economic, technology, cyber, intelligence, legal, crime, corruption, "
+                "human_rights, rights_freedoms, political_institutions, executive, election, "
+                "humanitarian, peacekeeping, refugees, terrorism, cbrn, ... (22 in all)"
+            ],
+        ),
+        (
+            "EVENT",
+            {"category": "CONSULT", "modality": "asserted", "context": ["cyber", "cyber"]},
+            ["EVENT attribute 'context' lists a value twice: ['cyber', 'cyber']"],
+        ),
     ],
     ids=[
         "valid-event",
@@ -117,6 +143,10 @@ def test_hash_is_stable_and_changes_with_content(raw):
         "missing-required",
         "unknown-attribute",
         "unknown-label",
+        "context-list",
+        "context-not-a-list",
+        "context-unknown-value",
+        "context-twice",
     ],
 )
 def test_check_attributes_messages(taxonomy, label, attributes, expected):
@@ -143,3 +173,54 @@ def test_relation_to_unknown_label_is_rejected(raw):
     raw["relations"]["holder"]["to_label"] = "PERSON"
     with pytest.raises(TaxonomyError, match="relation 'holder' refers to unknown label 'PERSON'"):
         parse_taxonomy(raw)
+
+
+def test_argument_relations_leave_event_spans(taxonomy):
+    rels = taxonomy.relations
+    assert [(n, r.from_label, r.to_label, r.max_per_span) for n, r in rels.items()] == [
+        ("holder", "STANCE", "ACTOR", 1),
+        ("source", "EVENT", "ACTOR", None),
+        ("target", "EVENT", "ACTOR", None),
+        ("location", "EVENT", "LOCATION", 1),
+    ]
+    assert not rels["source"].exceeds(40)
+    assert rels["location"].exceeds(2)
+    assert rels["source"].limit_text == "no limit"
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [(None, None), (0, None), (3, 3)],
+    ids=["null-unbounded", "zero-unbounded", "three"],
+)
+def test_max_per_span_null_or_zero_means_no_limit(raw, limit, expected):
+    raw["relations"]["source"]["max_per_span"] = limit
+    assert parse_taxonomy(raw).relations["source"].max_per_span == expected
+
+
+@pytest.mark.parametrize("limit", [-1, "2", True], ids=["negative", "string", "bool"])
+def test_bad_max_per_span_is_rejected(raw, limit):
+    raw["relations"]["source"]["max_per_span"] = limit
+    with pytest.raises(TaxonomyError) as info:
+        parse_taxonomy(raw)
+    assert str(info.value) == (
+        f"<taxonomy>: relation 'source': max_per_span {limit!r} is not valid; valid: a "
+        "positive integer, or null or 0 for no limit"
+    )
+
+
+def test_unknown_attribute_type_is_rejected(raw):
+    raw["labels"]["EVENT"]["attributes"]["context"]["type"] = "set"
+    with pytest.raises(TaxonomyError) as info:
+        parse_taxonomy(raw)
+    assert str(info.value) == (
+        "<taxonomy>: attribute EVENT.context has type 'set'; valid: string, choice, multi_choice"
+    )
+
+
+def test_context_is_multi_valued(taxonomy):
+    context = taxonomy.label("EVENT").attribute("context")
+    assert context.is_multi and context.is_choice and not context.required
+    assert {"military", "diplomatic", "territory", "economic", "technology", "cyber"} <= set(
+        context.values
+    )

@@ -27,6 +27,7 @@ ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("EVENT", "category"),
     ("EVENT", "mode"),
     ("EVENT", "modality"),
+    ("EVENT", "context"),
     ("STANCE", "value"),
     ("STANCE", "facet"),
     ("ACTOR", "country"),

@@ -133,9 +133,20 @@ def default_annotators(layers: Layers) -> list[str]:
     )
 
 
+SET_SEPARATOR = "|"
+"""Joins the sorted values of a multi-valued attribute into one category (set equality)."""
+
+
 def attr_expr(spans: pl.DataFrame, name: str) -> pl.Expr:
+    """One attribute of every span as a string column (sets of values as one joined string)."""
     dtype = spans.schema.get("attributes")
     fields = dtype.fields if isinstance(dtype, pl.Struct) else []
-    if any(f.name == name for f in fields):
-        return pl.col("attributes").struct.field(name)
-    return pl.lit(None, dtype=pl.String)
+    field = next((f for f in fields if f.name == name), None)
+    if field is None:
+        return pl.lit(None, dtype=pl.String)
+    expr = pl.col("attributes").struct.field(name)
+    if isinstance(field.dtype, pl.List):
+        # A multi-valued attribute compares as a set: its sorted values joined by SET_SEPARATOR.
+        joined = expr.list.sort().list.join(SET_SEPARATOR)
+        return pl.when(joined == "").then(None).otherwise(joined)
+    return expr

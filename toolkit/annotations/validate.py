@@ -346,10 +346,10 @@ def _check_relation_counts(
                     f"/spans/{i}",
                     span.id,
                 )
-            if n > rel_spec.max_per_span:
+            if rel_spec.exceeds(n):
                 problems.add(
                     f"{span.label} span has {n} {rel_spec.name} relations; at most "
-                    f"{rel_spec.max_per_span}",
+                    f"{rel_spec.limit_text}",
                     ["spans", i],
                     f"/spans/{i}",
                     span.id,

@@ -55,8 +55,9 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "start": "first code point of the span in the document's `text`",
         "end": "one past the last code point (half-open)",
         "text": "the quoted span text, equal to `text[start:end]`",
-        "attributes": "one nullable string per taxonomy attribute (null when the label has no "
-        "such attribute or it was left empty)",
+        "attributes": "one field per taxonomy attribute: a nullable string, or for the "
+        "multi-valued EVENT `context` a list of strings (empty when none was chosen); null when "
+        "the label has no such attribute or it was left empty",
         "relations": "outgoing relations of the span: type and target `span_id`",
         "codebook_version": "annotation guidelines version the layer was made under",
     },

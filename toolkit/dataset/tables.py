@@ -13,8 +13,40 @@ from toolkit.taxonomy import Taxonomy
 
 
 def attributes_type(taxonomy: Taxonomy) -> pa.StructType:
-    """Struct of every taxonomy attribute (nullable strings), the same for all labels."""
-    return pa.struct([pa.field(name, pa.string()) for name in taxonomy.attribute_names])
+    """Struct of every taxonomy attribute, the same for all labels.
+
+    Single-valued attributes are nullable strings; multi-valued ones (EVENT context) are
+    ``list<string>``, so researchers can explode or filter them without splitting strings.
+    """
+    multi = _multi_names(taxonomy)
+    return pa.struct(
+        [
+            pa.field(name, pa.list_(pa.string()) if name in multi else pa.string())
+            for name in taxonomy.attribute_names
+        ]
+    )
+
+
+def _multi_names(taxonomy: Taxonomy) -> set[str]:
+    return {a.name for lab in taxonomy.labels.values() for a in lab.attributes if a.is_multi}
+
+
+def attribute_values(label: str, attributes: dict[str, Any], taxonomy: Taxonomy) -> dict[str, Any]:
+    """A span's attributes as the Parquet struct: every field, lists sorted.
+
+    A multi-valued attribute of the span's own label is an empty list when no value was
+    given; attributes of other labels are null.
+    """
+    multi = _multi_names(taxonomy)
+    own = {a.name for a in taxonomy.labels[label].attributes} if label in taxonomy.labels else set()
+    row: dict[str, Any] = {}
+    for name in taxonomy.attribute_names:
+        value = attributes.get(name)
+        if name in multi:
+            row[name] = sorted(value) if isinstance(value, list) else ([] if name in own else None)
+        else:
+            row[name] = value
+    return row
 
 
 RELATION_TYPE = pa.struct(
@@ -138,7 +170,6 @@ def span_rows(annotation: AnnotationFile, taxonomy: Taxonomy) -> Iterable[dict[s
     outgoing: dict[str, list[dict[str, str]]] = {}
     for rel in annotation.relations:
         outgoing.setdefault(rel.from_id, []).append({"type": rel.type, "to_span_id": rel.to_id})
-    names = taxonomy.attribute_names
     for span in sorted(annotation.spans, key=span_sort_key):
         yield {
             "span_id": span.id,
@@ -146,7 +177,7 @@ def span_rows(annotation: AnnotationFile, taxonomy: Taxonomy) -> Iterable[dict[s
             "start": span.start,
             "end": span.end,
             "text": span.text,
-            "attributes": {n: span.attributes.get(n) for n in names},
+            "attributes": attribute_values(span.label, span.attributes, taxonomy),
             "relations": sorted(
                 outgoing.get(span.id, []), key=lambda r: (r["type"], r["to_span_id"])
             ),

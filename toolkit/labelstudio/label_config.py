@@ -47,7 +47,8 @@ def _attribute_tag(label: Label, attr: Attribute) -> list[str]:
     if attr.is_choice:
         many = len(attr.values) > SELECT_LAYOUT_OVER
         layout = ' layout="select"' if many else ' showInline="true"'
-        lines.append(f'      <Choices {common} choice="single"{layout}>')
+        kind = "multiple" if attr.is_multi else "single"
+        lines.append(f'      <Choices {common} choice="{kind}"{layout}>')
         for value in attr.values:
             caption_value = _choice_caption(attr, value)
             hint = attr.values.get(value, "") if not attr.depends_on else ""

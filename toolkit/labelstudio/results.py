@@ -38,10 +38,12 @@ def annotation_to_result(annotation: AnnotationFile, taxonomy: Taxonomy) -> list
         label = taxonomy.label(span.label)
         for attr in label.attributes:
             value = span.attributes.get(attr.name)
-            if value is None or value == "":
+            if value is None or value == "" or value == []:
                 continue
             name = control_name(label.name, attr.name)
-            if attr.is_choice:
+            if attr.is_multi:
+                item = {"type": "choices", "value": {**where, "choices": sorted(value)}}
+            elif attr.is_choice:
                 item = {"type": "choices", "value": {**where, "choices": [value]}}
             else:
                 item = {"type": "textarea", "value": {**where, "text": [value]}}
@@ -100,11 +102,11 @@ def result_to_annotation(
 
 def _read_items(
     result: Sequence[dict[str, Any]], taxonomy: Taxonomy, problems: list[str]
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[str, str]]], list[dict[str, Any]]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[str, Any]]], list[dict[str, Any]]]:
     """Regions by id, their attribute values (label, value) by name, and the relation items."""
     controls = control_map(taxonomy)
     regions: dict[str, dict[str, Any]] = {}
-    attrs: dict[str, dict[str, tuple[str, str]]] = {}
+    attrs: dict[str, dict[str, tuple[str, Any]]] = {}
     links: list[dict[str, Any]] = []
     for item in result:
         kind = item.get("type")
@@ -129,7 +131,10 @@ def _read_items(
             }
         elif kind in ("choices", "textarea") and item.get("from_name") in controls:
             label_name, attr = controls[item["from_name"]]
-            if kind == "choices":
+            chosen: Any
+            if kind == "choices" and attr.is_multi:
+                chosen = sorted({str(v) for v in value.get("choices") or []})
+            elif kind == "choices":
                 picked = value.get("choices") or []
                 chosen = str(picked[0]) if picked else ""
                 if len(picked) > 1:
@@ -148,7 +153,7 @@ def _read_items(
 
 def _make_spans(
     regions: dict[str, dict[str, Any]],
-    attrs: dict[str, dict[str, tuple[str, str]]],
+    attrs: dict[str, dict[str, tuple[str, Any]]],
     text: str,
     doc_id: str,
     taxonomy: Taxonomy,
@@ -203,20 +208,24 @@ def _link_relations(
         if a is None or b is None:
             problems.append(f"relation {link.get('from_id')}->{link.get('to_id')}: unknown region")
             continue
-        matched = False
-        for kind in taxonomy.relations.values():
-            if names and names != [kind.name]:
-                continue
-            # Annotators may draw the arrow either way; the labels give the direction.
-            if (a.label, b.label) == (kind.from_label, kind.to_label):
-                relations.append(RelationLink(type=kind.name, from_id=a.id, to_id=b.id))
-                matched = True
-            elif (b.label, a.label) == (kind.from_label, kind.to_label):
-                relations.append(RelationLink(type=kind.name, from_id=b.id, to_id=a.id))
-                matched = True
-            if matched:
-                break
-        if not matched:
+        # Annotators may draw the arrow either way; the labels give the direction.
+        fits = [
+            (kind, first, second)
+            for kind in taxonomy.relations.values()
+            if not names or names == [kind.name]
+            for first, second in ((a, b), (b, a))
+            if (first.label, second.label) == (kind.from_label, kind.to_label)
+        ]
+        if len(fits) == 1:
+            kind, first, second = fits[0]
+            relations.append(RelationLink(type=kind.name, from_id=first.id, to_id=second.id))
+        elif fits:
+            roles = ", ".join(sorted(kind.name for kind, _, _ in fits))
+            problems.append(
+                f"relation between {a.label} {a.text[:30]!r} and {b.label} {b.text[:30]!r} has "
+                f"no label; choose one of: {roles}"
+            )
+        else:
             valid = "; ".join(
                 f"{r.name}: {r.from_label}->{r.to_label}" for r in taxonomy.relations.values()
             )
@@ -241,10 +250,10 @@ def _check_relation_counts(
                 counts[rel.from_id] = counts.get(rel.from_id, 0) + 1
         for span in spans.values():
             n = counts.get(span.id, 0)
-            if n > rel_type.max_per_span:
+            if rel_type.exceeds(n):
                 problems.append(
                     f"{span.label} {span.text[:40]!r} has {n} {rel_type.name} relations "
-                    f"(at most {rel_type.max_per_span})"
+                    f"(at most {rel_type.limit_text})"
                 )
             if span.label in rel_type.required_for and n == 0:
                 problems.append(

@@ -24,6 +24,8 @@ def _attribute_values(attr: Attribute, taxonomy: Taxonomy, label: str) -> str:
     """Short description of an attribute's allowed values for the overview table."""
     if attr.depends_on:
         return f"depends on `{attr.depends_on}` (table below)"
+    if attr.is_multi:
+        return "a list of any of " + ", ".join(f"`{v}`" for v in attr.values) + " (table below)"
     if attr.is_choice:
         spec = taxonomy.raw["labels"][label]["attributes"][attr.name]
         if "value_set" in spec:
@@ -139,7 +141,7 @@ def render_tables(taxonomy: Taxonomy) -> str:
     for rel in taxonomy.relations.values():
         out.append(
             f"| `{rel.name}` | `{rel.from_label}` | `{rel.to_label}` | "
-            f"{', '.join(rel.required_for) or '-'} | {rel.max_per_span} | "
+            f"{', '.join(rel.required_for) or '-'} | {rel.limit_text} | "
             f"{_cell(rel.description)} |"
         )
     return "\n".join(out).rstrip() + "\n"

@@ -13,6 +13,9 @@ from typing import Any
 from toolkit.errors import TaxonomyError
 
 TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "schemas" / "taxonomy.json"
+MULTI_CHOICE = "multi_choice"
+CHOICE_TYPES = ("choice", MULTI_CHOICE)
+ATTRIBUTE_TYPES = ("string", *CHOICE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,13 @@ class Attribute:
 
     @property
     def is_choice(self) -> bool:
-        """True when the attribute takes one value from a closed list."""
-        return self.type == "choice"
+        """True when the attribute takes its value or values from a closed list."""
+        return self.type in CHOICE_TYPES
+
+    @property
+    def is_multi(self) -> bool:
+        """True when the attribute takes a list of distinct values (PLOVER's context)."""
+        return self.type == MULTI_CHOICE
 
     def allowed(self, parent_value: str | None = None) -> tuple[str, ...]:
         """Valid values, narrowed to the parent's value when the attribute depends on another."""
@@ -69,7 +77,17 @@ class Relation:
     from_label: str
     to_label: str
     required_for: tuple[str, ...]
-    max_per_span: int
+    max_per_span: int | None
+    """At most this many relations of the type leave one span; None: no limit."""
+
+    def exceeds(self, n: int) -> bool:
+        """True when ``n`` relations of this type leaving one span are too many."""
+        return self.max_per_span is not None and n > self.max_per_span
+
+    @property
+    def limit_text(self) -> str:
+        """The limit for messages and tables ("no limit" when unbounded)."""
+        return "no limit" if self.max_per_span is None else str(self.max_per_span)
 
 
 @dataclass(frozen=True)
@@ -130,9 +148,12 @@ class Taxonomy:
                 )
         for attr in label.attributes:
             value = attributes.get(attr.name)
-            if value is None or value == "":
+            if value is None or value == "" or value == []:
                 if attr.required and complete:
                     problems.append(f"{label_name} attribute {attr.name!r} is required")
+                continue
+            if attr.is_multi:
+                problems += _check_multi(label_name, attr, value)
                 continue
             if not isinstance(value, str):
                 problems.append(f"{label_name} attribute {attr.name!r} must be a string")
@@ -152,6 +173,21 @@ class Taxonomy:
                     f"does not match {attr.pattern}"
                 )
         return problems
+
+
+def _check_multi(label_name: str, attr: Attribute, value: Any) -> list[str]:
+    """Problems with a multi-valued attribute: a list of distinct allowed strings."""
+    where = f"{label_name} attribute {attr.name!r}"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"{where} must be a list of strings (several values allowed)"]
+    problems = [
+        f"{where} has value {v!r}; valid: {_preview(attr.allowed())}"
+        for v in value
+        if v not in attr.values
+    ]
+    if len(set(value)) != len(value):
+        problems.append(f"{where} lists a value twice: {value}")
+    return problems
 
 
 def _preview(values: tuple[str, ...], limit: int = 20) -> str:
@@ -203,7 +239,13 @@ def _parse_attribute(
         for modes in by_parent.values():
             for mode in modes:
                 values.setdefault(mode, mode)
-    if a["type"] == "choice" and not values:
+    if a["type"] not in ATTRIBUTE_TYPES:
+        raise TaxonomyError(
+            f"attribute {label_name}.{attr_name} has type {a['type']!r}; "
+            f"valid: {', '.join(ATTRIBUTE_TYPES)}",
+            path=path,
+        )
+    if a["type"] in CHOICE_TYPES and not values:
         raise TaxonomyError(f"choice attribute {label_name}.{attr_name} has no values", path=path)
     return Attribute(
         name=attr_name,
@@ -237,7 +279,7 @@ def _parse_labels(
     return labels
 
 
-def _parse_relations(raw: dict[str, Any]) -> dict[str, Relation]:
+def _parse_relations(raw: dict[str, Any], path: str) -> dict[str, Relation]:
     return {
         name: Relation(
             name=name,
@@ -245,10 +287,23 @@ def _parse_relations(raw: dict[str, Any]) -> dict[str, Relation]:
             from_label=r["from_label"],
             to_label=r["to_label"],
             required_for=tuple(r.get("required_for", ())),
-            max_per_span=int(r.get("max_per_span", 1)),
+            max_per_span=_max_per_span(name, r.get("max_per_span", 1), path),
         )
         for name, r in raw.get("relations", {}).items()
     }
+
+
+def _max_per_span(name: str, value: Any, path: str) -> int | None:
+    """A relation's limit per span: a positive integer, or null / 0 for no limit."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TaxonomyError(
+            f"relation {name!r}: max_per_span {value!r} is not valid; "
+            "valid: a positive integer, or null or 0 for no limit",
+            path=path,
+        )
+    return value
 
 
 def _resolved_sha256(
@@ -271,7 +326,7 @@ def _resolved_sha256(
             }
             for n, lab in labels.items()
         },
-        "relations": {n: [r.from_label, r.to_label] for n, r in relations.items()},
+        "relations": {n: [r.from_label, r.to_label, r.max_per_span] for n, r in relations.items()},
         "versions": [raw.get("taxonomy_version"), raw.get("codebook_version")],
     }
     return hashlib.sha256(
@@ -286,7 +341,7 @@ def parse_taxonomy(raw: dict[str, Any], *, path: str = "<taxonomy>") -> Taxonomy
             name: _resolve_value_set(name, spec) for name, spec in raw.get("value_sets", {}).items()
         }
         labels = _parse_labels(raw, value_sets, path)
-        relations = _parse_relations(raw)
+        relations = _parse_relations(raw, path)
     except KeyError as exc:
         raise TaxonomyError(f"missing key {exc.args[0]!r}", path=path) from exc
     for rel in relations.values():

@@ -26,7 +26,11 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 
 def _attribute_schema(attr: Attribute, *, nullable: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"description": attr.description}
-    if attr.is_choice:
+    if attr.is_multi:
+        schema["type"] = ["array", "null"] if nullable else "array"
+        schema["items"] = {"enum": sorted(attr.values)}
+        schema["uniqueItems"] = True
+    elif attr.is_choice:
         values: list[Any] = sorted(attr.values)
         if nullable:
             values.append(None)
@@ -177,6 +181,14 @@ def _attributes_record(taxonomy: Taxonomy) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for label in taxonomy.labels.values():
         for attr in label.attributes:
+            if attr.is_multi:
+                # Arrow list<string>: an empty list when the span gives no value.
+                props[attr.name] = {
+                    "type": ["array", "null"],
+                    "items": {"enum": sorted(attr.values)},
+                    "description": attr.description,
+                }
+                continue
             if attr.name not in props:
                 props[attr.name] = {"type": ["string", "null"], "description": attr.description}
             if attr.is_choice:
