@@ -44,7 +44,7 @@ def test_report_renders_tables_and_plots(chromium: Any, report_html: Path) -> No
     page.goto(report_html.as_uri())
     assert all(url.startswith("file://") for url in requests), requests
     tables = page.locator("table.report")
-    assert tables.count() == 7
+    assert tables.count() == 8  # the event-argument table included
     for i in range(tables.count()):
         box = tables.nth(i).bounding_box()
         assert box is not None and box["width"] > 0 and box["height"] > 0

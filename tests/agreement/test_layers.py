@@ -29,8 +29,12 @@ def make_layers(
     completed: Mapping[str, Sequence[str]],
     statuses: Mapping[tuple[str, str], str] | None = None,
 ) -> Layers:
-    """Layers from plain span dicts: doc_id, annotator_id, label, start, end, attributes, holder."""
+    """Layers from plain span dicts: doc_id, annotator_id, label, start, end, attributes, holder.
+
+    ``relations`` (a list of ``{"type", "to_span_id"}``) adds further outgoing relations.
+    """
     names = TAX.attribute_names
+    multi = {a.name for lab in TAX.labels.values() for a in lab.attributes if a.is_multi}
     rows = []
     for s in spans:
         attrs = {n: None for n in names}
@@ -47,7 +51,8 @@ def make_layers(
                 "end": s["end"],
                 "text": texts[s["doc_id"]][s["start"] : s["end"]],
                 "attributes": attrs,
-                "relations": [{"type": "holder", "to_span_id": holder}] if holder else [],
+                "relations": ([{"type": "holder", "to_span_id": holder}] if holder else [])
+                + list(s.get("relations", [])),
                 "codebook_version": "1.0.0",
             }
         )
@@ -61,7 +66,9 @@ def make_layers(
             "start": pl.Int32,
             "end": pl.Int32,
             "text": pl.String,
-            "attributes": pl.Struct([pl.Field(n, pl.String) for n in names]),
+            "attributes": pl.Struct(
+                [pl.Field(n, pl.List(pl.String) if n in multi else pl.String) for n in names]
+            ),
             "relations": pl.List(
                 pl.Struct([pl.Field("type", pl.String), pl.Field("to_span_id", pl.String)])
             ),

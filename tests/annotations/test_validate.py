@@ -221,3 +221,50 @@ def test_machine_suggestions_may_leave_attributes_and_holders_to_the_reviewer(
         '"CONSULT", "COOPERATE", "MOBILIZE", "PROTEST", "REJECT", "REQUEST", "RETREAT", '
         '"SANCTION", "SUPPORT", "THREATEN"'
     ]
+
+
+def _with_relations(path: Path, annotation: AnnotationFile, relations: list[RelationLink]) -> None:
+    annotation.relations += relations
+    write_annotation_file(path, annotation)
+
+
+def test_event_arguments_validate(written, text, annotation):
+    by_label = {s.label: s for s in annotation.spans}
+    event, blinken = by_label["EVENT"], by_label["ACTOR"]
+    event.attributes["context"] = ["diplomatic", "territory"]
+    _with_relations(
+        written,
+        annotation,
+        [
+            RelationLink("source", event.id, blinken.id),
+            RelationLink("target", event.id, blinken.id),
+        ],
+    )
+    assert check_annotation_file(written, texts={DOC_ID: text})[1] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "from_label", "to_label", "expected"),
+    [
+        ("location", "EVENT", "ACTOR", "location to_id {to} is a ACTOR span; must be LOCATION"),
+        ("source", "STANCE", "ACTOR", "source from_id {frm} is a STANCE span; must be EVENT"),
+        ("target", "EVENT", "STANCE", "target to_id {to} is a STANCE span; must be ACTOR"),
+    ],
+    ids=["location-to-actor", "source-from-stance", "target-to-stance"],
+)
+def test_argument_with_wrong_ends_is_a_problem(
+    written, text, annotation, kind, from_label, to_label, expected
+):
+    by_label = {s.label: s for s in annotation.spans}
+    frm, to = by_label[from_label], by_label[to_label]
+    _with_relations(written, annotation, [RelationLink(kind, frm.id, to.id)])
+    problems = check_annotation_file(written, texts={DOC_ID: text})[1]
+    assert [p.message for p in problems] == [expected.format(frm=frm.id, to=to.id)]
+
+
+def test_context_must_be_a_list_of_known_values(written, text, annotation):
+    event = next(s for s in annotation.spans if s.label == "EVENT")
+    event.attributes["context"] = "military"
+    write_annotation_file(written, annotation)
+    problems = check_annotation_file(written, texts={DOC_ID: text})[1]
+    assert [p.message for p in problems] == ["'military' is not of type 'array'"]

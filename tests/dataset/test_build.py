@@ -21,6 +21,7 @@ from toolkit.cli import cli
 from toolkit.core.ids import make_span_id, sha256_text
 from toolkit.dataset import build as dataset
 from toolkit.dataset.build import convert
+from toolkit.dataset.events import events_schema
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -38,6 +39,7 @@ FILES = (
     "annotation_sets.parquet",
     "annotations.parquet",
     "documents.parquet",
+    "events.parquet",
     "manifest.json",
     "rejects.parquet",
 )
@@ -116,6 +118,7 @@ def test_tables_have_expected_rows(built: Path) -> None:
     assert read_rows(built, "rejects") == []
     assert read_rows(built, "annotations") == []
     assert read_rows(built, "annotation_sets") == []
+    assert read_rows(built, "events") == []
     assert sorted(p.name for p in built.iterdir()) == sorted(FILES)
 
 
@@ -126,8 +129,9 @@ def test_tables_have_expected_rows(built: Path) -> None:
         ("annotations", annotations_schema(TAX)),
         ("annotation_sets", annotation_sets_schema()),
         ("rejects", rejects_schema()),
+        ("events", events_schema()),
     ],
-    ids=["documents", "annotations", "annotation_sets", "rejects"],
+    ids=["documents", "annotations", "annotation_sets", "rejects", "events"],
 )
 def test_tables_have_the_record_schemas_and_metadata(
     built: Path, table: str, schema: pa.Schema

@@ -20,6 +20,7 @@ from toolkit.dataset.card import (
     size_category,
     type_name,
 )
+from toolkit.dataset.events import events_schema
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -35,6 +36,7 @@ SCHEMAS = {
     "annotations": annotations_schema(TAX),
     "annotation_sets": annotation_sets_schema(),
     "rejects": rejects_schema(),
+    "events": events_schema(),
 }
 MANIFEST: dict[str, Any] = {
     "schema_version": "1.0.0",

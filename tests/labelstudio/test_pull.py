@@ -13,6 +13,7 @@ import pytest
 
 from toolkit.annotations.records import (
     read_annotation_file,
+    write_annotation_file,
 )
 from toolkit.errors import InputError, LabelStudioError
 from toolkit.labelstudio import server as lsserver
@@ -22,6 +23,7 @@ from toolkit.labelstudio.results import annotation_to_result
 from toolkit.labelstudio.tasks import TaskDocument
 from toolkit.taxonomy.labels import Taxonomy
 
+from ..dataset.test_events import argument_layer
 from .live import (
     ROOT,
     SALT,
@@ -253,3 +255,46 @@ def test_pull_with_another_salt_is_refused_and_writes_nothing(
     assert marker_path.exists() == marker
     again = _pull(client, annotated.title, tmp_path, taxonomy)
     assert (again.written, again.unchanged, again.deleted) == ([], 10, [])
+
+
+def test_event_arguments_round_trip_with_role_and_direction(
+    client: Any,
+    documents: list[TaskDocument],
+    taxonomy: Taxonomy,
+    new_title: Callable[[], str],
+    tmp_path: Path,
+) -> None:
+    layer = argument_layer()
+    suggestions = tmp_path / "suggestions"
+    write_annotation_file(suggestions / "pass-x" / f"{layer.doc_id}.json", layer)
+    title = new_title()
+    doc = next(d for d in documents if d.doc_id == layer.doc_id)
+    pushed = _push(client, [doc], title, taxonomy, [suggestions / "pass-x"])
+    assert (pushed.created, pushed.refused) == (1, [])
+    task = _by_doc(client, pushed.project_id)[layer.doc_id]
+    [prediction] = client.predictions.list(task=task.id)
+    shown = sorted(
+        (r["labels"], r["direction"]) for r in prediction.result if r["type"] == "relation"
+    )
+    assert shown.count((["source"], "right")) == 4
+    assert (["target"], "right") in shown and (["location"], "right") in shown
+    # As the editor may store it: new region ids, every argument arrow drawn from the actor back
+    # to the event; the role label says what it is.
+    result = annotation_to_result(layer, taxonomy)
+    ids = {r["id"]: uuid.uuid4().hex[:10] for r in result if "id" in r}
+    for item in result:
+        if item["type"] == "relation":
+            item["from_id"], item["to_id"] = ids[item["to_id"]], ids[item["from_id"]]
+            item["direction"] = "left"
+        else:
+            item["id"] = ids[item["id"]]
+    user = client.users.create(
+        username=f"args-{uuid.uuid4().hex[:8]}", email=f"args-{uuid.uuid4().hex[:8]}@example.org"
+    )
+    client.annotations.create(id=task.id, result=result, completed_by=user.id)
+    pulled = _pull(client, title, tmp_path / "pulled", taxonomy)
+    assert (len(pulled.written), pulled.problems) == (1, [])
+    got = read_annotation_file(
+        tmp_path / "pulled" / annotator_id(user.id, SALT) / f"{layer.doc_id}.json"
+    )
+    assert _content(got) == _content(layer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from toolkit.dataset.events import events_schema
 from toolkit.dataset.tables import (
     annotation_sets_schema,
     annotations_schema,
@@ -20,7 +21,7 @@ def test_committed_schema_files_are_current():
 
 
 def test_write_schemas_is_idempotent(tmp_path):
-    assert len(write_schemas(tmp_path)) == 8
+    assert len(write_schemas(tmp_path)) == 9
     assert write_schemas(tmp_path) == []
     assert stale_schemas(tmp_path) == []
 
@@ -48,6 +49,7 @@ def _json_types(schema: dict, defs: dict) -> set[str]:
 ARROW_TO_JSON = [
     (pa.types.is_string, "string"),
     (pa.types.is_integer, "integer"),
+    (pa.types.is_floating, "number"),
     (pa.types.is_date32, "string"),
     (pa.types.is_list, "array"),
     (pa.types.is_struct, "object"),
@@ -87,8 +89,9 @@ def _check_struct(fields: list[pa.Field], schema: dict, defs: dict, where: str) 
         (annotations_schema(read_taxonomy()), "annotation-record.schema.json"),
         (annotation_sets_schema(), "annotation-set-record.schema.json"),
         (rejects_schema(), "reject-record.schema.json"),
+        (events_schema(), "event-record.schema.json"),
     ],
-    ids=["documents", "annotations", "annotation-sets", "rejects"],
+    ids=["documents", "annotations", "annotation-sets", "rejects", "events"],
 )
 def test_arrow_schema_matches_json_schema(arrow: pa.Schema, schema_name: str):
     schema = read_schemas()[schema_name]

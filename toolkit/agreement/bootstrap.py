@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,3 +140,33 @@ class Pending:
             )
         out.update(self.extra())
         return out
+
+
+def ratio_stat(
+    engine: Engine, columns: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], n_docs: int
+) -> Stat:
+    """Mean over pairs (first) and per pair of sum(numerator) / sum(denominator) by document.
+
+    ``columns`` holds, per pair, the document index, numerator and denominator of each unit.
+    """
+    mats = [
+        doc_matrix(
+            np.concatenate([doc, doc]),
+            np.concatenate([np.zeros(len(doc), np.int64), np.ones(len(doc), np.int64)]),
+            np.concatenate([num, den]),
+            n_docs,
+            2,
+        )
+        for doc, num, den in columns
+    ]
+    n_pairs = len(columns)
+
+    def fn(s: np.ndarray) -> np.ndarray:
+        blocks = s.reshape(s.shape[0], max(n_pairs, 1), 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_pair = np.where(blocks[..., 1] > 0, blocks[..., 0] / blocks[..., 1], np.nan)
+        return np.concatenate([nanmean(per_pair, axis=1)[:, None], per_pair], axis=1)
+
+    return engine.add(
+        sparse.hstack(mats, format="csr") if mats else sparse.csr_matrix((n_docs, 2)), fn
+    )

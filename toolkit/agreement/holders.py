@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse
 
-from toolkit.agreement.bootstrap import Engine, Pending, doc_matrix, json_float, nanmean
+from toolkit.agreement.bootstrap import Engine, Pending, json_float, ratio_stat
 from toolkit.agreement.layers import attr_expr
 from toolkit.agreement.pairs import pair_keys
 
@@ -81,34 +80,15 @@ def holder_agreement(
     stance_nodes = (
         spans.select("node", "doc_idx", "label").filter(pl.col("label") == "STANCE").drop("label")
     )
-    mats = []
     totals: dict[str, int] = {}
     keys = pair_keys(pairs)
+    columns = []
     for (a, b), key in zip(pairs, keys, strict=True):
-        pm = pair_matches[(a, b)]["overlap"]
-        m = _holder_matches(pm, stance_nodes, holders)
+        m = _holder_matches(pair_matches[(a, b)]["overlap"], stance_nodes, holders)
         doc = m["doc_idx"].to_numpy()
-        mats.append(
-            doc_matrix(
-                np.concatenate([doc, doc]),
-                np.concatenate([np.zeros(len(doc), np.int64), np.ones(len(doc), np.int64)]),
-                np.concatenate([np.ones(len(doc)), m["agree"].to_numpy().astype(float)]),
-                n_docs,
-                2,
-            )
-        )
+        columns.append((doc, m["agree"].to_numpy().astype(float), np.ones(len(doc))))
         totals[key] = len(doc)
-    n_pairs = len(pairs)
-
-    def fn(s: np.ndarray) -> np.ndarray:
-        blocks = s.reshape(s.shape[0], max(n_pairs, 1), 2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_pair = np.where(blocks[..., 0] > 0, blocks[..., 1] / blocks[..., 0], np.nan)
-        return np.concatenate([nanmean(per_pair, axis=1)[:, None], per_pair], axis=1)
-
-    stat = engine.add(
-        sparse.hstack(mats, format="csr") if mats else sparse.csr_matrix((n_docs, 2)), fn
-    )
+    stat = ratio_stat(engine, columns, n_docs)
     reason = scope_reason or "no matched STANCE spans"
 
     def extra() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from toolkit import report
 from toolkit.agreement.report_tables import (
     annotator_table,
+    argument_table,
     attribute_table,
     dispute_table,
     document_table,
@@ -106,6 +107,9 @@ def render_html(data: Mapping[str, Any]) -> str:
         )
     parts.append("<h2>Relations</h2>")
     parts.append(report.html_table(*relation_table(data), caption="Stance holder agreement"))
+    headers, rows, note = argument_table(data)
+    parts.append(f'<h2>Event arguments</h2><p class="note">{esc(note)}</p>')
+    parts.append(report.html_table(headers, rows, caption="Event argument agreement"))
     parts.append("<h2>Per annotator</h2>")
     parts.append(report.html_table(*annotator_table(data), caption="Per annotator", sortable=True))
     headers, rows, note = document_table(data)

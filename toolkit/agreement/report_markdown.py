@@ -9,6 +9,7 @@ from typing import Any
 from toolkit import report
 from toolkit.agreement.report_tables import (
     annotator_table,
+    argument_table,
     attribute_table,
     dispute_table,
     document_table,
@@ -44,6 +45,8 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     out += ["## Annotator pairs", "", _table(*pair_table(data))]
     out += ["## Attributes (on matched spans)", "", _table(*attribute_table(data))]
     out += ["## Relations", "", _table(*relation_table(data))]
+    headers, rows, note = argument_table(data)
+    out += ["## Event arguments", "", inert_text(note), "", _table(headers, rows)]
     out += ["## Per annotator", "", _table(*annotator_table(data))]
     headers, rows, note = document_table(data)
     out += ["## Per document", "", inert_text(note), "", _table(headers, rows)]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from toolkit import report
+from toolkit.agreement.arguments import NO_ARGUMENTS, ROLES
 from toolkit.agreement.disputes import version_text
 from toolkit.agreement.holders import HOLDER
 from toolkit.annotations import MODES, OVERALL
@@ -105,6 +106,36 @@ def relation_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[object
         for k, v in h["pairs"].items()
     ]
     return ["relation", "matched STANCE pairs", "agreement"], rows
+
+
+def argument_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[object]], str]:
+    """Argument F1 per role and matching mode, event-record agreement, and a status line."""
+    args = data.get("arguments") or {}
+    per_layer = args.get("relations_per_annotator", {})
+    status = str(args.get("status", NO_ARGUMENTS))
+    note = (
+        "Argument relations per annotator: "
+        + (", ".join(f"{a} {n}" for a, n in per_layer.items()) or "(none)")
+        + "."
+    )
+    if status != "ok":
+        note = f"{status[:1].upper()}{status[1:]}: no argument agreement is reported. {note}"
+    rows: list[list[object]] = []
+    for role in ROLES:
+        for mode in MODES:
+            est = args.get(f"{role}_f1_{mode}")
+            if est is not None:
+                rows.append([f"{role} F1 ({mode} ends)", est.get("n"), report.format_estimate(est)])
+    record = args.get("event_records")
+    if record is not None:
+        rows.append(
+            [
+                "event record (category, source and target countries)",
+                record.get("n"),
+                report.format_estimate(record),
+            ]
+        )
+    return ["figure", "arguments or matched events", "mean of pairs (95% CI)"], rows, note
 
 
 def annotator_table(data: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:

@@ -29,6 +29,15 @@ RULES = {
         "canonical_name values are equal (case and spacing ignored). Proportion agreeing, mean "
         "over pairs."
     ),
+    "arguments": (
+        "EVENT spans matched by the overlap rule; for each role (source, target, location) the "
+        "argument relations of a matched pair agree when their end spans are matched to each "
+        "other (exact: by the exact rule; overlap: by the overlap rule). F1 = 2 x agreeing / "
+        "(relations of one side + relations of the other), summed over matched events per pair, "
+        "mean over pairs. An event record agrees when category and the sets of source and of "
+        "target actor countries are equal. A multi-valued attribute (EVENT context) compares as "
+        "a set: equal sets are one category. Without any argument relation nothing is reported."
+    ),
     "bootstrap": (
         "95% percentile intervals from resampling documents with replacement (seeded numpy "
         "generator); resamples where a figure is undefined are left out of its interval."

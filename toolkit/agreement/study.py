@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from toolkit.agreement.arguments import argument_agreement
 from toolkit.agreement.attributes import ATTRIBUTES, attribute_agreement
 from toolkit.agreement.bootstrap import Engine, Pending, Stat, estimate, json_float
 from toolkit.agreement.breakdowns import break_down_annotators, break_down_documents
@@ -96,8 +97,9 @@ def compute_agreement(
     all_docs, included, u_stats, u_stat = _add_unitizing(engine, scope, core, n_labels)
     spans = cluster_spans(spans, pair_matches)
     holders = find_holders(spans)
-    spans = spans.drop("relations", "codebook_version", strict=False)
     scope_reason = no_pairs_reason if len(pairs) == 0 or n_docs == 0 else None
+    argument_result = argument_agreement(engine, spans, pair_matches, n_docs, pairs, scope_reason)
+    spans = spans.drop("relations", "codebook_version", strict=False)
     attribute_results: dict[str, Pending] = {}
     for label, name in ATTRIBUTES:
         attribute_results[f"{label}.{name}"] = attribute_agreement(
@@ -141,6 +143,7 @@ def compute_agreement(
     sections = {
         "attributes": {k: v.to_json() for k, v in attribute_results.items()},
         "relations": {HOLDER: holder_result.to_json()},
+        "arguments": argument_result.to_json(),
     }
     data = _report_data(study, context, disputes, sections, n_bootstrap, seed, max_listed)
     return AgreementResult(data=data, disputes=disputes, context=context)
@@ -379,6 +382,7 @@ def _report_data(
         "pairs": pair_rows,
         "attributes": sections["attributes"],
         "relations": sections["relations"],
+        "arguments": sections["arguments"],
         "per_document": per_document,
         "per_annotator": per_annotator,
         "disagreements": {

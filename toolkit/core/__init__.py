@@ -8,9 +8,10 @@ from toolkit.core.files import (
     read_json_text,
     write_text_atomic,
 )
-from toolkit.core.ids import make_span_id, sha256_text, span_id_factory
+from toolkit.core.ids import make_event_id, make_span_id, sha256_text, span_id_factory
 
 __all__ = [
+    "make_event_id",
     "make_span_id",
     "parse_json_object",
     "read_json_object",

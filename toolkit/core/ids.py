@@ -36,3 +36,9 @@ def span_id_factory(doc_id: str) -> Callable[[str, int, int], str]:
         return "sp_" + h.hexdigest()[:12]
 
     return make
+
+
+def make_event_id(doc_id: str, annotator_id: str, span_id: str) -> str:
+    """Deterministic event-record id: one EVENT span of one layer (``"ev_" + 12 hex``)."""
+    digest = hashlib.sha256(f"{doc_id}\x1f{annotator_id}\x1f{span_id}".encode()).hexdigest()
+    return "ev_" + digest[:12]

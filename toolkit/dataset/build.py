@@ -25,11 +25,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from toolkit import SCHEMA_VERSION, __version__
 from toolkit.core import write_text_atomic
 from toolkit.dataset.chunks import partial_schema
 from toolkit.dataset.clusters import compute_clusters
+from toolkit.dataset.events import event_rows, events_schema
 from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
@@ -246,6 +248,7 @@ def _build(
         partial, tmp, tax, doc_ids.take(pa.array(clusters)), shared, annotations
     )
     _write_small_tables(tmp, tax, annotations, rejects)
+    _write_events(tmp, tax, annotations)
 
     cluster_sizes = np.unique(clusters, return_counts=True)[1]
     head = _manifest_head(tmp, tax, state, stats, shared, annotations, rejects, cluster_sizes)
@@ -306,6 +309,25 @@ def _write_small_tables(
         tmp / "rejects.parquet",
         [{"input": r.input, "kind": r.kind, "reason": r.reason} for r in rejects],
         rejects_schema().with_metadata(schema_metadata(tax, "rejects")),
+    )
+
+
+def _write_events(tmp: Path, tax: Taxonomy, annotations: _Annotations) -> None:
+    """events.parquet: the event records of every layer, dated from documents.parquet."""
+    from toolkit.taxonomy import default_gazetteer
+
+    dates = pq.read_table(tmp / "documents.parquet", columns=["doc_id", "published_date"])
+    published = dict(
+        zip(dates["doc_id"].to_pylist(), dates["published_date"].to_pylist(), strict=True)
+    )
+    rows = event_rows(
+        annotations.span_rows,
+        published_dates=published,
+        gazetteer=default_gazetteer(),
+        taxonomy=tax,
+    )
+    write_table(
+        tmp / "events.parquet", rows, events_schema().with_metadata(schema_metadata(tax, "events"))
     )
 
 
@@ -371,5 +393,6 @@ def _write_card(tmp: Path, head: dict[str, Any], tax: Taxonomy) -> None:
         "annotations": annotations_schema(tax),
         "annotation_sets": annotation_sets_schema(),
         "rejects": rejects_schema(),
+        "events": events_schema(),
     }
     write_text_atomic(tmp / CARD_NAME, render_card(head, schemas=schemas, taxonomy=tax))

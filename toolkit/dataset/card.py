@@ -17,6 +17,8 @@ TABLE_TITLES = {
     "annotation_sets": "one row per annotation file (so an annotated document without spans is "
     "not lost)",
     "rejects": "every input left out, and why",
+    "events": "one event record per EVENT span per annotation layer: category, mode, context, "
+    "source and target actors, location, date (PLOVER-style)",
 }
 
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -74,6 +76,29 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "input": "the input file (article or annotation file)",
         "kind": "`article` or `annotation`",
         "reason": "why it was left out",
+    },
+    "events": {
+        "event_id": '`"ev_"` + 12 hex digits, from document, layer and trigger span',
+        "doc_id": "document the event is reported in",
+        "layer": "annotation layer (annotator_id) the record comes from",
+        "span_id": "the EVENT (trigger) span in annotations.parquet",
+        "date": "the article's `published_date`; null for historical events and undated articles",
+        "date_source": "`published_date`, or `before_published_date` (historical event: "
+        "happened earlier, date unknown); null when the article has no date",
+        "event": "PLOVER event category (PLOVER's `event`)",
+        "quad_class": "PLOVER quad class of the category",
+        "mode": "PLOVER mode, when coded",
+        "context": "PLOVER contexts (a list, empty when none)",
+        "modality": "asserted, historical, future, hypothetical or negated",
+        "event_text": "the trigger's quote (PLOVER's `eventText`)",
+        "start": "trigger start, a code-point offset into the document's `text`",
+        "end": "trigger end (half-open)",
+        "source": "source actors (PLOVER's `source`/actor): span id, quote, canonical name, "
+        "country (PLOVER's `code`), sector, Wikidata id, offsets",
+        "target": "target actors (PLOVER's `target`/recipient), as `source`",
+        "location": "where the event took place (PLOVER's `eventLoc`): gazetteer id, country, "
+        "feature type, latitude and longitude in decimal degrees (WGS 84), quote, offsets",
+        "codebook_version": "annotation guidelines version the layer was made under",
     },
 }
 
@@ -140,7 +165,7 @@ def front_matter(manifest: Mapping[str, Any], taxonomy: Taxonomy) -> dict[str, A
     """The card's YAML metadata: configs with data files, license, language, tasks, size."""
     counts = manifest["counts"]
     configs: list[dict[str, Any]] = []
-    for name in ("documents", "annotations", "annotation_sets", "rejects"):
+    for name in ("documents", "annotations", "annotation_sets", "rejects", "events"):
         config: dict[str, Any] = {
             "config_name": name,
             "data_files": [{"split": "train", "path": f"{name}.parquet"}],

@@ -14,7 +14,7 @@ from toolkit.core import read_json_object
 MANIFEST_NAME = "manifest.json"
 
 
-TABLE_FILES = ("documents", "annotations", "annotation_sets", "rejects")
+TABLE_FILES = ("documents", "annotations", "annotation_sets", "rejects", "events")
 
 
 def _file_entry(path: Path) -> dict[str, Any]:

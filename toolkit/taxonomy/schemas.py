@@ -326,6 +326,65 @@ def reject_record_schema() -> dict[str, Any]:
     return _record_schema("reject-record.schema.json", "rejects.parquet row", props)
 
 
+def _choice_values(taxonomy: Taxonomy, label: str, name: str) -> list[Any]:
+    return sorted(taxonomy.label(label).attribute(name).values)
+
+
+def event_record_schema(taxonomy: Taxonomy) -> dict[str, Any]:
+    """A row of events.parquet: one EVENT span of one layer with its arguments (PLOVER-style)."""
+    actor = _closed_object(
+        {
+            "span_id": SPAN_ID,
+            "text": {"type": "string"},
+            "canonical_name": NULLABLE_STRING,
+            "country": {"enum": [*_choice_values(taxonomy, "ACTOR", "country"), None]},
+            "sector": {"enum": [*_choice_values(taxonomy, "ACTOR", "sector"), None]},
+            "wikidata_id": NULLABLE_STRING,
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 1},
+        }
+    )
+    location = _closed_object(
+        {
+            "span_id": SPAN_ID,
+            "text": {"type": "string"},
+            "gazetteer_id": NULLABLE_STRING,
+            "country": {"enum": [*_choice_values(taxonomy, "LOCATION", "country"), None]},
+            "feature_type": {"enum": [*_choice_values(taxonomy, "LOCATION", "feature_type"), None]},
+            "lat": {"type": ["number", "null"], "minimum": -90, "maximum": 90},
+            "lon": {"type": ["number", "null"], "minimum": -180, "maximum": 180},
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 1},
+        }
+    )
+    location["type"] = ["object", "null"]
+    category = taxonomy.raw["labels"]["EVENT"]["attributes"]["category"]
+    props = {
+        "event_id": {"type": "string", "pattern": "^ev_[0-9a-f]{12}$"},
+        "doc_id": DOC_ID,
+        "layer": ANNOTATOR_ID,
+        "span_id": SPAN_ID,
+        "date": {"type": ["string", "null"], "format": "date"},
+        "date_source": {"enum": ["published_date", "before_published_date", None]},
+        "event": {"enum": [*_choice_values(taxonomy, "EVENT", "category"), None]},
+        "quad_class": {"enum": [*sorted(set(category.get("quad_class", {}).values())), None]},
+        "mode": {"enum": [*_choice_values(taxonomy, "EVENT", "mode"), None]},
+        "context": {
+            "type": "array",
+            "items": {"enum": _choice_values(taxonomy, "EVENT", "context")},
+        },
+        "modality": {"enum": [*_choice_values(taxonomy, "EVENT", "modality"), None]},
+        "event_text": {"type": "string", "minLength": 1},
+        "start": {"type": "integer", "minimum": 0},
+        "end": {"type": "integer", "minimum": 1},
+        "source": {"type": "array", "items": {"$ref": "#/$defs/actor"}},
+        "target": {"type": "array", "items": {"$ref": "#/$defs/actor"}},
+        "location": location,
+        "codebook_version": {"type": "string"},
+    }
+    return _record_schema("event-record.schema.json", "events.parquet row", props, {"actor": actor})
+
+
 def build_schemas(taxonomy: Taxonomy | None = None) -> dict[str, dict[str, Any]]:
     """Every schema file name and content, derived from the taxonomy."""
     tax = taxonomy or read_taxonomy()
@@ -338,6 +397,7 @@ def build_schemas(taxonomy: Taxonomy | None = None) -> dict[str, dict[str, Any]]
         "annotation-record.schema.json": annotation_record_schema(tax),
         "annotation-set-record.schema.json": annotation_set_record_schema(),
         "reject-record.schema.json": reject_record_schema(),
+        "event-record.schema.json": event_record_schema(tax),
     }
 
 
