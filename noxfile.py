@@ -196,6 +196,51 @@ def build(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def plover(session: nox.Session) -> None:
+    """Import the PLOVER gold records, pre-annotate them and score the argument suggestions.
+
+    Prints precision, recall and F1 per role (source, target, location; exact and overlap
+    matching; country codes found) of layer rules-v1, and of the argument heuristic alone on
+    the gold spans; then exports the gold layer back to PLOVER JSON lines.
+    """
+    env = toolkit_env(session)
+    out = ROOT / "build" / "plover"
+    shutil.rmtree(out, ignore_errors=True)
+    gold_file = "tests/data/plover/PLOVER_GSR_CAMEO.txt"
+    dataset, annotations = f"{out}/dataset", f"{out}/annotations"
+    env.run("toolkit", "plover", "import", gold_file, "--out", str(out))
+    env.run("toolkit", "convert", f"{out}/articles", "--annotations", annotations, "--out", dataset)
+    env.run("toolkit", "validate", "--annotations", annotations, "--dataset", dataset)
+    env.run("toolkit", "preannotate", "run", dataset, "--out", annotations)
+    env.run(
+        "toolkit",
+        "preannotate",
+        "arguments",
+        dataset,
+        "--annotations",
+        annotations,
+        "--gold",
+        "plover-gold",
+        "--given-gold-spans",
+    )
+    env.run(
+        "toolkit",
+        "plover",
+        "export",
+        f"{annotations}/plover-gold",
+        "--dataset",
+        dataset,
+        "--index",
+        f"{out}/plover-index.jsonl",
+        "--out",
+        f"{out}/plover-gold.jsonl",
+    )
+    session.log(
+        f"Scores in {dataset}/argument_scores.md; import report {out}/plover-import-report.json."
+    )
+
+
+@nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Benchmark `toolkit convert` on generated articles against a pyarrow read-and-write floor.
 

@@ -75,9 +75,13 @@ def test_spans_slice_to_their_quotes_and_never_overlap(parts: list[str], sep: st
         assert a.end <= b.start
     ids = {s.id for s in result.spans}
     stances = [s.id for s in result.spans if s.label == "STANCE"]
-    assert sorted(r.from_id for r in result.relations) == sorted(stances)
-    actors = {s.id for s in result.spans if s.label == "ACTOR"}
-    assert all(r.to_id in actors and r.from_id in ids for r in result.relations)
+    holders = [r for r in result.relations if r.type == "holder"]
+    assert sorted(r.from_id for r in holders) == sorted(stances)
+    labels = {s.id: s.label for s in result.spans}
+    ends = {"holder": ("STANCE", "ACTOR"), "source": ("EVENT", "ACTOR")}
+    ends |= {"target": ("EVENT", "ACTOR"), "location": ("EVENT", "LOCATION")}
+    assert all(r.from_id in ids and r.to_id in ids for r in result.relations)
+    assert all((labels[r.from_id], labels[r.to_id]) == ends[r.type] for r in result.relations)
 
 
 def test_attributes_are_valid_for_the_taxonomy() -> None:

@@ -7,6 +7,7 @@ from toolkit.cli.app import cli, main
 from toolkit.cli.baseline import baseline_group
 from toolkit.cli.convert import convert_command, reanchor_command, schemas_command, validate_command
 from toolkit.cli.labelstudio import labelstudio_group
+from toolkit.cli.plover import plover_group
 from toolkit.cli.preannotate import preannotate_group
 from toolkit.cli.taxonomy import codebook_command, gazetteer_group
 
@@ -21,6 +22,7 @@ for _command in (
     gazetteer_group,
     preannotate_group,
     agreement_command,
+    plover_group,
 ):
     cli.add_command(_command)
 

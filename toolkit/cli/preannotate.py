@@ -18,6 +18,15 @@ class _DefaultCommandGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+ANNOTATIONS_DIR = click.option(
+    "--annotations",
+    "annotations_dir",
+    type=click.Path(exists=True, file_okay=False),
+    required=True,
+    help="Annotation folder holding the rules-v1 layer and the gold layer.",
+)
+
+
 @click.group("preannotate", cls=_DefaultCommandGroup)
 def preannotate_group() -> None:
     """Rule-based pre-annotation (layer rules-v1) and its scores against gold.
@@ -48,13 +57,7 @@ def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
 
 @preannotate_group.command("score")
 @DATASET_DIR
-@click.option(
-    "--annotations",
-    "annotations_dir",
-    type=click.Path(exists=True, file_okay=False),
-    required=True,
-    help="Annotation folder holding the rules-v1 and gold layers.",
-)
+@ANNOTATIONS_DIR
 @click.option("--gold", "gold_layer", default="gold", show_default=True, help="Gold layer name.")
 @out_dir_option("Where preannotation_scores.json/.md go (default: DATASET_DIR).", default=None)
 @handle_errors
@@ -72,3 +75,53 @@ def preannotate_score_command(
     scores = score_layers(annotations_dir, gold_layer=gold_layer)
     json_path, md_path = write_scores(scores, out_dir or dataset_dir)
     click.echo(f"{scores['n_documents']} gold document(s) scored; wrote {json_path} and {md_path}.")
+
+
+@preannotate_group.command("arguments")
+@DATASET_DIR
+@ANNOTATIONS_DIR
+@click.option(
+    "--gold",
+    "gold_layer",
+    default="gold",
+    show_default=True,
+    help="Gold layer with source/target/location relations (e.g. plover-gold).",
+)
+@click.option(
+    "--given-gold-spans/--rules-spans",
+    default=False,
+    show_default=True,
+    help="Also score the heuristic on the gold layer's own EVENT/ACTOR/LOCATION spans "
+    "(written as layer <gold>-args), apart from the rules' span finding.",
+)
+@out_dir_option("Where argument_scores.json/.md go (default: DATASET_DIR).", default=None)
+@handle_errors
+def preannotate_arguments_command(
+    dataset_dir: str,
+    annotations_dir: str,
+    gold_layer: str,
+    given_gold_spans: bool,
+    out_dir: str | None,
+) -> None:
+    """Score the suggested source, target and location relations per role against gold.
+
+    \b
+    Example:
+      toolkit preannotate arguments build/plover/dataset \\
+          --annotations build/plover/annotations --gold plover-gold --given-gold-spans
+    """
+    import json
+    from pathlib import Path
+
+    from toolkit.core import write_text_atomic
+    from toolkit.preannotate import render_argument_scores, score_arguments, suggest_on_gold_spans
+
+    results = {"rules-v1": score_arguments(annotations_dir, gold_layer=gold_layer)}
+    if given_gold_spans:
+        layer = suggest_on_gold_spans(annotations_dir, dataset_dir, gold_layer=gold_layer)
+        results[layer] = score_arguments(annotations_dir, gold_layer=gold_layer, layer=layer)
+    out = Path(out_dir or dataset_dir)
+    markdown = "\n".join(render_argument_scores(s) for s in results.values())
+    write_text_atomic(out / "argument_scores.json", json.dumps(results, indent=2) + "\n")
+    write_text_atomic(out / "argument_scores.md", "# Argument suggestions\n\n" + markdown)
+    click.echo(markdown, nl=False)

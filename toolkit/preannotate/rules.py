@@ -11,6 +11,7 @@ from typing import Any
 from toolkit.annotations import AnnotationFile, RelationLink, Span
 from toolkit.core import sha256_text, span_id_factory
 from toolkit.preannotate.actors import Actors
+from toolkit.preannotate.arguments import argument_relations
 from toolkit.preannotate.events import Events
 from toolkit.preannotate.lexicon import read_lexicon
 from toolkit.preannotate.mentions import MentionScanner
@@ -67,7 +68,7 @@ class RuleSet:
     def annotate(
         self, doc_id: str, text: str, sentences: Sequence[tuple[int, int]] | None = None
     ) -> DocumentResult:
-        """Spans (ACTOR, LOCATION, EVENT, STANCE) and holder relations for one document."""
+        """Spans (ACTOR, LOCATION, EVENT, STANCE), holder and event-argument relations."""
         sents = list(sentences) if sentences else split_sentences(text)
         if not sents:
             return DocumentResult()
@@ -87,6 +88,7 @@ class RuleSet:
                 actors.append(span)
         actors.sort(key=lambda a: a.start)
         relations = self.stance.add_stances(text, sents, starts, actors, make_id, spans)
+        relations += argument_relations(text, sents, spans)
         return DocumentResult(spans=spans, relations=relations)
 
     def _candidates(

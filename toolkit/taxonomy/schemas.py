@@ -14,7 +14,7 @@ SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://geoevent-toolkit.invalid/schemas/"
 
-MACHINE_KINDS = ("model", "rules")
+MACHINE_KINDS = ("import", "model", "rules")
 """Source kinds whose files are suggestions to complete, not finished annotations."""
 
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -135,7 +135,7 @@ def annotation_file_schema(taxonomy: Taxonomy) -> dict[str, Any]:
                 "type": "object",
                 "required": ["kind"],
                 "properties": {
-                    "kind": {"enum": ["manual", "gold", "labelstudio", "rules", "model"]},
+                    "kind": {"enum": ["manual", "gold", "labelstudio", "rules", "model", "import"]},
                     "name": {"type": "string"},
                     "version": {"type": "string"},
                     "model_version": {"type": "string"},
@@ -312,7 +312,9 @@ def annotation_set_record_schema() -> dict[str, Any]:
         "doc_id": DOC_ID,
         "annotator_id": ANNOTATOR_ID,
         "status": {"enum": ["completed", "skipped"]},
-        "source_kind": {"enum": ["manual", "gold", "labelstudio", "rules", "model", None]},
+        "source_kind": {
+            "enum": ["manual", "gold", "labelstudio", "rules", "model", "import", None]
+        },
         "n_spans": {"type": "integer", "minimum": 0},
         "text_sha256": SHA256,
         "codebook_version": {"type": "string"},
