@@ -61,7 +61,7 @@ def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"")
     paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
-    chunk = chunks._parse_chunk(paths, chunks.partial_schema(read_taxonomy()))
+    chunk = chunks._parse_chunk(paths, chunks.partial_schema(read_taxonomy()), 30.0)
     assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
     assert all(chunk.errors[len(SEED_FILES) :])
     readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]

@@ -58,6 +58,14 @@ class _ProgressBar:
     help="Processes parsing articles; the output is the same whatever the number.",
 )
 @click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Longest one file's parse may take; a slower file becomes a reject and the run goes "
+    "on (0: no limit).",
+)
+@click.option(
     "--allow-empty",
     is_flag=True,
     help="Build an empty dataset when the inputs hold no files (refused otherwise).",
@@ -69,6 +77,7 @@ def convert_command(
     annotations_dir: str | None,
     batch_size: int,
     workers: int,
+    max_seconds: float,
     allow_empty: bool,
 ) -> None:
     """Convert article files or folders into the Parquet dataset with its card.
@@ -83,6 +92,7 @@ def convert_command(
     Example:
       toolkit convert seeds/ --annotations annotations/ --out build/dataset
       toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
+      toolkit convert crawl/ --out build/crawl --max-seconds 10
     """
     from toolkit.dataset import convert
 
@@ -96,6 +106,7 @@ def convert_command(
             workers=workers,
             progress=bar.update,
             allow_empty=allow_empty,
+            max_seconds=max_seconds,
         )
     finally:
         bar.close()

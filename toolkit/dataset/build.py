@@ -30,6 +30,7 @@ from toolkit import SCHEMA_VERSION, __version__
 from toolkit.core import write_text_atomic
 from toolkit.dataset.chunks import partial_schema
 from toolkit.dataset.clusters import compute_clusters
+from toolkit.dataset.deadline import DEFAULT_MAX_SECONDS
 from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
@@ -157,6 +158,7 @@ def convert(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     allow_empty: bool = False,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -164,12 +166,15 @@ def convert(
     at ``out_dir`` is replaced only after a complete success. With ``workers`` > 1 articles are
     parsed in spawned processes (the output is identical), so a calling script needs the usual
     ``if __name__ == "__main__":`` guard. Inputs holding no file at all are refused unless
-    ``allow_empty`` (an empty folder must not silently replace a good dataset).
+    ``allow_empty`` (an empty folder must not silently replace a good dataset). An input whose
+    parse takes longer than ``max_seconds`` (0: no limit) is rejected with that reason.
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
     if workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
+    if max_seconds < 0:
+        raise InputError(f"max seconds must be 0 (no limit) or more, got {max_seconds:g}")
     tax = taxonomy or read_taxonomy()
     out = Path(out_dir)
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
@@ -187,7 +192,7 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
+        result = _build(items, tmp, tax, ann_root, batch_size, workers, progress, max_seconds)
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -208,6 +213,7 @@ def _build(
     batch_size: int,
     workers: int,
     progress: ProgressCallback | None,
+    max_seconds: float,
 ) -> ConvertResult:
     """Everything `convert` writes, into the temporary folder ``tmp``."""
     _trim_heap()  # listing the inputs left a large dict behind
@@ -225,6 +231,7 @@ def _build(
         batch_size=batch_size,
         workers=workers,
         progress=progress,
+        max_seconds=max_seconds,
     )
     doc_ids = state.doc_ids()
     by_id = np.asarray(pc.sort_indices(doc_ids), dtype=np.int64)

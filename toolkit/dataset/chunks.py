@@ -54,11 +54,12 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
-    """Read and parse a run of inputs; failures become reasons, not exceptions."""
+def _parse_chunk(paths: Sequence[str], schema: pa.Schema, max_seconds: float) -> _Chunk:
+    """Read and parse a run of inputs; failures (a parse over the time limit too) become reasons."""
+    from toolkit.dataset.deadline import parse_within
     from toolkit.dataset.near_duplicates import minhash_signatures
     from toolkit.dataset.sentence_keys import sentence_keys
-    from toolkit.ingest import CONVERTER_VERSION, Article, parse_article
+    from toolkit.ingest import CONVERTER_VERSION, Article
 
     displays: list[str] = []
     shas: list[str] = []
@@ -75,7 +76,7 @@ def _parse_chunk(paths: Sequence[str], schema: pa.Schema) -> _Chunk:
             errors.append(f"cannot read: {exc.strerror}")
             continue
         try:
-            article = parse_article(data, source_path=display)
+            article = parse_within(data, display, max_seconds)
         except InputError as exc:
             shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
@@ -184,13 +185,13 @@ def _init_worker(parent_pid: int) -> None:
 
 
 def _iter_chunks(
-    items: Sequence[str], schema: pa.Schema, chunk_size: int, workers: int
+    items: Sequence[str], schema: pa.Schema, chunk_size: int, workers: int, max_seconds: float
 ) -> Iterator[_Chunk]:
     """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead."""
     pieces = (list(items[i : i + chunk_size]) for i in range(0, len(items), chunk_size))
     if workers <= 1:
         for piece in pieces:
-            yield _parse_chunk(piece, schema)
+            yield _parse_chunk(piece, schema, max_seconds)
         return
     import multiprocessing
 
@@ -205,14 +206,14 @@ def _iter_chunks(
         pending: deque[Future[_Chunk]] = deque()
         queue = iter(pieces)
         for piece in queue:
-            pending.append(executor.submit(_parse_chunk, piece, schema))
+            pending.append(executor.submit(_parse_chunk, piece, schema, max_seconds))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             chunk = pending.popleft().result()
             nxt = next(queue, None)
             if nxt is not None:
-                pending.append(executor.submit(_parse_chunk, nxt, schema))
+                pending.append(executor.submit(_parse_chunk, nxt, schema, max_seconds))
             yield chunk
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

@@ -94,6 +94,7 @@ def _run_pass1(
     batch_size: int,
     workers: int,
     progress: ProgressCallback | None,
+    max_seconds: float,
 ) -> _Pass1:
     """Parse every input into the partial Parquet file; returns the per-document state."""
     state = _Pass1(
@@ -120,7 +121,7 @@ def _run_pass1(
                 del table, rest
                 _trim_heap()
 
-        for chunk in _iter_chunks(items, schema, chunk_size, workers):
+        for chunk in _iter_chunks(items, schema, chunk_size, workers, max_seconds):
             mask = _log_inputs(chunk, items, state, rejects, log)
             kept = _keep_documents(chunk, mask, state, schema, wanted_texts)
             if kept.num_rows:
