@@ -12,6 +12,7 @@ block-level tag instead of swallowing the rest of the page.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _COMMENT_CLOSE = re.compile(r"--\s*>")
@@ -49,24 +50,37 @@ class _CdataEnd:
 class _Scanner(HTMLParser):
     """html.parser with constant-time "not terminated" answers and bounded unclosed raw text.
 
-    ``rawdata`` is always a suffix of the text fed (one ``feed`` then ``close``); ``_offset`` is
-    the offset of its first character, ``tag_start`` that of the construct being handled.
+    ``rawdata`` is always a slice of the text fed (one ``feed`` then ``close``) ending at
+    ``_end``; ``_offset`` is the offset of its first character, ``tag_start`` that of the
+    construct being handled.
     """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self._fed = ""
+        self._end = 0
         self._offset = 0
         self.tag_start = 0
         self._last: dict[str, int] = {}
 
     def feed(self, data: str) -> None:
         self._fed = data
+        self._end = len(data)
         self._last = {">": data.rfind(">")}
         super().feed(data)
 
     def close(self) -> None:
+        # After the last '>' no construct can end: html.parser would hand the rest over as
+        # text piece by piece, from '<' to '<'; it is handed over at once instead.
+        self._end = max(self._last[">"] + 1, len(self._fed) - len(self.rawdata))
+        tail = self._fed[self._end :]
+        self.rawdata = self.rawdata[: len(self.rawdata) - len(tail)]
         super().close()
+        self.rawdata += tail
+        self._end = len(self._fed)
+        if self.cdata_elem is None and self.rawdata:
+            self.handle_data(unescape(self.rawdata))
+            self.rawdata = ""
         # Raw text (script, style) still open at the end of the file ends at the next block.
         while self.cdata_elem is not None and self.rawdata:
             rest = self.rawdata
@@ -80,7 +94,7 @@ class _Scanner(HTMLParser):
             self.goahead(True)
 
     def goahead(self, end: bool) -> None:
-        self._offset = len(self._fed) - len(self.rawdata)
+        self._offset = self._end - len(self.rawdata)
         super().goahead(end)
 
     def updatepos(self, i: int, j: int) -> int:
