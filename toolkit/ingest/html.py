@@ -50,7 +50,7 @@ _WHITESPACE = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile("[0-9A-Za-z]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawLink:
     href: str
     text: str = ""
