@@ -31,6 +31,16 @@ class _ProgressBar:
             self._bar.close()
 
 
+_MAX_SECONDS = click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Longest one file's parse may take; a slower file becomes a reject and the run goes "
+    "on (0: no limit).",
+)
+
+
 @click.command("convert")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @out_dir_option(
@@ -57,14 +67,7 @@ class _ProgressBar:
     show_default=True,
     help="Processes parsing articles; the output is the same whatever the number.",
 )
-@click.option(
-    "--max-seconds",
-    type=click.FloatRange(min=0),
-    default=30.0,
-    show_default=True,
-    help="Longest one file's parse may take; a slower file becomes a reject and the run goes "
-    "on (0: no limit).",
-)
+@_MAX_SECONDS
 @click.option(
     "--allow-empty",
     is_flag=True,

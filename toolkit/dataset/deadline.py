@@ -16,8 +16,12 @@ DEFAULT_MAX_SECONDS = 30.0
 """Default limit on the seconds one input's parse may take (``convert --max-seconds``)."""
 
 
-class _Expired(Exception):
-    """Raised in the parsing thread by SIGALRM when an input's time is up."""
+class _Expired(BaseException):
+    """Raised in the parsing thread by SIGALRM when an input's time is up.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way (the
+    HTML parser turns any Exception into "malformed HTML") can take it for an input error.
+    """
 
 
 def parse_within(data: bytes, source_path: str, max_seconds: float) -> Article:
