@@ -2,12 +2,14 @@
 
 Each generator builds an input of about ``size`` characters. The time at ten times the size
 must stay under SCALING_LIMIT times the time at the small size: linear code gives about 10x,
-a quadratic path 100x. Ratios, not wall times, so a loaded CI machine does not fail the test.
+a quadratic path 100x. Ratios of CPU times, not wall times, so a loaded CI machine does not
+fail the test.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable
 
@@ -52,11 +54,17 @@ LARGE_CASES: dict[str, Callable[[int], str]] = {
 
 
 def _seconds(text: str) -> float:
+    """CPU seconds of parse_article (other processes' load does not count; GC paused)."""
     data = text.encode()
-    start = time.perf_counter()
-    with contextlib.suppress(InputError):  # a reject is an outcome too; only the time matters
-        parse_article(data, source_path="worst-case.html")  # sentences included
-    return time.perf_counter() - start
+    gc.collect()
+    gc.disable()
+    start = time.process_time()
+    try:
+        with contextlib.suppress(InputError):  # a reject is an outcome: only the time matters
+            parse_article(data, source_path="worst-case.html")  # sentences included
+        return time.process_time() - start
+    finally:
+        gc.enable()
 
 
 def _ratio(make: Callable[[int], str], small: int) -> float:

@@ -31,8 +31,7 @@ _BLOCK_TAGS = _words(
 )
 # Elements whose content never reaches the text, and the removal reason recorded for them. One
 # left unclosed ends at the next block-level tag (start or end, _BLOCK_TAGS), else at the end of
-# the file: it never takes the body with it. <script>/<style> end at the next tag _HTML_BLOCK
-# names (markup.BLOCK_BOUND), since html.parser reads their content as raw text.
+# the file: it never takes the body with it (an unclosed <script>/<style> is read as markup).
 _SKIP_TAGS = {
     "script": "html-script",
     "style": "html-style",
@@ -96,7 +95,7 @@ class _HTMLText(_Scanner):
         if tag in _SKIP_TAGS:
             self._skip.append((tag, _SKIP_TAGS[tag], [], attr.get("src", "")))
             self._skip_depth = 1
-            self._skip_bounded = self.tag_start in self.unclosed
+            self._skip_bounded = self.tag_start in self.unclosed or self.raw_text_unclosed(tag)
             return
         if tag == "a":
             self._close_link()

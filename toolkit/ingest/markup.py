@@ -4,9 +4,9 @@
 every ``<`` that starts one; when there is none it gives up, treats the ``<`` as text and tries
 again at the next ``<``: a page with many unterminated ``<a `` or ``<!--`` took quadratic time.
 _Scanner knows, from one scan of the whole text, where the last terminator of each kind is, and
-answers "not terminated" at once past it, which is what the scan would have found. It also ends
-an unclosed ``<script>`` or ``<style>`` (raw text up to the end of the file) at the next
-block-level tag instead of swallowing the rest of the page.
+answers "not terminated" at once past it, which is what the scan would have found. It also reads
+an unclosed ``<script>`` or ``<style>`` (raw text up to the end of the file) as markup, so that
+it can end at the next block-level tag instead of swallowing the rest of the page.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ class _Scanner(HTMLParser):
         if self.cdata_elem is None and self.rawdata:
             self.handle_data(unescape(self.rawdata))
             self.rawdata = ""
-        # Raw text (script, style) still open at the end of the file ends at the next block.
+        # Raw text (script, style) still open at the end of the file (its only end tag sat
+        # inside its own start tag) ends at the next block.
         while self.cdata_elem is not None and self.rawdata:
             rest = self.rawdata
             bound = BLOCK_BOUND.search(rest)
@@ -132,7 +133,18 @@ class _Scanner(HTMLParser):
             return -1
         return super().parse_marked_section(i, report)
 
+    def raw_text_unclosed(self, tag: str) -> bool:
+        """True for a <script>/<style> start tag with no end tag after it."""
+        if tag not in self.CDATA_CONTENT_ELEMENTS:
+            return False
+        pattern = re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE)  # as html.parser looks for it
+        return self.tag_start > self._last_of("</" + tag, pattern)
+
     def set_cdata_mode(self, elem: str, **options: bool) -> None:
+        # Unclosed raw text is read as markup, so that its element can end at the next block
+        # (resuming html.parser after raw text at the end of the file copies the rest).
+        if self.raw_text_unclosed(elem):
+            return
         super().set_cdata_mode(elem, **options)  # newer Pythons pass escapable=
         pattern = self.interesting
         last = self._last_of("</" + elem, pattern)
