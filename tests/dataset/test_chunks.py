@@ -69,7 +69,11 @@ def test_parse_chunk_matches_article_by_article(tmp_path: Path) -> None:
     broken.write_bytes(b"")
     paths = [str(p) for p in SEED_FILES] + [str(broken), str(tmp_path / "missing.txt")]
     items = [WorkItem(p, path=p) for p in paths]
-    chunk = chunks._parse_chunk(items, chunks.partial_schema(read_taxonomy()), 1 << 20)
+    chunk = chunks._parse_chunk(
+        items,
+        chunks.partial_schema(read_taxonomy()),
+        chunks.ParseLimits(max_bytes=1 << 20, max_seconds=30.0),
+    )
     assert chunk.errors[: len(SEED_FILES)] == [None] * len(SEED_FILES)
     assert all(chunk.errors[len(SEED_FILES) :])
     readable = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths[:-1]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,55 @@ def test_text_with_an_ascii_letter_or_digit_never_normalizes_to_nothing(
     text = before + alnum + after
     assert ingest_html._ASCII_ALNUM.search(text)
     assert normalize_text(text)
+
+
+BODY = "<p>The talks resumed in Geneva on Monday.</p><p>Both sides called them useful.</p>"
+BODY_TEXT = "The talks resumed in Geneva on Monday.\n\nBoth sides called them useful."
+
+
+@pytest.mark.parametrize(
+    ("page", "removed"),
+    [
+        ('<nav><a href="/">Home</a> World', ("navigation", "Home World")),
+        ("<figure><figcaption>Photo: Reuters</figure>", ("photo-caption", "Photo: Reuters")),
+        ("<script>var seen = 1;", ("html-script", "var seen = 1;")),
+        ("<style>p { color: red }", ("html-style", "p { color: red }")),
+        ("<template><b>Card</b>", ("html-template", "Card")),
+        ("<svg><text>Chart</text>", ("html-svg", "Chart")),
+        ("<nav>Menu <nav>Sub</nav>", ("navigation", "Menu Sub")),
+    ],
+    ids=["nav", "figcaption", "script", "style", "template", "svg", "nested-nav"],
+)
+def test_an_unclosed_skipped_element_ends_at_the_next_block(
+    page: str, removed: tuple[str, str]
+) -> None:
+    article = parse_article(f"{page}{BODY}".encode(), source_path="page.html")
+    assert article.text == BODY_TEXT
+    assert [(r.reason, r.text) for r in article.removed] == [removed]
+
+
+def test_an_unclosed_element_without_a_later_block_runs_to_the_end() -> None:
+    article = parse_article(f"{BODY}<nav>Home World".encode(), source_path="page.html")
+    assert article.text == BODY_TEXT
+    assert [(r.reason, r.text) for r in article.removed] == [("navigation", "Home World")]
+
+
+def test_closed_skipped_elements_keep_their_content_out() -> None:
+    page = f"<nav>Home <ul><li>World</li></ul></nav>{BODY}<script>if (a<p) x()</script>"
+    article = parse_article(page.encode(), source_path="page.html")
+    assert article.text == BODY_TEXT
+    assert [(r.reason, r.text) for r in article.removed] == [
+        ("navigation", "Home World"),
+        ("html-script", "if (a<p) x()"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Write to <b.jones@example.org> for more.", "Ask <someone@host> or <a.b@c.d> today."],
+    ids=["email", "user-at-host"],
+)
+def test_an_address_in_angle_brackets_in_plain_text_is_text(line: str) -> None:
+    article = parse_article(line.encode(), source_path="note.txt")
+    assert article.text == line
+    assert article.removed == []

@@ -58,6 +58,14 @@ def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
                 help="Processes parsing articles; the output is the same whatever the number.",
             ),
             click.option(
+                "--max-seconds",
+                type=click.FloatRange(min=0),
+                default=30.0,
+                show_default=True,
+                help="Longest one file's parse may take; a slower file becomes a reject and the "
+                "run goes on (0: no limit).",
+            ),
+            click.option(
                 "--allow-empty",
                 is_flag=True,
                 help="Build an empty dataset when the inputs hold no files (refused otherwise).",
@@ -110,6 +118,7 @@ def convert_command(
     annotations_dir: str | None,
     batch_size: int,
     workers: int,
+    max_seconds: float,
     allow_empty: bool,
     max_bytes: int,
     sidecar: str | None,
@@ -135,6 +144,7 @@ def convert_command(
       toolkit convert CC-NEWS-20240601.warc.gz scraped.jsonl --out build/news
       toolkit convert pages/ --manifest pages.csv --max-bytes 5000000 --out build/pages
       toolkit convert crawl/2023-06/ --out build/june-en --language en
+      toolkit convert crawl/ --out build/crawl --max-seconds 10
     """
     from toolkit.dataset import convert
 
@@ -151,6 +161,7 @@ def convert_command(
             max_bytes=max_bytes,
             sidecar=sidecar,
             language=language,
+            max_seconds=max_seconds,
         )
     finally:
         bar.close()

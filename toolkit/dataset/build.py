@@ -30,8 +30,9 @@ import pyarrow.parquet as pq
 
 from toolkit import SCHEMA_VERSION, __version__
 from toolkit.core import write_text_atomic
-from toolkit.dataset.chunks import partial_schema
+from toolkit.dataset.chunks import ParseLimits, partial_schema
 from toolkit.dataset.clusters import compute_clusters
+from toolkit.dataset.deadline import DEFAULT_MAX_SECONDS
 from toolkit.dataset.events import event_rows, events_schema
 from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import DEFAULT_MAX_BYTES, Discovery, collect_inputs
@@ -177,6 +178,7 @@ def convert(
     max_bytes: int = DEFAULT_MAX_BYTES,
     sidecar: str | Path | None = None,
     language: str | None = None,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -190,7 +192,8 @@ def convert(
     response record and ``.jsonl``/``.jsonl.gz`` files one per line. ``max_bytes`` limits each
     plain file, WARC record and JSON Lines line. ``sidecar`` names a CSV or JSON Lines manifest
     giving url, title, outlet, byline and date for plain files (dataset.sidecar). With
-    ``language`` (ISO 639-1), articles detected in another language are rejected.
+    ``language`` (ISO 639-1), articles detected in another language are rejected. An input whose
+    parse takes longer than ``max_seconds`` (0: no limit) is rejected with that reason.
     """
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
@@ -200,6 +203,8 @@ def convert(
         raise InputError(f"max bytes must be at least 1, got {max_bytes}")
     if language is not None and not re.fullmatch("[a-z]{2}", language):
         raise InputError(f"language must be an ISO 639-1 code such as en, got {language!r}")
+    if max_seconds < 0:
+        raise InputError(f"max seconds must be 0 (no limit) or more, got {max_seconds:g}")
     tax = taxonomy or read_taxonomy()
     out = Path(out_dir)
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
@@ -218,9 +223,8 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        result = _build(
-            found, side, tmp, tax, ann_root, (batch_size, workers, max_bytes), progress, language
-        )
+        limits = ParseLimits(max_bytes, max_seconds, language)
+        result = _build(found, side, tmp, tax, ann_root, (batch_size, workers), limits, progress)
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -239,15 +243,15 @@ def _build(
     tmp: Path,
     tax: Taxonomy,
     ann_root: Path | None,
-    sizes: tuple[int, int, int],
+    sizes: tuple[int, int],
+    limits: ParseLimits,
     progress: ProgressCallback | None,
-    language: str | None = None,
 ) -> ConvertResult:
     """Everything `convert` writes, into the temporary folder ``tmp``.
 
-    ``sizes`` is (batch size, workers, max bytes).
+    ``sizes`` is (batch size, workers).
     """
-    batch_size, workers, max_bytes = sizes
+    batch_size, workers = sizes
     _trim_heap()  # listing the inputs left a large dict behind
     rejects: list[Reject] = []
     skipped: Counter[str] = Counter(found.skipped)
@@ -255,7 +259,7 @@ def _build(
     inputs_log = tmp / ".inputs.jsonl"
     pschema = partial_schema(tax)
     state = _run_pass1(
-        work_items(found, side, max_bytes=max_bytes, skipped=skipped),
+        work_items(found, side, max_bytes=limits.max_bytes, skipped=skipped),
         partial,
         inputs_log,
         schema=pschema,
@@ -263,10 +267,9 @@ def _build(
         rejects=rejects,
         batch_size=batch_size,
         workers=workers,
-        max_bytes=max_bytes,
+        limits=limits,
         total_bytes=found.total_bytes,
         progress=progress,
-        language=language,
     )
     if side is not None:
         rejects += side.rejects

@@ -36,6 +36,15 @@ def partial_schema(taxonomy: Taxonomy) -> pa.Schema:
     return pa.schema([f for f in full if f.name not in _LATE_COLUMNS])
 
 
+@dataclass(frozen=True)
+class ParseLimits:
+    """Bounds and filter of each input's parse (convert's --max-bytes, --max-seconds, --language)."""
+
+    max_bytes: int
+    max_seconds: float
+    language: str | None = None
+
+
 @dataclass
 class _Chunk:
     """Pass-1 result for a run of consecutive inputs, built in a worker process."""
@@ -57,14 +66,13 @@ def _reason(exc: InputError) -> str:
     return f"line {exc.line}: {exc.message}" if exc.line is not None else exc.message
 
 
-def _parse_chunk(
-    items: Sequence[WorkItem], schema: pa.Schema, max_bytes: int, language: str | None = None
-) -> _Chunk:
-    """Read and parse a run of inputs; failures (and, given ``language``, articles in another
-    language) become reasons, not exceptions."""
+def _parse_chunk(items: Sequence[WorkItem], schema: pa.Schema, limits: ParseLimits) -> _Chunk:
+    """Read and parse a run of inputs; failures (a parse over the time limit and, given a
+    language, articles in another one too) become reasons, not exceptions."""
+    from toolkit.dataset.deadline import parse_within
     from toolkit.dataset.near_duplicates import minhash_signatures
     from toolkit.dataset.sentence_keys import sentence_keys
-    from toolkit.ingest import CONVERTER_VERSION, Article, check_language, parse_article
+    from toolkit.ingest import CONVERTER_VERSION, Article, check_language
 
     displays: list[str] = []
     shas: list[str] = []
@@ -81,15 +89,15 @@ def _parse_chunk(
             continue
         if data is None:
             try:
-                data = read_article_file(item.path or item.display, max_bytes)
+                data = read_article_file(item.path or item.display, limits.max_bytes)
             except OSError as exc:
                 shas.append("")
                 errors.append(f"cannot read: {exc.strerror}")
                 continue
         try:
-            article = parse_article(data, source_path=item.display, hints=item.hints)
-            if language is not None:
-                check_language(article, language)
+            article = parse_within(data, item.display, limits.max_seconds, item.hints)
+            if limits.language is not None:
+                check_language(article, limits.language)
         except InputError as exc:
             shas.append(hashlib.sha256(data).hexdigest())
             errors.append(_reason(exc))
@@ -211,8 +219,7 @@ def _iter_chunks(
     schema: pa.Schema,
     chunk_size: int,
     workers: int,
-    max_bytes: int,
-    language: str | None = None,
+    limits: ParseLimits,
 ) -> Iterator[_Chunk]:
     """Parsed chunks in input order; with workers > 1, a few chunks are parsed ahead.
 
@@ -223,7 +230,7 @@ def _iter_chunks(
     pieces = iter(lambda: list(islice(stream, chunk_size)), [])
     if workers <= 1:
         for piece in pieces:
-            yield _parse_chunk(piece, schema, max_bytes, language)
+            yield _parse_chunk(piece, schema, limits)
         return
     import multiprocessing
 
@@ -238,14 +245,14 @@ def _iter_chunks(
         pending: deque[Future[_Chunk]] = deque()
         queue = iter(pieces)
         for piece in queue:
-            pending.append(executor.submit(_parse_chunk, piece, schema, max_bytes, language))
+            pending.append(executor.submit(_parse_chunk, piece, schema, limits))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             chunk = pending.popleft().result()
             nxt = next(queue, None)
             if nxt is not None:
-                pending.append(executor.submit(_parse_chunk, nxt, schema, max_bytes, language))
+                pending.append(executor.submit(_parse_chunk, nxt, schema, limits))
             yield chunk
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from toolkit.dataset.chunks import _Chunk, _iter_chunks
+from toolkit.dataset.chunks import ParseLimits, _Chunk, _iter_chunks
 from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.sentence_keys import _SENTENCE_RECORD
@@ -114,10 +114,9 @@ def _run_pass1(
     rejects: list[Reject],
     batch_size: int,
     workers: int,
-    max_bytes: int,
+    limits: ParseLimits,
     total_bytes: int,
     progress: ProgressCallback | None,
-    language: str | None = None,
 ) -> _Pass1:
     """Parse every input into the partial Parquet file; returns the per-document state."""
     state = _Pass1(
@@ -145,7 +144,7 @@ def _run_pass1(
                 _trim_heap()
 
         done_bytes = 0
-        for chunk in _iter_chunks(items, schema, chunk_size, workers, max_bytes, language):
+        for chunk in _iter_chunks(items, schema, chunk_size, workers, limits):
             mask = _log_inputs(chunk, state, rejects, log)
             kept = _keep_documents(chunk, mask, state, schema, wanted_texts)
             if kept.num_rows:

@@ -11,6 +11,7 @@ from toolkit.ingest.article import (
 )
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.jsonl import read_jsonl
+from toolkit.ingest.language import load_language_model
 from toolkit.ingest.normalize import UNUSUAL_SPACES
 from toolkit.ingest.records import METADATA_FIELDS, Record, RecordReject, given_hints
 from toolkit.ingest.warc import read_warc
@@ -25,6 +26,7 @@ __all__ = [
     "SourceHints",
     "check_language",
     "given_hints",
+    "load_language_model",
     "parse_article",
     "read_article",
     "read_jsonl",

@@ -29,7 +29,7 @@ CONVERTER_VERSION = "1.0.0"
 """Version of the text conversion; bump it whenever the text made from the same bytes changes."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A hyperlink; start/end: code-point offsets of its anchor text in Article.text, or None."""
 

@@ -25,7 +25,8 @@ _BOMS = (
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_NOT_ASCII_LETTERS = bytes(b for b in range(0x100) if not chr(b).isalpha() or b >= 0x80)
 _C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f\x80-\x9f]")
 
@@ -70,7 +71,7 @@ def decode_bytes(data: bytes, *, source_path: str, declared: str | None = None) 
         return in_page
     good = _UTF8_MULTIBYTE.findall(data)
     # Without a multibyte sequence the file is not damaged UTF-8: no need to count bad bytes.
-    if good and len(good) >= len(_HIGH_BYTE.findall(data)) - sum(len(g) for g in good):
+    if good and len(good) >= _high_bytes(data) - sum(len(g) for g in good):
         offset = utf8_error.start
         raise InputError(
             f"invalid UTF-8: byte 0x{data[offset]:02X} at offset {offset} in a file that is "
@@ -160,6 +161,22 @@ def _declared_text(data: bytes, source_path: str) -> tuple[str, str] | None:
     return _check_text(text, source_path), encoding
 
 
+def _high_bytes(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
+
+
+def _cannot_be_non_latin(data: bytes) -> bool:
+    """True when no legacy decoding of ``data`` can be 30% non-Latin letters (no detection).
+
+    Every legacy encoding the detector may choose reads ASCII bytes as ASCII, except inside a
+    multibyte character (which takes at most one ASCII byte after each high byte) and in
+    ISO-2022-JP (which needs ESC). A non-Latin letter needs a high byte, so with H high bytes
+    and A ASCII letters the share is at most H / A.
+    """
+    letters = len(data.translate(None, _NOT_ASCII_LETTERS))
+    return b"\x1b" not in data and _high_bytes(data) < 0.3 * letters
+
+
 def _non_latin_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     if not letters:
@@ -174,6 +191,8 @@ def _detected_text(data: bytes, source_path: str) -> tuple[str, str] | None:
     agrees with the detector on Western text; a non-Latin script read as Windows-1252 is
     mojibake ("Ïðåçèäåíò"), which is what this step prevents.
     """
+    if _cannot_be_non_latin(data):
+        return None
     best = from_bytes(data, cp_isolation=list(_WEB_LEGACY_ENCODINGS)).best()
     if best is None:
         return None

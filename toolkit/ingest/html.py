@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from typing import TypeVar
 
 from toolkit.errors import InputError
 from toolkit.ingest.decoding import _EXPECTED
+from toolkit.ingest.markup import _Scanner, _SkipTags
 from toolkit.ingest.normalize import LINK_CLOSE, LINK_OPEN, _words, normalize_text
 from toolkit.ingest.removals import Removal
 
@@ -16,7 +17,7 @@ _HTML_TAG = re.compile(
     r"|table|tr|td|th|tbody|thead|blockquote|pre|code|section|article|header|footer|nav|aside"
     r"|main|figure|figcaption|img|script|style|iframe|noscript|meta|link|title|time|small|sup"
     r"|sub|template|svg|font|center|dl|dt|dd|form|input|source|picture|video|object|embed"
-    r"|abbr|cite|q|mark|address)\b)",
+    r"|abbr|cite|q|mark|address)(?=[\s/>]))",
     re.IGNORECASE,
 )
 _HTML_BLOCK = re.compile(
@@ -28,7 +29,9 @@ _BLOCK_TAGS = _words(
     "p div hr h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote pre section article header "
     "footer aside main figure body html dl dt dd address caption form fieldset details summary"
 )
-# Elements whose content never reaches the text, and the removal reason recorded for them.
+# Elements whose content never reaches the text, and the removal reason recorded for them. One
+# left unclosed ends at the next block-level tag (start or end, _BLOCK_TAGS), else at the end of
+# the file: it never takes the body with it (an unclosed <script>/<style> is read as markup).
 _SKIP_TAGS = {
     "script": "html-script",
     "style": "html-style",
@@ -46,19 +49,25 @@ _WHITESPACE = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile("[0-9A-Za-z]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawLink:
     href: str
     text: str = ""
     marked: bool = False
 
 
-class _HTMLText(HTMLParser):
-    """Collects text with link markers, removed elements, and metadata from (partial) HTML."""
+class _HTMLText(_Scanner):
+    """Collects text with link markers, removed elements, and metadata from (partial) HTML.
 
-    def __init__(self, *, collapse: bool) -> None:
-        super().__init__(convert_charrefs=True)
+    ``unclosed``: offsets of the skipped elements' start tags that have no end tag (see
+    _SkipTags); those end at the next block-level tag.
+    """
+
+    def __init__(self, *, collapse: bool, unclosed: frozenset[int] = frozenset()) -> None:
+        super().__init__()
         self.collapse = collapse
+        self.unclosed = unclosed
+        self.open_at_end = False
         self.parts: list[str] = []
         self.links: list[_RawLink] = []
         self.removals: list[Removal] = []
@@ -70,6 +79,7 @@ class _HTMLText(HTMLParser):
         self.title: str | None = None
         self.base: str | None = None
         self._skip: list[tuple[str, str, list[str], str]] = []
+        self._skip_bounded = False
         self._skip_depth = 0
         self._link: _RawLink | None = None
         self._link_part = 0
@@ -78,7 +88,7 @@ class _HTMLText(HTMLParser):
         self._h1_part: int | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skip:
+        if self._skip and not self._at_bound(tag):
             if tag == self._skip[-1][0]:
                 self._skip_depth += 1
             return
@@ -86,6 +96,7 @@ class _HTMLText(HTMLParser):
         if tag in _SKIP_TAGS:
             self._skip.append((tag, _SKIP_TAGS[tag], [], attr.get("src", "")))
             self._skip_depth = 1
+            self._skip_bounded = self.tag_start in self.unclosed or self.raw_text_unclosed(tag)
             return
         if tag == "a":
             self._close_link()
@@ -129,7 +140,7 @@ class _HTMLText(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._skip:
+        if self._skip and not self._at_bound(tag):
             if tag == self._skip[-1][0]:
                 self._skip_depth -= 1
                 if self._skip_depth == 0:
@@ -165,6 +176,7 @@ class _HTMLText(HTMLParser):
 
     def finish(self) -> None:
         """Close what the input left open."""
+        self.open_at_end = bool(self._skip) and not self._skip_bounded
         while self._skip:
             self._end_skip()
         self._close_link()
@@ -173,9 +185,17 @@ class _HTMLText(HTMLParser):
         self._close_link()
         self.parts.append("\n\n")
 
+    def _at_bound(self, tag: str) -> bool:
+        """End an unclosed skipped element at a block-level tag; True if it ended here."""
+        if self._skip_bounded and tag in _BLOCK_TAGS:
+            self._end_skip()
+            return True
+        return False
+
     def _end_skip(self) -> None:
         _tag, reason, buf, src = self._skip.pop()
         self._skip_depth = 0
+        self._skip_bounded = False
         self.removals.append(Removal(reason, normalize_text("".join(buf)) or normalize_text(src)))
 
     def _close_link(self) -> None:
@@ -200,11 +220,24 @@ class _HTMLText(HTMLParser):
 
 
 def _parse_html(text: str, source_path: str) -> _HTMLText:
-    parser = _HTMLText(collapse=bool(_HTML_BLOCK.search(text)))
+    collapse = bool(_HTML_BLOCK.search(text))
+    parser = _run(_HTMLText(collapse=collapse), text, source_path)
+    parser.finish()
+    if parser.open_at_end:
+        # A skipped element ran to the end of the file: find every unclosed one, parse again.
+        unclosed = _run(_SkipTags(frozenset(_SKIP_TAGS)), text, source_path).unclosed()
+        parser = _run(_HTMLText(collapse=collapse, unclosed=unclosed), text, source_path)
+        parser.finish()
+    return parser
+
+
+_Parser = TypeVar("_Parser", bound=_Scanner)
+
+
+def _run(parser: _Parser, text: str, source_path: str) -> _Parser:
     try:
         parser.feed(text)
         parser.close()
     except Exception as exc:  # html.parser is lenient; anything it raises is a malformed input
         raise InputError(f"malformed HTML: {exc}; {_EXPECTED}", path=source_path) from exc
-    parser.finish()
     return parser

@@ -46,3 +46,8 @@ def detect_language(text: str) -> Language | None:
         return None
     code, probability = _identifier().classify(sample)
     return Language(str(code), round(float(probability), 3))
+
+
+def load_language_model() -> None:
+    """Load the detector now (once per process), so no per-file time limit pays for it."""
+    _identifier()

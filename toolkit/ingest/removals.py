@@ -27,7 +27,7 @@ REMOVAL_REASONS = (
 """Every reason a Removal can give."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removal:
     """A piece of the source left out of the text, and why (one of REMOVAL_REASONS).
 

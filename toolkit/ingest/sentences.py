@@ -9,8 +9,9 @@ from toolkit.ingest.normalize import _words
 _NON_SPACE = re.compile(r"\S")
 # One scan finds both paragraph breaks and sentence-final punctuation (with the closing quotes
 # and brackets that belong to the sentence). Starting with one character class lets the regex
-# engine skip ahead fast; the lookbehinds tell the two cases apart.
-_EVENTS = re.compile("[\n.!?…](?:(?<=\n)\\s*\n|(?<!\n)[.!?…]*[\"'”’»)\\]]*(?=\\s))")
+# engine skip ahead fast; the lookbehinds tell the two cases apart. A run of punctuation is
+# tried from its first character only, and possessively, so a long run ("....") stays linear.
+_EVENTS = re.compile("[\n.!?…](?:(?<=\n)\\s*\n|(?<!\n)(?<![.!?…].)[.!?…]*+[\"'”’»)\\]]*+(?=\\s))")
 # The next token in the same paragraph (the whitespace holds at most one newline).
 _NEXT_TOKEN = re.compile(r"[^\S\n]*\n?[^\S\n]*(\S+)")
 # The rest of a paragraph is one parenthetical without sentence punctuation: a photo credit such
