@@ -24,12 +24,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
-from extraction_score import PageScore, Summary, is_held_out, score_page, summarize
-
-from toolkit.errors import ToolkitError
-from toolkit.ingest import parse_article
 
 ROOT = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):  # run as a script: the project root holds the tests package
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.extraction_score import (  # noqa: E402
+    PageScore,
+    Summary,
+    is_held_out,
+    score_page,
+    summarize,
+)
+from toolkit.errors import ToolkitError  # noqa: E402
+from toolkit.ingest import parse_article  # noqa: E402
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-dev"
 
 
@@ -65,17 +74,30 @@ def trafilatura_text(key: str, data: bytes) -> str:
     return trafilatura.extract(data) or ""
 
 
-def run_system(
-    extract: Callable[[str, bytes], str], pages: dict[str, bytes], truth: dict[str, str]
-) -> tuple[dict[str, PageScore], float]:
-    """Per-page scores and pages per CPU second of this process."""
-    texts: dict[str, str] = {}
-    start = time.process_time()
+def run_systems(
+    systems: dict[str, Callable[[str, bytes], str]],
+    pages: dict[str, bytes],
+    truth: dict[str, str],
+) -> dict[str, tuple[dict[str, PageScore], float]]:
+    """Per system: per-page scores and pages per CPU second of this process.
+
+    The systems take turns page by page, so a change in the machine's load (other processes
+    share its cores and caches) weighs on each alike.
+    """
+    texts: dict[str, dict[str, str]] = {name: {} for name in systems}
+    seconds = dict.fromkeys(systems, 0.0)
     for key, data in pages.items():
-        texts[key] = extract(key, data)
-    seconds = time.process_time() - start
-    scores = {key: score_page(truth[key], texts[key]) for key in pages}
-    return scores, len(pages) / seconds if seconds else float("inf")
+        for name, extract in systems.items():
+            start = time.process_time()
+            texts[name][key] = extract(key, data)
+            seconds[name] += time.process_time() - start
+    return {
+        name: (
+            {key: score_page(truth[key], texts[name][key]) for key in pages},
+            len(pages) / seconds[name] if seconds[name] else float("inf"),
+        )
+        for name in systems
+    }
 
 
 def _line(name: str, summary: Summary, pages_per_s: float) -> str:
@@ -93,8 +115,8 @@ def _page_f1(score: PageScore) -> float:
 def report_part(name: str, pages: dict[str, bytes], truth: dict[str, str]) -> None:
     """Print both systems' figures on one part and the toolkit's ten worst pages."""
     print(f"{name}:")
-    toolkit_scores, toolkit_speed = run_system(toolkit_text, pages, truth)
-    reference_scores, reference_speed = run_system(trafilatura_text, pages, truth)
+    results = run_systems({"toolkit": toolkit_text, "trafilatura": trafilatura_text}, pages, truth)
+    (toolkit_scores, toolkit_speed), (reference_scores, reference_speed) = results.values()
     print(_line("toolkit", summarize(toolkit_scores.values()), toolkit_speed))
     print(_line("trafilatura", summarize(reference_scores.values()), reference_speed))
     print("  toolkit's worst 10 pages (page F1, P, R; trafilatura's F1):")
