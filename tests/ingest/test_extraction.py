@@ -125,6 +125,7 @@ def test_fragment_keeps_the_project_rules():
         pytest.param(BODY[0][:60] + " and then something else entirely happened", True, id="half"),
         pytest.param("Sign up for our weekly newsletter about Asia today", False, id="absent"),
         pytest.param("Kinmen", True, id="short-whole-line"),
+        pytest.param("Taiwan's coast", True, id="short-line-start"),
         pytest.param("Taipei", False, id="short-inside-a-line"),
         pytest.param("* * *", False, id="no-words"),
     ],

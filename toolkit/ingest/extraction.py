@@ -11,8 +11,9 @@ every other paragraph becomes a Removal whose reason is what the markup around i
 ``not-main-content``. So links keep their offsets and the text its normalization.
 
 A paragraph is main content when at least half of its 4-word shingles occur in the extracted
-text; a paragraph of one to three words when it equals a whole line of it. When trafilatura finds
-no main content, or none of the paragraphs matches, the page keeps the project's rules alone.
+text; a paragraph of one to three words when they are the first words of one of its lines. When
+trafilatura finds no main content, or none of the paragraphs matches, the page keeps the
+project's rules alone.
 HTML fragments and plain text never come here.
 """
 
@@ -25,7 +26,7 @@ from lxml import etree
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
-from toolkit.ingest.page_blocks import is_full_page, markup_reasons, shingles, words
+from toolkit.ingest.page_blocks import SHINGLE, is_full_page, markup_reasons, shingles, words
 
 MAIN_SHARE = 0.5
 """Share of a paragraph's shingles that must occur in the extracted text for it to be kept."""
@@ -71,14 +72,21 @@ def _extract(root: etree._Element, source_path: str) -> str | None:
 
 def _main_indexes(paragraphs: list[str], main: str) -> list[int]:
     """Indexes of the paragraphs that are main content (see the module docstring)."""
-    main_shingles = set(shingles(words(main)))
-    lines = {tuple(words(line)) for line in main.splitlines()}
+    main_words: list[str] = []
+    line_starts: list[int] = []
+    for line in main.splitlines():
+        line_starts.append(len(main_words))
+        main_words += words(line)
+    main_shingles = set(shingles(main_words))
+    # trafilatura may break a line at an inline element ("They spoke" / "here"), so a short
+    # paragraph is matched against the words from each line's start, not the line alone.
+    lines = {tuple(main_words[at : at + k]) for at in line_starts for k in range(1, SHINGLE)}
     keep: list[int] = []
     for i, para in enumerate(paragraphs):
         tokens = words(para)
         if not tokens:
             continue
-        if len(tokens) < 4:
+        if len(tokens) < SHINGLE:
             if tuple(tokens) in lines:
                 keep.append(i)
             continue
