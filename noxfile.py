@@ -313,6 +313,20 @@ def bench_baseline(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def extraction(session: nox.Session) -> None:
+    """Score main-content extraction on ../shared/data/extraction-dev: toolkit vs trafilatura.
+
+    Converts the 60 real news pages with parse_article and with trafilatura's default extract in
+    the same run; prints F1, precision, recall and pages per CPU second of both, on the
+    development two thirds and the held-out third (SHA-256 of the key divisible by 3), and the
+    toolkit's ten worst pages of each (targets: F1 >= 0.95, at least trafilatura's speed);
+    `nox -s extraction -- --data DIR` reads another copy of the data.
+    """
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_extraction.py"), *session.posargs)
+
+
+@nox.session(python=False)
 def validate(session: nox.Session) -> None:
     """Validate annotations/ and the built dataset against the schemas and the texts."""
     env = toolkit_env(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit.ingest.article import parse_article
+from toolkit.ingest.boilerplate import _clean_paragraphs
 from toolkit.ingest.removals import Removal
 
 CAPTION_CASES = [
@@ -76,3 +77,22 @@ def test_repeated_body_paragraph_is_kept_once() -> None:
     article = parse_article(text.encode(), source_path="rep.txt")
     assert article.text == f"{para}\n\nXi met Blinken on Monday."
     assert article.removed == [Removal("repeated-paragraph", para)]
+
+
+def test_markup_judged_paragraphs_keep_repeats_and_trailing_blocks() -> None:
+    repeated = "Mix one cup of rice with two cups of water and a pinch of salt."
+    paras = [
+        "Grain ministers met in Geneva to discuss exports and shipping routes.",
+        repeated,
+        "The talks will continue next month, officials from both delegations said.",
+        repeated,
+        "Fund facts",
+        "Launched: 2019",
+        "Assets: 40 million dollars",
+        "Manager: Petra Holm",
+    ]
+    assert [reason for _, reason in _clean_paragraphs(paras, set()).units] == [
+        "repeated-paragraph",
+        "trailing-unrelated-block",
+    ]
+    assert _clean_paragraphs(paras, set(), markup_judged=True).units == []

@@ -38,7 +38,7 @@ def partial_schema(taxonomy: Taxonomy) -> pa.Schema:
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """Bounds and filter of each input's parse (convert's --max-bytes, --max-seconds, --language)."""
+    """Bounds and filter of each parse: convert's --max-bytes, --max-seconds, --language."""
 
     max_bytes: int
     max_seconds: float

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import InputError
-from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
+from toolkit.ingest.boilerplate import _Cleanup
 from toolkit.ingest.decoding import _EXPECTED, decode_bytes
 from toolkit.ingest.evidence import Metadata, choose_metadata
+from toolkit.ingest.extraction import clean_page
 from toolkit.ingest.hints import SourceHints
 from toolkit.ingest.html import _HTML_TAG
 from toolkit.ingest.metadata import Evidence, _read_html, _resolve, _single_line, _Source
@@ -25,7 +26,7 @@ from toolkit.ingest.normalize import (
 from toolkit.ingest.removals import Removal
 from toolkit.ingest.sentences import split_sentences
 
-CONVERTER_VERSION = "1.0.0"
+CONVERTER_VERSION = "1.1.0"
 """Version of the text conversion; bump it whenever the text made from the same bytes changes."""
 
 
@@ -117,7 +118,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             path=source_path,
         )
     paragraphs, opens, closes = _split_marked(normalized)
-    cleanup = _clean_paragraphs(paragraphs, source.known_titles)
+    cleanup = clean_page(raw, paragraphs, source.known_titles, source_path)
     text, starts = _assemble(paragraphs, cleanup)
 
     found = [

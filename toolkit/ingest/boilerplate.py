@@ -129,16 +129,24 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _CONTENT_WORD.findall(text.lower()) if w not in _STOPWORDS}
 
 
-def _clean_paragraphs(paras: list[str], known_titles: set[str]) -> _Cleanup:
-    """Find boilerplate paragraphs, the headline, byline and date lines of a paragraph list."""
+def _clean_paragraphs(
+    paras: list[str], known_titles: set[str], *, markup_judged: bool = False
+) -> _Cleanup:
+    """Find boilerplate paragraphs, the headline, byline and date lines of a paragraph list.
+
+    markup_judged: the paragraphs are a full page's main content, chosen by an extractor that saw
+    the markup; repeats and trailing blocks are then its call (a recipe repeats its lists, a
+    story its sub-sections), and only the header, captions, menus and date lines are removed here.
+    """
     out = _Cleanup()
-    order = _remove_anywhere(paras, out)
+    order = _remove_anywhere(paras, out, repeats=not markup_judged)
     _remove_header(paras, known_titles, out, order)
-    _remove_trailing_block(paras, out)
+    if not markup_judged:
+        _remove_trailing_block(paras, out)
     return out
 
 
-def _remove_anywhere(paras: list[str], out: _Cleanup) -> int:
+def _remove_anywhere(paras: list[str], out: _Cleanup, *, repeats: bool = True) -> int:
     """Anywhere in the text: disclaimers, captions, menus, navigation, date lines, repeats.
 
     Returns how many date lines were found (the order of the next date found).
@@ -180,7 +188,7 @@ def _remove_anywhere(paras: list[str], out: _Cleanup) -> int:
                 out.remove([i], "dateline")
                 out.dates.append((_date_rank(m.group("kw")), order, day))
                 order += 1
-        elif counts[text] > 1 and len(text.split()) >= 8:
+        elif repeats and counts[text] > 1 and len(text.split()) >= 8:
             if text in seen:
                 out.remove([i], "repeated-paragraph")
             seen.add(text)

@@ -23,6 +23,14 @@ REMOVAL_REASONS = (
     "headline",
     "byline",
     "trailing-unrelated-block",
+    "not-main-content",
+    "comments",
+    "related",
+    "share",
+    "newsletter",
+    "advertisement",
+    "footer",
+    "sidebar",
 )
 """Every reason a Removal can give."""
 

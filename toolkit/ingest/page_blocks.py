@@ -1,0 +1,130 @@
+"""Which input is a full web page, and what its markup says each block of page text is.
+
+The path rule (``is_full_page``): an input is a full page when, after leading whitespace and
+comments, it opens with ``<!doctype html`` or ``<html``, or when it holds both an ``<html`` and a
+``<body`` start tag anywhere. Everything else (HTML fragments, scraped plain text with a few
+``<a href>`` links, the seeds) keeps the project's own paragraph rules alone.
+
+The markup reason of a block is that of its innermost ancestor that names a kind of page furniture
+by its tag (``nav``, ``footer``, ``aside``) or by a word in its ``class`` or ``id``: navigation,
+comments, related, share, newsletter, advertisement, footer, sidebar (the classes of ``<html>``,
+``<body>`` and ``<main>`` describe the whole page and are not read). A shingle found under two
+kinds of furniture keeps the first in document order. Blocks are found again by
+their word shingles, so the markup's whitespace and the text's normalization need not agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+_FULL_PAGE_START = re.compile(r"\A(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_START = re.compile(r"<html[\s>]", re.IGNORECASE)
+_BODY_START = re.compile(r"<body[\s>]", re.IGNORECASE)
+
+_TAG_REASONS = {"nav": "navigation", "footer": "footer", "aside": "sidebar"}
+# Words of class and id values, most specific first: a "comment-share" bar is sharing.
+_CLASS_REASONS = (
+    ("share", re.compile(r"share|sharing|social|sociable")),
+    ("newsletter", re.compile(r"newsletter|subscri|signup|sign-up")),
+    ("comments", re.compile(r"comment|disqus|discussion|respond")),
+    (
+        "related",
+        re.compile(
+            r"related|recommend|more-(?:stories|news)|read-?more|also-read|popular|trending"
+            r"|most-read|outbrain|taboola"
+        ),
+    ),
+    ("advertisement", re.compile(r"(?:^|[\s_-])ads?(?:$|[\s_-])|advert|sponsor|promo")),
+    ("navigation", re.compile(r"(?:^|[\s_-])nav|menu|breadcrumb|masthead|topbar|skip-link")),
+    ("footer", re.compile(r"footer")),
+    ("sidebar", re.compile(r"sidebar|widget")),
+)
+_ANY_CLASS_REASON = re.compile("|".join(f"(?:{p.pattern})" for _, p in _CLASS_REASONS))
+MARKUP_REASONS = tuple(dict.fromkeys(r for r, _ in _CLASS_REASONS))
+"""Reasons the markup can give for a removed block; ``not-main-content`` when it says none."""
+# Their classes describe the whole page ("standard-site-navigation" on <body>), not a block.
+_WHOLE_PAGE = frozenset({"html", "body", "main"})
+# The body's text nodes that are not blank, in document order (XPath runs in C).
+_TEXT = etree.XPath("//body//text()[normalize-space()]")
+# Their text never reaches the paragraphs, so it is not indexed; the marker is not a reason.
+_UNREAD_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+_UNREAD = "unread"
+_WORD = re.compile(r"\w+")
+SHINGLE = 4
+"""Words per shingle when blocks are compared."""
+_SHORT_TEXT = 60
+"""Characters of a text node that may hold fewer than SHINGLE words (longer ones are not tried)."""
+
+
+def is_full_page(raw: str) -> bool:
+    """True for a full HTML document (a doctype or <html> start, or <html> and <body> tags)."""
+    if _FULL_PAGE_START.match(raw):
+        return True
+    return bool(_HTML_START.search(raw)) and bool(_BODY_START.search(raw))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, the unit blocks are compared in."""
+    return _WORD.findall(text.lower())
+
+
+def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
+    """The 4-word shingles of a token list, or the whole list when it is shorter."""
+    if len(tokens) < SHINGLE:
+        if tokens:
+            yield tuple(tokens)
+        return
+    for i in range(len(tokens) - SHINGLE + 1):
+        yield tuple(tokens[i : i + SHINGLE])
+
+
+def _own_reason(element: HtmlElement) -> str | None:
+    if element.tag in _UNREAD_TAGS:
+        return _UNREAD
+    by_tag = _TAG_REASONS.get(element.tag)
+    if by_tag or element.tag in _WHOLE_PAGE:
+        return by_tag
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower().strip()
+    if not names or not _ANY_CLASS_REASON.search(names):
+        return None
+    return next((reason for reason, pattern in _CLASS_REASONS if pattern.search(names)), None)
+
+
+def markup_reasons(root: HtmlElement) -> dict[tuple[str, ...], str]:
+    """Each word shingle of the page's text under page furniture, and the innermost reason."""
+    memo: dict[HtmlElement, str | None] = {}
+
+    def reason_of(element: HtmlElement | None) -> str | None:
+        # Each element is looked at once: its reason is its own, else its parent's.
+        chain: list[HtmlElement] = []
+        while element is not None and element not in memo:
+            chain.append(element)
+            element = element.getparent()
+        reason = memo.get(element) if element is not None else None
+        for link in reversed(chain):
+            reason = memo[link] = _own_reason(link) or reason
+        return reason
+
+    runs: list[tuple[str, list[str]]] = []
+    for text in _TEXT(root):
+        holder = text.getparent()
+        reason = reason_of(holder.getparent() if text.is_tail else holder)
+        if reason is None or reason == _UNREAD:
+            continue
+        if runs and runs[-1][0] == reason:
+            runs[-1][1].append(text)
+        else:
+            runs.append((reason, [text]))
+    found: dict[tuple[str, ...], str] = {}
+    for reason, texts in runs:
+        for shingle in shingles(words(" ".join(texts))):
+            found.setdefault(shingle, reason)
+        # A heading of one to three words is a paragraph of its own: its words are a key too.
+        for text in texts:
+            if len(text) <= _SHORT_TEXT and (short := words(text)) and len(short) < SHINGLE:
+                found.setdefault(tuple(short), reason)
+    return found
