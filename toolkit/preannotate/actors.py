@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from toolkit.errors import InputError
+from toolkit.preannotate.countries import derived_demonyms
 from toolkit.preannotate.lexicon import find_words
 from toolkit.taxonomy import Gazetteer, Taxonomy
 
@@ -67,7 +68,11 @@ class Actors:
     ) -> None:
         valid_countries = set(taxonomy.label("ACTOR").attribute("country").values)
         self.governments: dict[str, str] = dict(lexicon.get("governments", {}))
-        self.demonyms: dict[str, str] = dict(lexicon.get("demonyms", {}))
+        # Demonyms derived from country_converter's names, then the lexicon's irregular ones.
+        self.demonyms: dict[str, str] = {
+            word: iso3 for word, iso3 in derived_demonyms().items() if iso3 in valid_countries
+        }
+        self.demonyms.update(lexicon.get("demonyms", {}))
 
         # people: full names, surnames
         self.people: dict[str, ActorInfo] = {}
@@ -210,6 +215,8 @@ class Actors:
         if m.country is None:
             return None
         country = self.country_names[m.country]
+        if m.office and "{country}" in m.office:
+            return ActorInfo(m.office.format(country=country), m.country, m.sector)
         if m.kind == "body":
             return ActorInfo(
                 f"{m.title[:1].upper()}{m.title[1:]} of {country}", m.country, m.sector
