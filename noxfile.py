@@ -289,6 +289,21 @@ def bench_preannotate(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def quality(session: nox.Session) -> None:
+    """Print rules and baseline models side by side: seeds (IN SAMPLE) and PLOVER (out of sample).
+
+    Span exact F1 per label against the seeds' gold with `toolkit agreement` intervals (in
+    sample: the rules were written on the seeds, the models trained on them), and on the 322
+    PLOVER gold records the shares of sentences with no event, with the gold category, and of
+    country codes found (bootstrap intervals over records). A held-out row scores the dataset at
+    QUALITY_HELDOUT_DATASET (20 blind-annotated articles, not in this sandbox).
+    `nox -s quality -- build/quality` keeps the intermediate files there.
+    """
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "quality.py"), *session.posargs)
+
+
+@nox.session(python=False)
 def bench_agreement(session: nox.Session) -> None:
     """Benchmark `toolkit agreement` on 1,000,000 generated spans from three annotators.
 

@@ -130,3 +130,32 @@ def test_modality_cue_that_prefixes_another_group_falls_back_to_the_grouped_rege
     rules = RuleSet(lexicon, default_gazetteer(), read_taxonomy())
     assert rules._modality_any_re is None
     assert rules._modality("now they will", 13, (0, 13), 0) == "hypothetical"
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "category"),
+    [
+        ("Chinese vessels harassed Philippine crews.", "harassed", "COERCE"),
+        ("Japan deployed destroyers.", "deployed", "MOBILIZE"),
+        ("Russia imposed a curfew.", "imposed", "SANCTION"),
+        ("Iran warned Israel.", "warned", "THREATEN"),
+    ],
+    ids=["coerce", "mobilize", "sanction", "threaten"],
+)
+def test_plover_category_triggers(text: str, quote: str, category: str) -> None:
+    events = [s for s in spans_of(text) if s.label == "EVENT" and s.text == quote]
+    assert events and events[0].attributes["category"] == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Cold War ended.",
+        "A trade war looms.",
+        "An attack submarine docked.",
+        "At a news conference.",
+    ],
+    ids=["cold-war", "trade-war", "weapon", "news-conference"],
+)
+def test_names_and_weapons_are_not_events(text: str) -> None:
+    assert [s for s in spans_of(text) if s.label == "EVENT"] == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -29,7 +29,11 @@ from toolkit.baseline.features import event_inputs, spans_from_tag_arrays, token
 from toolkit.baseline.memory import DEFAULT_MODALITY
 from toolkit.baseline.scoring import STANCE_TARGETS
 from toolkit.core import make_span_id
+from toolkit.preannotate import SpanResolver
 from toolkit.taxonomy import Taxonomy, read_taxonomy
+
+# The attributes of a span (document text, label, start, end) that resolve, or None.
+Resolve = Callable[[str, str, int, int], Mapping[str, str] | None]
 
 
 def predict_documents(models: Models, docs: Sequence[Document]) -> dict[str, list[Span]]:
@@ -146,10 +150,12 @@ def complete_spans(
     spans: Sequence[Span],
     memory: Mapping[str, Mapping[str, Mapping[str, str]]],
     taxonomy: Taxonomy,
+    resolve: Resolve | None = None,
 ) -> tuple[list[Span], list[RelationLink], Counter[str]]:
     """Spans made valid for the taxonomy, holder links for STANCE spans, and what was left out.
 
-    Attributes come from the attribute memory; a span still missing a required attribute is
+    Attributes come from the attribute memory, then from ``resolve`` (the pre-annotator's
+    resolvers) for a quote never seen in training; a span still missing a required attribute is
     left out rather than given an invented value. A STANCE span is held by the ACTOR span of its
     sentence nearest to its start, and left out when its sentence has none.
     """
@@ -161,6 +167,9 @@ def complete_spans(
         attrs.update({k: v for k, v in remembered.items() if k not in attrs})
         if span.label == "EVENT":
             attrs.setdefault("modality", DEFAULT_MODALITY)
+        elif resolve is not None and taxonomy.check_attributes(span.label, attrs):
+            resolved = resolve(doc.text, span.label, span.start, span.end) or {}
+            attrs.update({k: v for k, v in resolved.items() if k not in attrs})
         if taxonomy.check_attributes(span.label, attrs):
             left_out[span.label] += 1
             continue
@@ -193,13 +202,14 @@ def predict_to_annotations(
     layer = str(models.card["layer"])
     version = str(models.card["model_version"])
     predicted = predict_documents(models, corpus.documents)
+    resolver = SpanResolver()
     written: list[Path] = []
     unchanged: list[Path] = []
     n_spans = 0
     left_out: Counter[str] = Counter()
     for doc in corpus.documents:
         spans, relations, dropped = complete_spans(
-            doc, predicted[doc.doc_id], models.attributes, tax
+            doc, predicted[doc.doc_id], models.attributes, tax, resolver.attributes
         )
         left_out.update(dropped)
         n_spans += len(spans)

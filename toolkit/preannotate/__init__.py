@@ -8,11 +8,13 @@ from toolkit.preannotate.argument_scores import (
     suggest_on_gold_spans,
 )
 from toolkit.preannotate.documents import preannotate
+from toolkit.preannotate.resolvers import SpanResolver
 from toolkit.preannotate.rules import LAYER
 from toolkit.preannotate.scores import score_layers, write_scores
 
 __all__ = [
     "LAYER",
+    "SpanResolver",
     "preannotate",
     "render_argument_scores",
     "score_arguments",

@@ -10,8 +10,18 @@ from functools import cached_property
 from typing import Any
 
 from toolkit.errors import InputError
+from toolkit.preannotate.countries import derived_demonyms
 from toolkit.preannotate.lexicon import find_words
 from toolkit.taxonomy import Gazetteer, Taxonomy
+
+
+def plural_demonym(word: str) -> str | None:
+    """The plural of a demonym ("Israeli" -> "Israelis"); None when it has none ("Chinese")."""
+    if " " in word or not word[:1].isupper() or not word[1:].islower():
+        return None
+    if word.endswith(("an", "i", "b", "t", "k", "z")) and not word.endswith("ese"):
+        return word + "s"
+    return None
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,11 @@ class Actors:
     ) -> None:
         valid_countries = set(taxonomy.label("ACTOR").attribute("country").values)
         self.governments: dict[str, str] = dict(lexicon.get("governments", {}))
-        self.demonyms: dict[str, str] = dict(lexicon.get("demonyms", {}))
+        # Demonyms derived from country_converter's names, then the lexicon's irregular ones.
+        self.demonyms: dict[str, str] = {
+            word: iso3 for word, iso3 in derived_demonyms().items() if iso3 in valid_countries
+        }
+        self.demonyms.update(lexicon.get("demonyms", {}))
 
         # people: full names, surnames
         self.people: dict[str, ActorInfo] = {}
@@ -93,6 +107,11 @@ class Actors:
         for entry in gazetteer:
             if entry.feature_type == "country" and entry.country:
                 self.country_names.setdefault(entry.country, entry.name)
+        # A plural demonym ("Palestinians", "Serbs") names a side: the state's government.
+        for word, iso3 in sorted(self.demonyms.items()):
+            plural = plural_demonym(word)
+            if plural and plural not in self.bodies and iso3 in self.country_names:
+                self.bodies[plural] = (self.government_actor(iso3), False)
 
     @staticmethod
     def _lexicon_actor(entry: dict[str, Any], valid_countries: set[str]) -> ActorInfo:
@@ -123,6 +142,18 @@ class Actors:
             here = [info for info in self.surnames[surname] if id(info) in seen]
             if len(here) == 1:
                 present[surname] = here[0]
+        # People the document names after a title ("Serbian President Boris Tadic") are
+        # linked by their last name too, when no other actor of the document shares it.
+        found: dict[str, list[ActorInfo]] = {}
+        for m in mentions:
+            actor = m.actor
+            if actor is None or id(actor) in self.surnames_of or not actor.titles:
+                continue
+            if len(actor.canonical_name.split()) > 1:
+                found.setdefault(actor.last_name, []).append(actor)
+        for surname, actors in sorted(found.items()):
+            if surname not in present and len({a.canonical_name for a in actors}) == 1:
+                present[surname] = actors[0]
         if not present:
             return mentions
         starts = [m.start for m in mentions]
@@ -210,6 +241,8 @@ class Actors:
         if m.country is None:
             return None
         country = self.country_names[m.country]
+        if m.office and "{country}" in m.office:
+            return ActorInfo(m.office.format(country=country), m.country, m.sector)
         if m.kind == "body":
             return ActorInfo(
                 f"{m.title[:1].upper()}{m.title[1:]} of {country}", m.country, m.sector

@@ -48,13 +48,18 @@ class MentionScanner:
         for word in MODIFIERS:
             role(word).mod = True
         for word, r in self.roles.items():
-            r.opens_title = r.title is not None or r.mod or r.dem is not None
             if r.place is not None:
                 r.place_attributes = place_attributes(r.place)
                 if r.place.feature_type == "country":
                     r.gov_country = r.place.country
                 elif r.place.feature_type == "city":
                     r.gov_country = places.capitals.get(word)
+            r.opens_title = (
+                r.title is not None
+                or r.mod
+                or r.dem is not None
+                or (r.place is not None and r.place.feature_type == "country")
+            )
         self.scan_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self.roles)})")
         # Bound once: these run for many tokens of every document.
         self._title_phrase = titles.phrase

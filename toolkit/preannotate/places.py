@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from toolkit.errors import InputError
+from toolkit.preannotate.countries import country_names
 from toolkit.preannotate.lexicon import ADVERBS
 from toolkit.taxonomy import Gazetteer, GazetteerEntry
 
@@ -124,11 +125,17 @@ class Places:
             if name not in stop and name[:1].isupper()
         }
         self.capitals: dict[str, str] = {}
+        country_entries: dict[str, GazetteerEntry] = {}
         for entry in gazetteer:
             if entry.feature_type != "country" or not entry.country:
                 continue
+            country_entries.setdefault(entry.country, entry)
             for capital in gazetteer.capital_names(entry.id):
                 self.capitals[capital] = entry.country
+        # Country names the gazetteer lacks (pycountry, country_converter) name its country entry.
+        for name, iso3 in country_names().items():
+            if iso3 in country_entries and name not in stop and name not in self.places:
+                self.places[name] = country_entries[iso3]
         # context
         self._place_cues = frozenset(lexicon.get("place_cues", ()))
         self._actor_cues = frozenset(lexicon.get("actor_cues_before", ()))

@@ -40,8 +40,10 @@ def _title_head(text: str, toks: list[Token], k: int) -> tuple[int, str | None, 
         j += 1
     phrase_start = toks[j][0]
     r = toks[j][2]
-    if r.dem is not None and _adjacent(text, toks, j) and _title_follows(text, toks, j):
-        country = r.dem
+    # A country name before a role noun ("Kosovo leaders") is read like a demonym.
+    dem = r.dem if r.dem is not None or r.place is None else r.gov_country
+    if dem is not None and _adjacent(text, toks, j) and _title_follows(text, toks, j):
+        country = dem
         j += 1
         phrase_start = toks[j][0]
     elif (

@@ -1,0 +1,48 @@
+"""The minimal PLOVER records reader of tests/bench and the shares it measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..bench.plover_records import PloverRecord, measure, read_records
+
+RECORDS = """[
+{
+    "id": "PLOVER-GSR01-DOCUMENT-0001",
+    "event": "DOCUMENT",
+    "text": "Documentation.",
+},
+{
+    "id": "PLOVER-GSR01-DEMAND-0001",
+    "source": [{"actorText": "Tokyo", "code": "JAP"}, {"actorText": "UN", "code": "IGO"}],
+    "target": "",
+    "event": "DEMAND",
+    "text": "Tokyo urged the UN to act.",
+},
+]
+"""
+
+
+def test_reader_drops_trailing_commas_documentation_and_non_countries(tmp_path: Path) -> None:
+    path = tmp_path / "records.txt"
+    path.write_text(RECORDS, encoding="utf-8")
+    assert read_records(path) == [
+        PloverRecord("PLOVER-GSR01-DEMAND-0001", "Tokyo urged the UN to act.", "REQUEST", ("JPN",))
+    ]
+
+
+def test_measure_counts_categories_and_country_codes() -> None:
+    records = [
+        PloverRecord("a", "one", "REQUEST", ("JPN", "USA")),
+        PloverRecord("b", "two", "ACCUSE", ()),
+    ]
+    spans = {
+        "a": [("EVENT", {"category": "REQUEST"}), ("ACTOR", {"country": "JPN"})],
+        "b": [("ACTOR", {"country": "USA"})],
+    }
+    m = measure(records, lambda record_id, _text: spans[record_id])
+    assert (m["no_event_share"], m["gold_category_share"], m["country_code_share"]) == (
+        0.5,
+        0.5,
+        0.5,
+    )
