@@ -35,6 +35,10 @@ TAX = read_taxonomy()
 def argument_layer() -> AnnotationFile:
     """Seed 002's gold spans as layer ``pass-x``, with arguments on three events (codebook 5.1)."""
     gold = read_annotation_file(GOLD_002)
+    # Only the arguments below: the gold layer's own arguments and contexts are taken away.
+    gold.relations = [r for r in gold.relations if r.type == "holder"]
+    for span in gold.spans:
+        span.attributes.pop("context", None)
     at = {(s.label, s.start): s for s in gold.spans}
     agreed, visit, pressed = at[("EVENT", 28)], at[("EVENT", 179)], at[("EVENT", 4028)]
     agreed.attributes["context"] = ["diplomatic"]

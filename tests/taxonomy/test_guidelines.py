@@ -82,11 +82,6 @@ def test_hard_cases_are_settled() -> None:
         assert phrase in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gold predates codebook 1.2.0 (event arguments and contexts): the adjudication of the "
-    "argument passes brings it up to date; remove this marker then",
-)
 def test_gold_files_follow_the_current_codebook() -> None:
     version = read_taxonomy().codebook_version
     gold = sorted((ROOT / "annotations" / "gold").glob("*.json"))
