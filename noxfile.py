@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 SHARED_ENV = ROOT / ".nox" / "toolkit"
-SHARED_EXTRAS = "test,typecheck"
+SHARED_EXTRAS = "test,typecheck,ray"
 
 
 class ToolkitEnv:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from toolkit.cli.app import EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
+from toolkit.cli.app import ENGINE_OPTION, EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
 from toolkit.errors import ValidationError
 
 
@@ -57,6 +57,7 @@ class _ProgressBar:
     show_default=True,
     help="Processes parsing articles; the output is the same whatever the number.",
 )
+@ENGINE_OPTION
 @click.option(
     "--allow-empty",
     is_flag=True,
@@ -69,6 +70,7 @@ def convert_command(
     annotations_dir: str | None,
     batch_size: int,
     workers: int,
+    engine: str,
     allow_empty: bool,
 ) -> None:
     """Convert article files or folders into the Parquet dataset with its card.
@@ -83,6 +85,7 @@ def convert_command(
     Example:
       toolkit convert seeds/ --annotations annotations/ --out build/dataset
       toolkit convert crawl/2023-06/ --out build/june --batch-size 5000 --workers 2
+      RAY_ADDRESS=ray://head:10001 toolkit convert /shared/crawl --out /shared/ds --engine ray
     """
     from toolkit.dataset import convert
 
@@ -96,6 +99,7 @@ def convert_command(
             workers=workers,
             progress=bar.update,
             allow_empty=allow_empty,
+            engine=engine,
         )
     finally:
         bar.close()

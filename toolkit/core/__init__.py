@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from toolkit.core.engines import ENGINES, RAY_INSTALL_HINT, check_engine, start_ray
 from toolkit.core.files import (
     parse_json_object,
     read_json_object,
@@ -11,6 +12,10 @@ from toolkit.core.files import (
 from toolkit.core.ids import make_span_id, sha256_text, span_id_factory
 
 __all__ = [
+    "ENGINES",
+    "RAY_INSTALL_HINT",
+    "check_engine",
+    "start_ray",
     "make_span_id",
     "parse_json_object",
     "read_json_object",

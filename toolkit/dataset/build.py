@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit import SCHEMA_VERSION, __version__
-from toolkit.core import write_text_atomic
+from toolkit.core import check_engine, write_text_atomic
 from toolkit.dataset.chunks import partial_schema
 from toolkit.dataset.clusters import compute_clusters
 from toolkit.dataset.heap import _trim_heap
@@ -35,7 +35,7 @@ from toolkit.dataset.inputs import collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.manifest import MANIFEST_NAME, TABLE_FILES, _file_entry, _write_manifest
 from toolkit.dataset.parquet import write_table
-from toolkit.dataset.pass1 import ProgressCallback, _Pass1, _run_pass1
+from toolkit.dataset.pass1 import ProgressCallback, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS, SharedSentences
@@ -157,6 +157,7 @@ def convert(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     allow_empty: bool = False,
+    engine: str = "local",
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -164,8 +165,10 @@ def convert(
     at ``out_dir`` is replaced only after a complete success. With ``workers`` > 1 articles are
     parsed in spawned processes (the output is identical), so a calling script needs the usual
     ``if __name__ == "__main__":`` guard. Inputs holding no file at all are refused unless
-    ``allow_empty`` (an empty folder must not silently replace a good dataset).
+    ``allow_empty`` (an empty folder must not silently replace a good dataset). ``engine``
+    ``"ray"`` computes the same tables on Ray Data (``workers`` parser actors; see engine_ray).
     """
+    check_engine(engine)
     if batch_size < 1:
         raise InputError(f"batch size must be at least 1, got {batch_size}")
     if workers < 1:
@@ -187,7 +190,8 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        result = _build(items, tmp, tax, ann_root, batch_size, workers, progress)
+        build = _build_ray if engine == "ray" else _build
+        result = build(items, tmp, tax, ann_root, batch_size, workers, progress)
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -248,15 +252,50 @@ def _build(
     _write_small_tables(tmp, tax, annotations, rejects)
 
     cluster_sizes = np.unique(clusters, return_counts=True)[1]
-    head = _manifest_head(tmp, tax, state, stats, shared, annotations, rejects, cluster_sizes)
+    counts = (state.n_inputs, state.n_documents, shared.n_shared)
+    head = _manifest_head(tmp, tax, counts, stats, annotations, rejects, cluster_sizes)
+    return _finish(tmp, tax, head, inputs_log, rejects, counts)
+
+
+def _build_ray(
+    items: Sequence[str],
+    tmp: Path,
+    tax: Taxonomy,
+    ann_root: Path | None,
+    batch_size: int,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> ConvertResult:
+    """What _build writes, with documents.parquet computed on Ray Data (see engine_ray)."""
+    from toolkit.dataset.engine_ray import build_with_ray
+
+    got = build_with_ray(items, tmp, tax, ann_root, batch_size, workers, progress)
+    annotations, rejects = got["annotations"], got["rejects"]
+    _write_small_tables(tmp, tax, annotations, rejects)
+    counts = (got["n_inputs"], got["n_documents"], got["n_shared"])
+    head = _manifest_head(
+        tmp, tax, counts, got["stats"], annotations, rejects, got["cluster_sizes"]
+    )
+    return _finish(tmp, tax, head, got["inputs_log"], rejects, counts)
+
+
+def _finish(
+    tmp: Path,
+    tax: Taxonomy,
+    head: dict[str, Any],
+    inputs_log: Path,
+    rejects: list[Reject],
+    counts: tuple[int, int, int],
+) -> ConvertResult:
+    """manifest.json and the card, once the tables are written."""
     _write_manifest(tmp / MANIFEST_NAME, head, inputs_log)
     inputs_log.unlink()
     _write_card(tmp, head, tax)
     return ConvertResult(
         out_dir=tmp,
-        n_inputs=state.n_inputs,
-        n_documents=state.n_documents,
-        n_clusters=len(cluster_sizes),
+        n_inputs=counts[0],
+        n_documents=counts[1],
+        n_clusters=head["counts"]["clusters"],
         rejects=rejects,
         manifest=head,
     )
@@ -312,20 +351,23 @@ def _write_small_tables(
 def _manifest_head(
     tmp: Path,
     tax: Taxonomy,
-    state: _Pass1,
+    counts: tuple[int, int, int],
     stats: _DocStats,
-    shared: SharedSentences,
     annotations: _Annotations,
     rejects: list[Reject],
     cluster_sizes: np.ndarray,
 ) -> dict[str, Any]:
-    """Every manifest.json entry but the inputs (which are streamed from the inputs log)."""
+    """Every manifest.json entry but the inputs (which are streamed from the inputs log).
+
+    ``counts`` are the numbers of inputs, documents and shared (document, sentence) pairs.
+    """
     from toolkit.ingest import CONVERTER_VERSION
 
     spans: dict[str, dict[str, int]] = {}
     for row in annotations.span_rows:
         layer = spans.setdefault(row["annotator_id"], {})
         layer[row["label"]] = layer.get(row["label"], 0) + 1
+    n_inputs, n_documents, n_shared = counts
     files_per_layer = Counter(r["annotator_id"] for r in annotations.set_rows)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -337,15 +379,15 @@ def _manifest_head(
             "codebook_version": tax.codebook_version,
         },
         "counts": {
-            "inputs": state.n_inputs,
-            "documents": state.n_documents,
+            "inputs": n_inputs,
+            "documents": n_documents,
             "rejects": len(rejects),
             "rejects_by_kind": dict(sorted(Counter(r.kind for r in rejects).items())),
             "clusters": len(cluster_sizes),
             "clusters_with_several_documents": int(np.count_nonzero(cluster_sizes > 1)),
             "largest_cluster": int(cluster_sizes.max(initial=0)),
             "sentences": stats.n_sentences,
-            "shared_sentences": shared.n_shared,
+            "shared_sentences": n_shared,
             "characters": stats.n_characters,
             "annotation_files": len(annotations.set_rows),
             "annotation_files_per_layer": dict(sorted(files_per_layer.items())),
