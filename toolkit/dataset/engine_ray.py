@@ -250,14 +250,13 @@ def build_with_ray(
     n_shared = shared.count()
     merged = pipe.merge(kept, shared, n_documents)
     finished = merged.map_batches(
-        ray_steps.DocumentFinisher,
-        fn_constructor_kwargs={
+        ray_steps.finish_documents,
+        fn_kwargs={
             "schema": documents_schema(tax),
             "clusters": clusters,
             "gold": annotations.gold,
         },
         batch_format="pyarrow",
-        compute=pipe.ray.data.ActorPoolStrategy(size=workers),
     )
     stats = _write_documents_file(finished, tmp / "documents.parquet", tax, batch_size)
     return {

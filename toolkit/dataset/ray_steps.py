@@ -27,8 +27,8 @@ from toolkit.dataset.shared_sentences import SharedSentences
 from toolkit.dataset.tables import SHARED_SENTENCE_TYPE
 
 CRASH_ONCE_ENV = "TOOLKIT_RAY_CRASH_ONCE"
-"""Names a flag file: the first parse task to create it kills its own worker process (the
-retry test); tasks after that find the file and run normally. Unset in normal runs."""
+"""Names a trigger file for the retry test: while it exists, the parse task that first renames
+it away kills its own worker process, as an OOM kill or a lost node would. Unset normally."""
 
 SENTENCE_KEY_TYPE = pa.list_(pa.struct([("sent", pa.int32()), ("key", pa.uint64())]))
 """Per document, each non-empty sentence key's sentence index and 64-bit hash."""
@@ -48,15 +48,14 @@ def parsed_schema(partial: pa.Schema) -> pa.Schema:
 
 
 def _crash_once() -> None:
-    flag = os.environ.get(CRASH_ONCE_ENV)
-    if not flag:
+    trigger = os.environ.get(CRASH_ONCE_ENV)
+    if not trigger:
         return
     try:
-        fd = os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
+        os.rename(trigger, trigger + ".fired")  # atomic: one task wins
+    except OSError:
         return
-    os.close(fd)
-    os._exit(1)  # a worker dying mid-task, as an OOM kill or a lost node would
+    os._exit(1)
 
 
 class ArticleParser:
@@ -326,36 +325,26 @@ def merge_part(group: pa.Table) -> pa.Table:
     )
 
 
-class DocumentFinisher:
-    """A Ray Data callable: kept rows (joined with their shared sentences) to documents rows."""
+def finish_documents(
+    batch: pa.Table,
+    schema: pa.Schema,
+    clusters: Mapping[str, str],
+    gold: Mapping[str, list[dict[str, Any]]],
+) -> pa.Table:
+    """Merged rows to documents rows (with their position): cluster ids and gold spans added.
 
-    def __init__(
-        self,
-        schema: pa.Schema,
-        clusters: Mapping[str, str],
-        gold: Mapping[str, list[dict[str, Any]]],
-    ) -> None:
-        self.schema = schema
-        self.clusters = clusters
-        self.gold = gold
-        self.out_schema = pa.schema([pa.field("position", pa.int64()), *schema])
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        doc_ids = batch.column("doc_id").to_pylist()
-        columns: dict[str, Any] = {"position": batch.column("position")}
-        for name in self.schema.names:
-            if name in batch.column_names and name != "shared_sentences":
-                columns[name] = batch.column(name)
-        columns["cluster_id"] = pa.array([self.clusters.get(d, d) for d in doc_ids], pa.string())
-        shared_type = self.schema.field("shared_sentences").type
-        if "shared_sentences" in batch.column_names:
-            shared = batch.column("shared_sentences").combine_chunks().cast(shared_type)
-            empty = pa.array([[]] * len(shared), shared_type)
-            columns["shared_sentences"] = pc.if_else(pc.is_null(shared), empty, shared)
-        else:
-            columns["shared_sentences"] = pa.array([[]] * len(doc_ids), shared_type)
-        spans_type = self.schema.field("spans").type
-        columns["spans"] = pa.array([self.gold.get(d) for d in doc_ids], spans_type)
-        return pa.Table.from_pydict(
-            {f.name: columns[f.name] for f in self.out_schema}, schema=self.out_schema
-        )
+    A plain task, not an actor: actors would hold CPUs that the sort after it needs.
+    """
+    doc_ids = batch.column("doc_id").to_pylist()
+    columns: dict[str, Any] = {"position": batch.column("position")}
+    for name in schema.names:
+        if name in batch.column_names:
+            columns[name] = batch.column(name)
+    columns["cluster_id"] = pa.array([clusters.get(d, d) for d in doc_ids], pa.string())
+    shared_type = schema.field("shared_sentences").type
+    shared = batch.column("shared_sentences").combine_chunks().cast(shared_type)
+    empty = pa.array([[]] * len(shared), shared_type)
+    columns["shared_sentences"] = pc.if_else(pc.is_null(shared), empty, shared)
+    columns["spans"] = pa.array([gold.get(d) for d in doc_ids], schema.field("spans").type)
+    out_schema = pa.schema([pa.field("position", pa.int64()), *schema])
+    return pa.Table.from_pydict({f.name: columns[f.name] for f in out_schema}, schema=out_schema)
