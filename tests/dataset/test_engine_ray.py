@@ -27,7 +27,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Generator().write_corpus(folder, 2000)
     for seed in sorted((ROOT / "seeds").glob("*.txt")):
         shutil.copy(seed, folder / seed.name)
-    shutil.copy(ROOT / "seeds" / "001_d50e55846f65ef66.txt", folder / "zz-copy-of-001.txt")
+    shutil.copy(sorted((ROOT / "seeds").glob("001_*.txt"))[0], folder / "zz-copy-of-001.txt")
     (folder / "empty.txt").write_bytes(b"")
     return folder
 

@@ -15,12 +15,12 @@ __all__ = [
     "ENGINES",
     "RAY_INSTALL_HINT",
     "check_engine",
-    "start_ray",
     "make_span_id",
     "parse_json_object",
     "read_json_object",
     "read_json_text",
     "sha256_text",
     "span_id_factory",
+    "start_ray",
     "write_text_atomic",
 ]

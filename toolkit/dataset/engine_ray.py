@@ -66,9 +66,10 @@ def _union_find(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 def _cluster_sizes(clusters: dict[str, str], n_documents: int) -> np.ndarray:
     """Size of every cluster: the components of the pairs, then one per other document."""
-    sizes = np.unique(list(clusters.values()), return_counts=True)[1] if clusters else []
-    singles = np.ones(n_documents - len(clusters), dtype=np.int64)
-    return np.concatenate([singles, np.asarray(sizes, dtype=np.int64)])
+    sizes: np.ndarray = np.empty(0, dtype=np.int64)
+    if clusters:
+        sizes = np.unique(list(clusters.values()), return_counts=True)[1].astype(np.int64)
+    return np.concatenate([np.ones(n_documents - len(clusters), dtype=np.int64), sizes])
 
 
 class _Pipeline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,34 +15,35 @@ from toolkit.preannotate.rules import RuleSet, default_rules
 _COLUMNS = ["doc_id", "text", "text_sha256", "sentences"]
 
 
-class _Preannotator:
-    """A Ray Data callable: a block of documents to rules-v1 files, counted."""
-
-    def __init__(self, out_dir: str) -> None:
-        self.out_dir = out_dir
-        self.rules: RuleSet = default_rules()  # lexicons and gazetteer, once per worker
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        docs = [
-            DocumentText(
-                row["doc_id"],
-                row["text"],
-                row["text_sha256"],
-                tuple((int(s["start"]), int(s["end"])) for s in row["sentences"] or ()),
-            )
-            for row in batch.to_pylist()
-        ]
-        written, unchanged = preannotate_documents(docs, self.out_dir, self.rules)
-        return pa.table({"written": [written], "unchanged": [unchanged]})
+@functools.cache
+def _worker_rules() -> RuleSet:
+    """The rule set (lexicons, gazetteer), loaded once per Ray worker process."""
+    return default_rules()
 
 
-def preannotate_with_ray(
-    dataset_dir: str | Path, out_dir: str | Path, *, workers: int | None = None
-) -> tuple[int, int]:
+def _preannotate_block(batch: pa.Table, out_dir: str) -> pa.Table:
+    """A block of documents to rules-v1 files, counted (written, unchanged).
+
+    A task, not an actor pool: actors holding every CPU would starve the Parquet reads.
+    """
+    docs = [
+        DocumentText(
+            row["doc_id"],
+            row["text"],
+            row["text_sha256"],
+            tuple((int(s["start"]), int(s["end"])) for s in row["sentences"] or ()),
+        )
+        for row in batch.to_pylist()
+    ]
+    written, unchanged = preannotate_documents(docs, out_dir, _worker_rules())
+    return pa.table({"written": [written], "unchanged": [unchanged]})
+
+
+def preannotate_with_ray(dataset_dir: str | Path, out_dir: str | Path) -> tuple[int, int]:
     """Pre-annotate every document of a built dataset on Ray; (files written, unchanged).
 
-    ``workers`` actors (default: one per CPU of the cluster) each load the rules once. The
-    workers write the files themselves, so ``out_dir`` must be a folder every node sees.
+    Each worker process loads the rules once. The workers write the files themselves, so
+    ``out_dir`` must be a folder every node sees.
     """
     path = Path(dataset_dir) / "documents.parquet"
     if not path.exists():
@@ -49,14 +51,12 @@ def preannotate_with_ray(
             "documents.parquet not found; build the dataset with `toolkit convert`", path=path
         )
     ray = start_ray()
-    actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     docs = ray.data.read_parquet(str(path.resolve()), columns=_COLUMNS)
     counts = docs.map_batches(
-        _Preannotator,
-        fn_constructor_kwargs={"out_dir": str(Path(out_dir).resolve())},
+        _preannotate_block,
+        fn_kwargs={"out_dir": str(Path(out_dir).resolve())},
         batch_format="pyarrow",
         batch_size=1000,
-        concurrency=actors,
     ).materialize()
     if not counts.count():
         return 0, 0
