@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 SHARED_ENV = ROOT / ".nox" / "toolkit"
-SHARED_EXTRAS = "test,typecheck"
+SHARED_EXTRAS = "test,typecheck,ray"
 
 
 class ToolkitEnv:
@@ -259,6 +259,19 @@ def labelstudio(session: nox.Session) -> None:
     """
     env = toolkit_env(session)
     env.run("toolkit", "labelstudio", "serve", *session.posargs)
+
+
+@nox.session(python=False)
+def bench_scale(session: nox.Session) -> None:
+    """Benchmark `toolkit convert --engine local` against `--engine ray` on generated articles.
+
+    Prints articles/s of both, the Ray/local ratio (target >= 0.9 on one machine), the peak RSS
+    of the driver and of each Ray worker, and checks the tables are the same; 10,000 articles
+    by default, `nox -s bench_scale -- --articles 100000` (or 1000000, hours) sets the size.
+    The shared environment installs the ray extra.
+    """
+    env = toolkit_env(session)
+    env.run("python", str(ROOT / "tests" / "bench" / "bench_scale.py"), *session.posargs)
 
 
 @nox.session(python=False)

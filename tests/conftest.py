@@ -87,3 +87,40 @@ def chromium() -> Iterator[object]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+RAY_CRASH_TRIGGER_NAME = "crash-once"
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A real two-node Ray cluster on this machine (one CPU each), connected for the session.
+
+    Yields the crash-trigger path the workers watch (see dataset.ray_steps.CRASH_ONCE_ENV): a
+    test that creates the file makes one parse task kill its worker. Needs the ray extra.
+    """
+    pytest.importorskip("ray", reason="needs the ray extra: pip install -e '.[ray]'")
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from toolkit.dataset.ray_steps import CRASH_ONCE_ENV
+
+    trigger = tmp_path_factory.mktemp("ray") / RAY_CRASH_TRIGGER_NAME
+    saved = os.environ.get(CRASH_ONCE_ENV)
+    os.environ[CRASH_ONCE_ENV] = str(trigger)  # inherited by the nodes, so by their workers
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "include_dashboard": False},
+    )
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False)
+        yield trigger
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+        if saved is None:
+            os.environ.pop(CRASH_ONCE_ENV, None)
+        else:
+            os.environ[CRASH_ONCE_ENV] = saved

@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from toolkit import __version__
+from toolkit.core import ENGINES
 from toolkit.errors import ToolkitError, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,6 +127,14 @@ def cli(debug: bool) -> None:
 
 
 # Declarations several commands share (click builds a fresh parameter per command).
+ENGINE_OPTION = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="Where the per-document work runs: this machine's processes, or Ray Data (a local "
+    "Ray, or the cluster at RAY_ADDRESS; needs geoevent-toolkit[ray]). Same output either way.",
+)
 DATASET_DIR = click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
 
 

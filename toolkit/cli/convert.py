@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from toolkit.cli.app import EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
+from toolkit.cli.app import ENGINE_OPTION, EXIT_OK, EXIT_PROBLEMS, handle_errors, out_dir_option
 from toolkit.errors import ValidationError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -111,6 +111,7 @@ def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
     "against the converted texts and included, gold spans nested in documents.parquet.",
 )
 @_convert_options
+@ENGINE_OPTION
 @handle_errors
 def convert_command(
     inputs: tuple[str, ...],
@@ -119,6 +120,7 @@ def convert_command(
     batch_size: int,
     workers: int,
     max_seconds: float,
+    engine: str,
     allow_empty: bool,
     max_bytes: int,
     sidecar: str | None,
@@ -145,6 +147,7 @@ def convert_command(
       toolkit convert pages/ --manifest pages.csv --max-bytes 5000000 --out build/pages
       toolkit convert crawl/2023-06/ --out build/june-en --language en
       toolkit convert crawl/ --out build/crawl --max-seconds 10
+      RAY_ADDRESS=ray://head:10001 toolkit convert /shared/crawl --out /shared/ds --engine ray
     """
     from toolkit.dataset import convert
 
@@ -162,6 +165,7 @@ def convert_command(
             sidecar=sidecar,
             language=language,
             max_seconds=max_seconds,
+            engine=engine,
         )
     finally:
         bar.close()

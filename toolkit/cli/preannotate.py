@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from toolkit.cli.app import DATASET_DIR, handle_errors, out_dir_option
+from toolkit.cli.app import DATASET_DIR, ENGINE_OPTION, handle_errors, out_dir_option
 
 
 class _DefaultCommandGroup(click.Group):
@@ -41,17 +41,19 @@ def preannotate_group() -> None:
 @preannotate_group.command("run")
 @DATASET_DIR
 @out_dir_option("Annotation folder; files go to OUT/rules-v1/<doc_id>.json.", required=True)
+@ENGINE_OPTION
 @handle_errors
-def preannotate_run_command(dataset_dir: str, out_dir: str) -> None:
+def preannotate_run_command(dataset_dir: str, out_dir: str, engine: str) -> None:
     """Pre-annotate every document of a built dataset with the rule set (the default command).
 
     \b
     Example:
       toolkit preannotate build/dataset --out annotations/
+      toolkit preannotate run /shared/ds --out /shared/annotations --engine ray
     """
     from toolkit.preannotate import LAYER, preannotate
 
-    written, unchanged = preannotate(dataset_dir, out_dir)
+    written, unchanged = preannotate(dataset_dir, out_dir, engine=engine)
     click.echo(f"{LAYER}: {written} file(s) written, {unchanged} unchanged.")
 
 

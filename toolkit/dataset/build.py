@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from toolkit import SCHEMA_VERSION, __version__
-from toolkit.core import write_text_atomic
+from toolkit.core import check_engine, write_text_atomic
 from toolkit.dataset.chunks import ParseLimits, partial_schema
 from toolkit.dataset.clusters import compute_clusters
 from toolkit.dataset.deadline import DEFAULT_MAX_SECONDS
@@ -39,7 +39,7 @@ from toolkit.dataset.inputs import DEFAULT_MAX_BYTES, Discovery, collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.manifest import MANIFEST_NAME, TABLE_FILES, _file_entry, _write_manifest
 from toolkit.dataset.parquet import write_table
-from toolkit.dataset.pass1 import ProgressCallback, _Pass1, _run_pass1
+from toolkit.dataset.pass1 import ProgressCallback, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS, SharedSentences
@@ -179,6 +179,7 @@ def convert(
     sidecar: str | Path | None = None,
     language: str | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    engine: str = "local",
 ) -> ConvertResult:
     """Convert article files (and annotation files) into the Parquet dataset at ``out_dir``.
 
@@ -193,18 +194,13 @@ def convert(
     plain file, WARC record and JSON Lines line. ``sidecar`` names a CSV or JSON Lines manifest
     giving url, title, outlet, byline and date for plain files (dataset.sidecar). With
     ``language`` (ISO 639-1), articles detected in another language are rejected. An input whose
-    parse takes longer than ``max_seconds`` (0: no limit) is rejected with that reason.
+    parse takes longer than ``max_seconds`` (0: no limit) is rejected with that reason. ``engine``
+    ``"ray"`` computes the same tables on Ray Data (``workers`` parser actors; see engine_ray);
+    it reads plain article files (no WARC, JSON Lines or sidecar manifest yet).
     """
-    if batch_size < 1:
-        raise InputError(f"batch size must be at least 1, got {batch_size}")
-    if workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    if max_bytes < 1:
-        raise InputError(f"max bytes must be at least 1, got {max_bytes}")
-    if language is not None and not re.fullmatch("[a-z]{2}", language):
-        raise InputError(f"language must be an ISO 639-1 code such as en, got {language!r}")
-    if max_seconds < 0:
-        raise InputError(f"max seconds must be 0 (no limit) or more, got {max_seconds:g}")
+    check_engine(engine)
+    limits = ParseLimits(max_bytes, max_seconds, language)
+    _check_sizes(batch_size, workers, limits)
     tax = taxonomy or read_taxonomy()
     out = Path(out_dir)
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
@@ -223,8 +219,8 @@ def convert(
     _check_out_dir(out)
     tmp = _make_build_dir(out)
     try:
-        limits = ParseLimits(max_bytes, max_seconds, language)
-        result = _build(found, side, tmp, tax, ann_root, (batch_size, workers), limits, progress)
+        build = _build_ray if engine == "ray" else _build
+        result = build(found, side, tmp, tax, ann_root, (batch_size, workers), limits, progress)
         # mkdtemp makes the folder 0700; a published dataset gets the usual umask permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -235,6 +231,20 @@ def convert(
         raise
     result.out_dir = out
     return result
+
+
+def _check_sizes(batch_size: int, workers: int, limits: ParseLimits) -> None:
+    """InputError for a size or limit convert cannot work with."""
+    if batch_size < 1:
+        raise InputError(f"batch size must be at least 1, got {batch_size}")
+    if workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}")
+    if limits.max_bytes < 1:
+        raise InputError(f"max bytes must be at least 1, got {limits.max_bytes}")
+    if limits.language is not None and not re.fullmatch("[a-z]{2}", limits.language):
+        raise InputError(f"language must be an ISO 639-1 code such as en, got {limits.language!r}")
+    if limits.max_seconds < 0:
+        raise InputError(f"max seconds must be 0 (no limit) or more, got {limits.max_seconds:g}")
 
 
 def _build(
@@ -297,19 +307,64 @@ def _build(
     _write_events(tmp, tax, annotations)
 
     cluster_sizes = np.unique(clusters, return_counts=True)[1]
-    head = _manifest_head(tmp, tax, state, stats, shared, annotations, rejects, cluster_sizes)
+    counts = (state.n_inputs, state.n_documents, shared.n_shared)
+    head = _manifest_head(tmp, tax, counts, stats, annotations, rejects, cluster_sizes)
     head["counts"]["skipped"] = dict(sorted(skipped.items()))
+    return _finish(tmp, tax, head, inputs_log, rejects, counts)
+
+
+def _build_ray(
+    found: Discovery,
+    side: Sidecar | None,
+    tmp: Path,
+    tax: Taxonomy,
+    ann_root: Path | None,
+    sizes: tuple[int, int],
+    limits: ParseLimits,
+    progress: ProgressCallback | None,
+) -> ConvertResult:
+    """What _build writes, with documents.parquet computed on Ray Data (see engine_ray)."""
+    from toolkit.dataset.engine_ray import build_with_ray
+
+    containers = sorted({e.format for e in found.entries if e.format in ("warc", "jsonl")})
+    if containers or side is not None:
+        given = ", ".join(f"{c.upper()} files" for c in containers) or "a sidecar manifest"
+        raise InputError(
+            f"--engine ray reads plain article files only, and the inputs hold {given}; "
+            "convert them with --engine local (the default)"
+        )
+    got = build_with_ray(found.entries, tmp, tax, ann_root, sizes, limits, progress)
+    annotations, rejects = got["annotations"], got["rejects"]
+    _write_small_tables(tmp, tax, annotations, rejects)
+    _write_events(tmp, tax, annotations)
+    counts = (got["n_inputs"], got["n_documents"], got["n_shared"])
+    head = _manifest_head(
+        tmp, tax, counts, got["stats"], annotations, rejects, got["cluster_sizes"]
+    )
+    head["counts"]["skipped"] = dict(sorted(found.skipped.items()))
+    return _finish(tmp, tax, head, got["inputs_log"], rejects, counts)
+
+
+def _finish(
+    tmp: Path,
+    tax: Taxonomy,
+    head: dict[str, Any],
+    inputs_log: Path,
+    rejects: list[Reject],
+    counts: tuple[int, int, int],
+) -> ConvertResult:
+    """manifest.json and the card, once the tables are written."""
     _write_manifest(tmp / MANIFEST_NAME, head, inputs_log)
     inputs_log.unlink()
     _write_card(tmp, head, tax)
     return ConvertResult(
         out_dir=tmp,
-        n_inputs=state.n_inputs,
-        n_documents=state.n_documents,
-        n_clusters=len(cluster_sizes),
+        n_inputs=counts[0],
+        n_documents=counts[1],
+        n_clusters=head["counts"]["clusters"],
         rejects=rejects,
         manifest=head,
-        skipped=dict(sorted(skipped.items())),
+        skipped=head["counts"]["skipped"],
     )
 
 
@@ -382,20 +437,23 @@ def _write_events(tmp: Path, tax: Taxonomy, annotations: _Annotations) -> None:
 def _manifest_head(
     tmp: Path,
     tax: Taxonomy,
-    state: _Pass1,
+    counts: tuple[int, int, int],
     stats: _DocStats,
-    shared: SharedSentences,
     annotations: _Annotations,
     rejects: list[Reject],
     cluster_sizes: np.ndarray,
 ) -> dict[str, Any]:
-    """Every manifest.json entry but the inputs (which are streamed from the inputs log)."""
+    """Every manifest.json entry but the inputs (which are streamed from the inputs log).
+
+    ``counts`` are the numbers of inputs, documents and shared (document, sentence) pairs.
+    """
     from toolkit.ingest import CONVERTER_VERSION
 
     spans: dict[str, dict[str, int]] = {}
     for row in annotations.span_rows:
         layer = spans.setdefault(row["annotator_id"], {})
         layer[row["label"]] = layer.get(row["label"], 0) + 1
+    n_inputs, n_documents, n_shared = counts
     files_per_layer = Counter(r["annotator_id"] for r in annotations.set_rows)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -407,15 +465,15 @@ def _manifest_head(
             "codebook_version": tax.codebook_version,
         },
         "counts": {
-            "inputs": state.n_inputs,
-            "documents": state.n_documents,
+            "inputs": n_inputs,
+            "documents": n_documents,
             "rejects": len(rejects),
             "rejects_by_kind": dict(sorted(Counter(r.kind for r in rejects).items())),
             "clusters": len(cluster_sizes),
             "clusters_with_several_documents": int(np.count_nonzero(cluster_sizes > 1)),
             "largest_cluster": int(cluster_sizes.max(initial=0)),
             "sentences": stats.n_sentences,
-            "shared_sentences": shared.n_shared,
+            "shared_sentences": n_shared,
             "characters": stats.n_characters,
             "annotation_files": len(annotations.set_rows),
             "annotation_files_per_layer": dict(sorted(files_per_layer.items())),

@@ -363,10 +363,7 @@ def near_duplicate_pairs(
     bands, rows = lsh_bands(threshold, num_perm)
     found: list[np.ndarray] = []
     for band in range(bands):
-        cols = source.columns(band * rows, (band + 1) * rows)[live]
-        key = _splitmix64(cols[:, 0] ^ np.uint64(band))
-        for c in range(1, rows):
-            key = _splitmix64(key ^ cols[:, c])
+        key = band_keys(source.columns(band * rows, (band + 1) * rows)[live], band)
         for earlier, later in _bucket_pairs(key, live):
             similar = _check_candidates(source, earlier, later, threshold)
             if similar.any():
@@ -376,6 +373,14 @@ def near_duplicate_pairs(
         return empty, empty
     codes = np.unique(np.concatenate(found))
     return codes // n, codes % n
+
+
+def band_keys(cols: np.ndarray, band: int) -> np.ndarray:
+    """The LSH bucket key of each row of one band's signature columns (uint64)."""
+    key = _splitmix64(cols[:, 0] ^ np.uint64(band))
+    for c in range(1, cols.shape[1]):
+        key = _splitmix64(key ^ cols[:, c])
+    return key
 
 
 def _bucket_pairs(key: np.ndarray, members: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.annotations import AnnotationFile, annotation_path, write_annotation_file
+from toolkit.core import check_engine
 from toolkit.errors import InputError
 from toolkit.preannotate.rules import LAYER, RuleSet, default_rules
 
@@ -68,8 +69,18 @@ def preannotate_documents(
     return written, unchanged
 
 
-def preannotate(dataset_dir: str | Path, out_dir: str | Path) -> tuple[int, int]:
-    """Pre-annotate every document of a built dataset into ``out_dir/rules-v1/``."""
+def preannotate(
+    dataset_dir: str | Path, out_dir: str | Path, *, engine: str = "local"
+) -> tuple[int, int]:
+    """Pre-annotate every document of a built dataset into ``out_dir/rules-v1/``.
+
+    ``engine`` ``"ray"`` runs the same rule set on Ray Data workers (see engine_ray).
+    """
+    check_engine(engine)
+    if engine == "ray":
+        from toolkit.preannotate.engine_ray import preannotate_with_ray
+
+        return preannotate_with_ray(dataset_dir, out_dir)
     return preannotate_documents(read_documents(dataset_dir), out_dir)
 
 

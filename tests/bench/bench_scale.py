@@ -1,0 +1,161 @@
+"""Benchmark `toolkit convert` on both engines: the local process pool and Ray Data.
+
+Generates N articles (bench_convert.Generator: varied raw formats, near-copies, shared
+sentences), converts them with `--engine local` and `--engine ray` (a fresh local Ray, same
+--workers) in child processes, checks that every table is the same, and prints articles/s of
+each engine, the Ray/local throughput ratio (target >= 0.9 on one machine), the peak RSS of
+the driver (the `toolkit` process) and of each Ray worker process (target: the driver's flat
+as the corpus grows tenfold).
+
+    python tests/bench/bench_scale.py                      # 10,000 articles
+    python tests/bench/bench_scale.py --articles 10000 --articles 100000
+    python tests/bench/bench_scale.py --articles 1000000   # about 5 GB of input, hours
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.bench.bench_convert import Generator
+
+TABLES = ("documents", "annotations", "annotation_sets", "rejects")
+
+
+def _rss(pid: int) -> int:
+    """Resident set size (bytes) of one process, 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                stack += children
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def _is_ray_worker(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+
+
+def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
+    """Wall seconds, driver peak RSS and per-worker peak RSS (MiB) of one convert."""
+    cmd = [sys.executable, "-m", "toolkit", "convert", str(folder), "--out", str(out)]
+    cmd += ["--workers", str(workers), "--engine", engine]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # a fresh local Ray
+    log = out.parent / f"{engine}.log"
+    peaks: dict[int, int] = {}
+    with log.open("wb") as fh:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                for pid in [proc.pid, *_descendants(proc.pid)]:
+                    if pid == proc.pid or _is_ray_worker(pid):
+                        peaks[pid] = max(peaks.get(pid, 0), _rss(pid))
+                done.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = proc.wait()
+        elapsed = time.perf_counter() - start
+        done.set()
+        sampler.join()
+    if code not in (0, 1):
+        sys.stderr.write(log.read_text(errors="replace")[-3000:])
+        raise SystemExit(f"toolkit convert --engine {engine} failed with exit code {code}")
+    workers_mib = sorted((v / 2**20 for p, v in peaks.items() if p != proc.pid), reverse=True)
+    return {
+        "seconds": elapsed,
+        "driver_mib": peaks.get(proc.pid, 0) / 2**20,
+        "worker_max_mib": workers_mib[0] if workers_mib else 0.0,
+        "n_workers": len(workers_mib),
+        "workers_mib": workers_mib,  # type: ignore[dict-item]
+    }
+
+
+def same_tables(a: Path, b: Path) -> bool:
+    """Whether every table of two datasets holds the same rows (sorted by doc_id)."""
+    for name in TABLES:
+        ta, tb = pq.read_table(a / f"{name}.parquet"), pq.read_table(b / f"{name}.parquet")
+        key = [(c, "ascending") for c in ta.column_names[:2]]
+        if not ta.sort_by(key).equals(tb.sort_by(key)):
+            return False
+    return True
+
+
+def bench(n: int, workers: int) -> dict[str, float]:
+    """Generate n articles, convert them with both engines, print and return the figures."""
+    work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{n}-"))
+    try:
+        corpus = work / "corpus"
+        corpus.mkdir()
+        size = Generator().write_corpus(corpus, n)
+        print(f"\n{n:,} articles, {size / 1e6:.1f} MB; --workers {workers}")
+        local = run(corpus, work / "local", "local", workers)
+        ray = run(corpus, work / "ray", "ray", workers)
+        same = same_tables(work / "local", work / "ray")
+        ratio = local["seconds"] / ray["seconds"]
+        for name, r in (("local", local), ("ray", ray)):
+            print(
+                f"  {name:5} {r['seconds']:8.1f} s {n / r['seconds']:8,.0f} articles/s  "
+                f"driver peak RSS {r['driver_mib']:6.0f} MiB"
+            )
+        per_worker = ", ".join(f"{m:.0f}" for m in ray["workers_mib"])  # type: ignore[attr-defined]
+        print(f"  ray workers' peak RSS (MiB, includes mapped object-store pages): {per_worker}")
+        print(f"  Ray/local throughput ratio {ratio:.2f} (target >= 0.9); same tables: {same}")
+        return {"articles": n, "ratio": ratio, "same": same, "local": local, "ray": ray}  # type: ignore[dict-item]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    """Parse arguments, run each size, print a summary."""
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--articles", type=int, action="append", help="corpus size (repeatable; default 10000)"
+    )
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args()
+    results = [bench(n, args.workers) for n in args.articles or [10_000]]
+    print("\nsummary")
+    print(f"{'articles':>9} {'local a/s':>10} {'ray a/s':>9} {'ratio':>6} {'driver MiB':>11}")
+    for r in results:
+        n, loc, ray = r["articles"], r["local"], r["ray"]
+        print(
+            f"{n:>9,} {n / loc['seconds']:>10,.0f} {n / ray['seconds']:>9,.0f} "  # type: ignore[index]
+            f"{r['ratio']:>6.2f} {ray['driver_mib']:>11.0f}"  # type: ignore[index]
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""`convert --engine ray`: the dataset built on Ray Data, on one machine or a cluster.
+
+The same tables as the local engine (build._build), computed as a Ray Data pipeline: inputs are
+parsed by callable-class workers (chunks._parse_chunk, once per block), byte-identical copies
+are found by a group-by on a digest partition, near-duplicate candidates by a group-by on LSH
+bucket-key partitions and shared sentences by a group-by on sentence-key partitions; a join
+adds each document's shared sentences. The driver holds only what the local engine's driver
+holds or less: the input names, the rejects, the near-duplicate pairs and the annotated
+documents' texts. documents.parquet is one file, so its rows are streamed through the driver
+once, in input order, into one Parquet writer (see docs/SCALING.md for what that costs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from toolkit.core import start_ray
+from toolkit.dataset import ray_steps
+from toolkit.dataset.chunks import ParseLimits, partial_schema
+from toolkit.dataset.inputs import Entry
+from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
+from toolkit.dataset.near_duplicates import NEAR_DUPLICATE_THRESHOLD, lsh_bands
+from toolkit.dataset.parquet import PARQUET_COMPRESSION
+from toolkit.dataset.pass1 import ProgressCallback
+from toolkit.dataset.pass2 import _DocStats, _gather_stats
+from toolkit.dataset.rejects import Reject
+from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS
+from toolkit.dataset.tables import documents_schema, schema_metadata
+from toolkit.taxonomy import Taxonomy
+
+_ROWS_PER_PART = 1 << 18
+"""Rows (sentence keys, band keys, digests) per group-by partition: a partition is one worker's
+numpy work at once, a few tens of MB."""
+_SIGNATURE_WIDTH = 64
+"""MinHash values per document (near_duplicates.minhash_signatures' default)."""
+
+
+def _parts(rows: int) -> int:
+    return max(1, -(-rows // _ROWS_PER_PART))
+
+
+def _union_find(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """doc_id -> smallest doc_id of its component, for the documents that have a pair."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {d: find(d) for d in sorted(parent)}
+
+
+def _cluster_sizes(clusters: dict[str, str], n_documents: int) -> np.ndarray:
+    """Size of every cluster: the components of the pairs, then one per other document."""
+    sizes: np.ndarray = np.empty(0, dtype=np.int64)
+    if clusters:
+        sizes = np.unique(list(clusters.values()), return_counts=True)[1].astype(np.int64)
+    return np.concatenate([np.ones(n_documents - len(clusters), dtype=np.int64), sizes])
+
+
+class _Pipeline:
+    """The Ray Data datasets of one build, each computed once (materialised) and reused."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        tax: Taxonomy,
+        sizes: tuple[int, int],
+        limits: ParseLimits,
+    ):
+        self.ray = start_ray()
+        self.entries = entries
+        self.items = [e.display for e in entries]
+        self.limits = limits
+        batch_size, workers = sizes
+        self.tax = tax
+        self.batch_size = batch_size
+        self.workers = workers
+        self.chunk = max(1, min(batch_size, 250))
+
+    def parse(self) -> Any:
+        """One row per input, parsed by ArticleParser actors, in input order."""
+        table = pa.table(
+            {
+                "position": pa.array(np.arange(len(self.items)), pa.int64()),
+                "display": pa.array(self.items, pa.string()),
+                "path": pa.array([e.path for e in self.entries], pa.string()),
+                "error": pa.array(
+                    [e.reason if e.format == "reject" else None for e in self.entries], pa.string()
+                ),
+            }
+        )
+        blocks = [table.slice(i, self.chunk) for i in range(0, len(self.items), self.chunk)]
+        source = self.ray.data.from_arrow(blocks or [table])
+        return source.map_batches(
+            ray_steps.ArticleParser,
+            fn_constructor_kwargs={"schema": partial_schema(self.tax), "limits": self.limits},
+            batch_size=None,
+            batch_format="pyarrow",
+            compute=self.ray.data.ActorPoolStrategy(size=self.workers),
+        ).materialize()
+
+    def duplicates(self, parsed: Any) -> list[dict[str, Any]]:
+        """Inputs whose bytes an earlier input had (position, first), from a digest group-by."""
+        digests = parsed.map_batches(
+            ray_steps.digest_rows,
+            fn_kwargs={"parts": _parts(len(self.items))},
+            batch_format="pyarrow",
+        )
+        found = digests.groupby("part", num_partitions=_parts(len(self.items))).map_groups(
+            ray_steps.duplicates_of_part, batch_format="pyarrow"
+        )
+        return list(found.take_all())
+
+    def failures(self, parsed: Any) -> list[dict[str, Any]]:
+        """The inputs that could not be read or parsed."""
+        return list(parsed.map_batches(ray_steps.failed_inputs, batch_format="pyarrow").take_all())
+
+    def clusters(self, kept: Any, n_documents: int) -> dict[str, str]:
+        """doc_id -> cluster id for the documents with a near-duplicate (the others: their own)."""
+        bands, rows = lsh_bands(NEAR_DUPLICATE_THRESHOLD, _SIGNATURE_WIDTH)
+        keyed = kept.map_batches(
+            ray_steps.band_rows,
+            fn_kwargs={
+                "bands": bands,
+                "rows": rows,
+                "width": _SIGNATURE_WIDTH,
+                "parts": _parts(n_documents * bands),
+            },
+            batch_format="pyarrow",
+        )
+        pairs = keyed.groupby("part", num_partitions=_parts(n_documents * bands)).map_groups(
+            ray_steps.similar_pairs_of_part,
+            fn_kwargs={"width": _SIGNATURE_WIDTH, "threshold": NEAR_DUPLICATE_THRESHOLD},
+            batch_format="pyarrow",
+        )
+        found = sorted({(r["first"], r["second"]) for r in pairs.take_all()})
+        return _union_find(found)
+
+    def shared(self, kept: Any, n_sentences: int, n_documents: int) -> Any:
+        """(position, sent, doc_ids) of each sentence that other documents share."""
+        rows = kept.map_batches(
+            ray_steps.sentence_rows,
+            fn_kwargs={"parts": _parts(n_sentences)},
+            batch_format="pyarrow",
+        )
+        found = rows.groupby("part", num_partitions=_parts(n_sentences)).map_groups(
+            ray_steps.shared_of_part,
+            fn_kwargs={"max_docs": SHARED_SENTENCE_MAX_DOCS},
+            batch_format="pyarrow",
+        )
+        return found.materialize()
+
+    def merge(self, kept: Any, shared: Any, n_documents: int) -> Any:
+        """Each kept document with its shared sentences: a union gathered by position."""
+        schema = ray_steps.merge_schema(partial_schema(self.tax))
+        kwargs = {"parts": _parts(n_documents), "schema": schema}
+        docs = kept.map_batches(ray_steps.document_side, fn_kwargs=kwargs, batch_format="pyarrow")
+        rows = shared.map_batches(ray_steps.shared_side, fn_kwargs=kwargs, batch_format="pyarrow")
+        return (
+            docs.union(rows)
+            .groupby("part", num_partitions=_parts(n_documents))
+            .map_groups(ray_steps.merge_part, batch_format="pyarrow")
+        )
+
+
+def _log_inputs(parsed: Any, duplicates: dict[int, str], log_path: Path) -> int:
+    """Write the inputs log (one JSON line per input, in input order); returns the input count."""
+    n = 0
+    columns = ["position", "display", "sha", "error", "doc_id"]
+    with log_path.open("w", encoding="utf-8", newline="\n") as log:
+        for batch in parsed.select_columns(columns).iter_batches(batch_format="pyarrow"):
+            for row in batch.to_pylist():
+                n += 1
+                dropped = row["error"] is not None or row["position"] in duplicates
+                entry = {
+                    "path": row["display"],
+                    "sha256": row["sha"] or None,
+                    "doc_id": None if dropped else row["doc_id"],
+                }
+                log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+    return n
+
+
+def _pass1_rejects(
+    failures: list[dict[str, Any]], duplicates: dict[int, str], displays: Sequence[str]
+) -> list[Reject]:
+    """The rejects of parsing and of byte-identical copies, in input order (as the local run)."""
+    found = [(int(r["position"]), r["error"]) for r in failures]
+    found += [(position, f"duplicate of {first}") for position, first in duplicates.items()]
+    return [Reject(displays[p], "article", reason) for p, reason in sorted(found)]
+
+
+def _write_documents_file(
+    finished: Any, out_path: Path, tax: Taxonomy, batch_size: int
+) -> _DocStats:
+    """documents.parquet from the finished rows, in input order, row groups of batch_size."""
+    schema = documents_schema(tax).with_metadata(schema_metadata(tax, "documents"))
+    stats = _DocStats()
+    ordered = finished.sort("position")
+    with pq.ParquetWriter(out_path, schema, compression=PARQUET_COMPRESSION) as writer:
+        for batch in ordered.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
+            part = pa.Table.from_arrays(
+                [batch.column(f.name).cast(f.type) for f in schema], schema=schema
+            )
+            writer.write_table(part, row_group_size=max(1, part.num_rows))
+            _gather_stats(stats, part)
+    return stats
+
+
+def build_with_ray(
+    entries: Sequence[Entry],
+    tmp: Path,
+    tax: Taxonomy,
+    ann_root: Path | None,
+    sizes: tuple[int, int],
+    limits: ParseLimits,
+    progress: ProgressCallback | None,
+) -> dict[str, Any]:
+    """Everything `convert` computes, on Ray; the tables the driver writes are left to build.
+
+    ``entries`` are plain article files or discovery's rejects; ``sizes`` is (batch size,
+    workers)."""
+    pipe = _Pipeline(entries, tax, sizes, limits)
+    items = pipe.items
+    batch_size = sizes[0]
+    parsed = pipe.parse()
+    if progress is not None:
+        progress(len(items), len(items))
+    duplicates = {int(r["position"]): r["first"] for r in pipe.duplicates(parsed)}
+    rejects = _pass1_rejects(pipe.failures(parsed), duplicates, items)
+    inputs_log = tmp / ".inputs.jsonl"
+    n_inputs = _log_inputs(parsed, duplicates, inputs_log)
+    kept = parsed.map_batches(
+        ray_steps.kept_documents,
+        fn_kwargs={"duplicates": np.fromiter(duplicates, np.int64, len(duplicates))},
+        batch_format="pyarrow",
+    ).materialize()
+    n_documents = kept.count()
+    wanted = sorted(_wanted_doc_ids(ann_root))
+    texts: dict[str, str] = {}
+    if wanted:
+        picked = kept.map_batches(
+            ray_steps.wanted_texts, fn_kwargs={"wanted": wanted}, batch_format="pyarrow"
+        )
+        texts = {r["doc_id"]: r["text"] for r in picked.take_all()}
+    annotations = (
+        load_annotations(ann_root, texts=texts, taxonomy=tax, rejects=rejects)
+        if ann_root is not None
+        else _Annotations()
+    )
+    clusters = pipe.clusters(kept, n_documents) if n_documents else {}
+    n_keys = int(kept.map_batches(_key_counts, batch_format="pyarrow").sum("n") or 0)
+    shared = pipe.shared(kept, n_keys, n_documents)
+    n_shared = shared.count()
+    merged = pipe.merge(kept, shared, n_documents)
+    finished = merged.map_batches(
+        ray_steps.finish_documents,
+        fn_kwargs={
+            "schema": documents_schema(tax),
+            "clusters": clusters,
+            "gold": annotations.gold,
+        },
+        batch_format="pyarrow",
+    )
+    stats = _write_documents_file(finished, tmp / "documents.parquet", tax, batch_size)
+    return {
+        "rejects": rejects,
+        "annotations": annotations,
+        "stats": stats,
+        "n_inputs": n_inputs,
+        "n_documents": n_documents,
+        "n_shared": n_shared,
+        "cluster_sizes": _cluster_sizes(clusters, n_documents),
+        "inputs_log": inputs_log,
+    }
+
+
+def _key_counts(batch: pa.Table) -> pa.Table:
+    import pyarrow.compute as pc
+
+    lengths = pc.list_value_length(batch.column("sentence_keys")).fill_null(0)
+    return pa.table({"n": [pc.sum(lengths).as_py() or 0]})
