@@ -165,6 +165,16 @@ def build(session: nox.Session) -> None:
     )
     env.run(
         "toolkit",
+        "preannotate",
+        "arguments",
+        dataset,
+        "--annotations",
+        "annotations",
+        "--out",
+        reports,
+    )
+    env.run(
+        "toolkit",
         "agreement",
         dataset,
         "--out",
