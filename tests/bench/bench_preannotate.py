@@ -50,7 +50,7 @@ def run_benchmark(
     floor_cpu_s = time.process_time() - cpu
     cpu = time.process_time()
     for _, text in corpus:
-        ruleset._scan_re.findall(text)
+        ruleset._scan(text)
     scan_cpu_s = time.process_time() - cpu
     n_spans = 0
     wall, cpu = time.perf_counter(), time.process_time()
