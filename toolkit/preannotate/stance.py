@@ -40,7 +40,9 @@ class Stance:
         # Every occurrence of every anchor (overlapping ones too, as str.find at each position
         # would give) in one compiled pass.
         self._anchors = list(self._stance_by_anchor)
-        self._anchor_automaton = ahocorasick_rs.AhoCorasick(self._anchors) if self._anchors else None
+        self._anchor_automaton = (
+            ahocorasick_rs.AhoCorasick(self._anchors) if self._anchors else None
+        )
         self._negation_before = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$")
         speech = trie_regex(lexicon.get("speech_verbs", ()))
         self._speech_after_re = re.compile(
