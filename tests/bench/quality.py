@@ -44,9 +44,9 @@ LABELS = ("ACTOR", "EVENT", "LOCATION", "STANCE", "ALL")
 SHARES = ("no_event_share", "gold_category_share", "country_code_share")
 # The PLOVER subsets of the table: every record, the dev half and the held-out half.
 SUBSETS = (
-    ("all", "all records"),
-    ("dev", "dev half: its errors were read to write rules"),
-    ("heldout", "held-out half: never read"),
+    ("all", "all records (OUT OF SAMPLE for the models; the rules read the dev half)"),
+    ("dev", "dev half (IN SAMPLE for the rules: its errors were read to write them)"),
+    ("heldout", "held-out half (OUT OF SAMPLE: never read)"),
 )
 
 
@@ -186,8 +186,8 @@ def render(seeds: Mapping[str, Any], plover: Mapping[str, Any], heldout: str) ->
         part = plover[name]
         lines += [
             "",
-            f"PLOVER gold records, {title} ({part['n']} records; OUT OF SAMPLE; "
-            "95% percentile bootstrap over records, seed 0)",
+            f"PLOVER gold records, {title}: {part['n']} records, "
+            "95% percentile bootstrap over records (seed 0)",
             f"{'share':<22} {'rules':<28} {'models':<28} target",
         ]
         for k in SHARES:
