@@ -17,6 +17,7 @@ Written from PLOVER's definitions, not from its gold records (which are the test
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Sequence
 
@@ -41,6 +42,7 @@ _RECIPROCAL_TRIGGER = re.compile(
     re.IGNORECASE,
 )
 _RECIPROCAL_CATEGORIES = frozenset({"CONSULT"})
+_START_END = operator.attrgetter("start", "end")
 
 
 def _clause_breaks(text: str, sentence: tuple[int, int]) -> tuple[list[int], list[int]]:
@@ -123,7 +125,7 @@ def argument_relations(
     """Source, target and location relations for every EVENT span among ``spans``."""
     starts = [s for s, _ in sents]
     by_sentence: dict[int, dict[str, list[Span]]] = {}
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+    for span in sorted(spans, key=_START_END):
         index = bisect.bisect_right(starts, span.start) - 1
         if index >= 0 and span.end <= sents[index][1]:
             by_sentence.setdefault(index, {}).setdefault(span.label, []).append(span)

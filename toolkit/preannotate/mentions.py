@@ -107,7 +107,10 @@ class MentionScanner:
         k = 0
         while k < n:
             start, end, r = toks[k]
-            if r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s")):
+            # A phrase needs a title here or a next token one space or "'s " away (titles.py).
+            if (
+                r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s"))
+            ) and (r.title is not None or (k + 1 < n and toks[k + 1][0] - end in (1, 3))):
                 found = self._title_phrase(text, toks, k)
                 if found is not None:
                     mention, k = found
