@@ -82,10 +82,11 @@ def span_f1(dataset: Path, layer: str, out: Path) -> dict[str, dict[str, float |
 
 def bootstrap(records: Sequence[PloverRecord], suggest: Suggester, n: int = 1000) -> dict[str, Any]:
     """The PLOVER shares and their 95% percentile intervals over resampled records (seed 0)."""
-    cached = {r.record_id: list(suggest(r.record_id, r.text)) for r in records}
+    # Keyed by id and text: two records of the file share the id PLOVER-GSR01-COERCE-0004.
+    cached = {(r.record_id, r.text): list(suggest(r.record_id, r.text)) for r in records}
 
-    def cached_suggest(record_id: str, _text: str) -> list[Any]:
-        return cached[record_id]
+    def cached_suggest(record_id: str, text: str) -> list[Any]:
+        return cached[(record_id, text)]
 
     point = measure(records, cached_suggest)
     rng = random.Random(0)
