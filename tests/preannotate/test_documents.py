@@ -31,7 +31,7 @@ def test_output_is_deterministic_and_validates(tmp_path: Path) -> None:
     assert problems == []
     assert parsed is not None and parsed.annotator_id == LAYER
     doc = json.loads(first)
-    assert doc["source"] == {"kind": "rules", "name": "geoevent-rules", "version": "2.0.0"}
+    assert doc["source"] == {"kind": "rules", "name": "geoevent-rules", "version": "2.1.0"}
     assert doc["codebook_version"] == read_taxonomy().codebook_version
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from toolkit.errors import InputError
-from toolkit.preannotate.lexicon import find_words, read_lexicon, trie_regex
+from toolkit.preannotate.lexicon import WordScanner, find_words, read_lexicon, trie_regex
 from toolkit.preannotate.rules import RuleSet
 from toolkit.taxonomy.gazetteer import default_gazetteer
 from toolkit.taxonomy.labels import read_taxonomy
@@ -33,6 +33,26 @@ def test_trie_regex_matches_exactly_the_words(words: set[str]) -> None:
 def test_find_words_matches_the_boundary_regex(words: set[str], text: str) -> None:
     regex = re.compile(rf"(?<![\w-])(?:{trie_regex(words)})(?![\w])(?!['’][a-rt-z])")
     assert find_words(text, words) == [m.span() for m in regex.finditer(text)]
+
+
+@given(
+    st.sets(
+        st.sampled_from(["Xi", "Xie", "Li", "Li Qiang", "Wang Yi", "Wang", "an official", "é"]),
+        min_size=1,
+    ),
+    st.lists(
+        st.sampled_from(["Xi", "Xie", "Li", "Qiang", "Wang", "Yi", "an", " official", " ", "-"])
+        | st.sampled_from(["'an", "’s", "_", "é", "Iran"])
+    ).map("".join),
+)
+def test_word_scanner_matches_the_scan_regex(words: set[str], text: str) -> None:
+    regex = re.compile(rf"(?<![\w-])(?:{trie_regex(words)})")
+    expected = [(m.start(), m.end(), m.group()) for m in regex.finditer(text)]
+    assert WordScanner(words).find(text) == expected
+
+
+def test_word_scanner_without_words_finds_nothing() -> None:
+    assert WordScanner(["", ""]).find("Xi said") == []
 
 
 def test_bad_lexicon_is_rejected(tmp_path: Path) -> None:

@@ -24,6 +24,10 @@ from .test_rules import find, labels_of, spans_of
         ("Both oppose Taiwan independence.", "Taiwan", "LOCATION"),
         ("Manila accused the coast guard of ramming its boat.", "Manila", "ACTOR"),
         ("Taiwan's defence ministry reported 20 aircraft.", "Taiwan", "ACTOR"),
+        ("Argentina has apologized to Brazil for the incident.", "Brazil", "ACTOR"),
+        ("It is providing photographs and other intelligence to Kenya.", "Kenya", "ACTOR"),
+        ("The UN sent 21 military and civilian personnel to Peru.", "Peru", "LOCATION"),
+        ("They offered aid, then flew to Brazil.", "Brazil", "LOCATION"),
     ],
     ids=[
         "talks-in",
@@ -36,6 +40,10 @@ from .test_rules import find, labels_of, spans_of
         "compound-head",
         "subject-accused",
         "possessive",
+        "recipient-to",
+        "recipient-to-eight-words-back",
+        "destination-to",
+        "recipient-word-in-another-clause",
     ],
 )
 def test_capital_or_country_is_actor_or_location_by_context(

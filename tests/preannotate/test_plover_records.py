@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..bench.plover_records import PloverRecord, measure, read_records
+from ..bench.plover_records import (
+    PloverRecord,
+    is_dev_record,
+    measure,
+    read_records,
+    split_records,
+)
 
 RECORDS = """[
 {
@@ -46,3 +52,15 @@ def test_measure_counts_categories_and_country_codes() -> None:
         0.5,
         0.5,
     )
+
+
+def test_halves_are_fixed_by_the_hash_of_the_id_and_cover_every_record() -> None:
+    records = [PloverRecord(f"PLOVER-{i}", "text", "AGREE", ()) for i in range(40)]
+    dev, heldout = split_records(records)
+    assert sorted(r.record_id for r in dev + heldout) == sorted(r.record_id for r in records)
+    assert [is_dev_record(r.record_id) for r in dev] == [True] * len(dev)
+    assert [is_dev_record(r.record_id) for r in heldout] == [False] * len(heldout)
+    # Fixed by SHA-256 of the id: even hash, dev half; odd, held out.
+    assert is_dev_record("PLOVER-GSR01-AGREE-0005") is True
+    assert is_dev_record("PLOVER-GSR01-AGREE-0006") is False
+    assert 0 < len(dev) < len(records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .test_rules import find, spans_of
 
 
@@ -25,3 +27,24 @@ def test_apposition_and_possessive_title_link_to_the_named_person() -> None:
     spans = spans_of("He met Wang Yi, China's top diplomat, and later Wang spoke to reporters.")
     assert find(spans, "ACTOR", "China's top diplomat").attributes["canonical_name"] == "Wang Yi"
     assert find(spans, "ACTOR", "Wang").attributes["canonical_name"] == "Wang Yi"
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "country"),
+    [
+        ("Putin offered talks with the president of Armenia.", "president of Armenia", "ARM"),
+        (
+            "He met the foreign minister of the United States.",
+            "foreign minister of the United States",
+            "USA",
+        ),
+    ],
+    ids=["of-country", "of-the-country"],
+)
+def test_a_title_takes_the_country_named_after_of(text: str, quote: str, country: str) -> None:
+    assert find(spans_of(text), "ACTOR", quote).attributes["country"] == country
+
+
+def test_a_title_keeps_its_own_country_before_of() -> None:
+    spans = spans_of("Chinese officials of Taiwan affairs met.")
+    assert find(spans, "ACTOR", "Chinese officials").attributes["country"] == "CHN"

@@ -17,17 +17,19 @@ Written from PLOVER's definitions, not from its gold records (which are the test
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Sequence
 
 from toolkit.annotations import RelationLink, Span
 
-# Where a clause ends: punctuation that closes it, and words that open another clause.
+# Where a clause ends: punctuation that closes it, and words that open another clause. The
+# lookahead on the first character lets the regex engine skip to candidate positions; only
+# the words are matched ignoring case.
 _CLAUSE_BREAK = re.compile(
-    r"[;:]|\s[—–-]\s|,\s*(?:which|who|whom|whose|where|while|after|before|because|although|"
-    r"but|said|says|according)\b|\s(?:but|while|whereas|because|although|after|before|said|"
-    r"says|told|added|announced|reported)\s",
-    re.IGNORECASE,
+    r"(?=[;:,\s])(?:[;:]|,\s*(?i:which|who|whom|whose|where|while|after|before|because|"
+    r"although|but|said|says|according)\b|\s(?:[—–-]\s|(?i:but|while|whereas|because|although|"
+    r"after|before|said|says|told|added|announced|reported)\s))"
 )
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|,\s*and)\s*(?:the\s+)?$", re.IGNORECASE)
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|get)\s+(?:\w+ly\s+)?$")
@@ -40,18 +42,30 @@ _RECIPROCAL_TRIGGER = re.compile(
     re.IGNORECASE,
 )
 _RECIPROCAL_CATEGORIES = frozenset({"CONSULT"})
+_START_END = operator.attrgetter("start", "end")
 
 
-def _clause(text: str, sentence: tuple[int, int], event: Span) -> tuple[int, int]:
-    """The part of the sentence between the clause breaks around the trigger."""
-    start, end = sentence
-    for m in _CLAUSE_BREAK.finditer(text, start, end):
-        if m.end() <= event.start:
-            start = m.end()
-        elif m.start() >= event.end:
-            end = m.start()
-            break
-    return start, end
+def _clause_breaks(text: str, sentence: tuple[int, int]) -> tuple[list[int], list[int]]:
+    """Starts and ends of the clause breaks of a sentence (found once for all its events)."""
+    spans = [m.span() for m in _CLAUSE_BREAK.finditer(text, *sentence)]
+    return [s for s, _ in spans], [e for _, e in spans]
+
+
+def _clause(
+    sentence: tuple[int, int], breaks: tuple[list[int], list[int]], event: Span
+) -> tuple[int, int]:
+    """The part of the sentence between the clause breaks around the trigger.
+
+    Breaks do not overlap, so their starts and ends both ascend: the clause starts at the end
+    of the last break ending before the trigger and ends at the first break after it.
+    """
+    starts, ends = breaks
+    before = bisect.bisect_right(ends, event.start) - 1
+    after = bisect.bisect_left(starts, event.end)
+    return (
+        ends[before] if before >= 0 else sentence[0],
+        starts[after] if after < len(starts) else sentence[1],
+    )
 
 
 def _coordinated(text: str, actors: Sequence[Span], first: int, step: int) -> list[Span]:
@@ -92,12 +106,16 @@ def _roles(
     return [("source", a) for a in subjects] + [(object_role, a) for a in objects]
 
 
-def _location(text: str, event: Span, places: Sequence[Span]) -> Span | None:
-    """The place introduced by in/at/near in the event's sentence: after the trigger first."""
-    cued = [p for p in places if _PLACE_CUE.search(text[max(0, p.start - 12) : p.start])]
-    later = [p for p in cued if p.start >= event.end]
-    if later:
-        return later[0]
+def _cued_places(text: str, places: Sequence[Span]) -> list[Span]:
+    """The places of a sentence introduced by in/at/near."""
+    return [p for p in places if _PLACE_CUE.search(text[max(0, p.start - 12) : p.start])]
+
+
+def _location(event: Span, cued: Sequence[Span]) -> Span | None:
+    """The cued place of the event's sentence: after the trigger first, else the last before."""
+    for p in cued:
+        if p.start >= event.end:
+            return p
     return cued[-1] if cued else None
 
 
@@ -107,18 +125,23 @@ def argument_relations(
     """Source, target and location relations for every EVENT span among ``spans``."""
     starts = [s for s, _ in sents]
     by_sentence: dict[int, dict[str, list[Span]]] = {}
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+    for span in sorted(spans, key=_START_END):
         index = bisect.bisect_right(starts, span.start) - 1
         if index >= 0 and span.end <= sents[index][1]:
             by_sentence.setdefault(index, {}).setdefault(span.label, []).append(span)
     relations: list[RelationLink] = []
     for index, labelled in sorted(by_sentence.items()):
+        events = labelled.get("EVENT")
+        if not events:
+            continue
         actors = labelled.get("ACTOR", [])
-        for event in labelled.get("EVENT", []):
-            clause = _clause(text, sents[index], event)
+        breaks = _clause_breaks(text, sents[index])
+        cued = _cued_places(text, labelled.get("LOCATION", []))
+        for event in events:
+            clause = _clause(sents[index], breaks, event)
             for role, actor in _roles(text, event, actors, clause):
                 relations.append(RelationLink(role, event.id, actor.id))
-            place = _location(text, event, labelled.get("LOCATION", []))
+            place = _location(event, cued)
             if place is not None:
                 relations.append(RelationLink("location", event.id, place.id))
     return relations

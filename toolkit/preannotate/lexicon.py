@@ -49,6 +49,46 @@ def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
+class WordScanner:
+    """The matches of the regex ``(?<![\\w-])(?:word|...)``, longest first, found in one pass.
+
+    An Aho-Corasick automaton (ahocorasick_rs, compiled) reports every occurrence of every
+    word; those that start after a word character or a hyphen are dropped, and the rest are
+    taken leftmost-longest without overlap, which is what ``finditer`` of that regex returns.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        import ahocorasick_rs
+
+        self.words: list[str] = sorted({w for w in words if w})
+        self._automaton = ahocorasick_rs.AhoCorasick(self.words) if self.words else None
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, word) of each match, left to right."""
+        if self._automaton is None:
+            return []
+        hits = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        # Longest first at each start; a start inside an earlier match is never tried.
+        hits.sort(key=_start_then_longest)
+        words = self.words
+        out: list[tuple[int, int, str]] = []
+        last_end = 0
+        for index, start, end in hits:
+            if start < last_end:
+                continue
+            if start:
+                c = text[start - 1]
+                if c == "-" or c == "_" or c.isalnum():
+                    continue
+            out.append((start, end, words[index]))
+            last_end = end
+        return out
+
+
+def _start_then_longest(hit: tuple[int, int, int]) -> tuple[int, int]:
+    return hit[1], -hit[2]
+
+
 def find_words(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
     """Leftmost-longest, non-overlapping whole-word occurrences of ``words`` in ``text``.
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 
 from toolkit.preannotate.actors import Actors, Mention
 from toolkit.preannotate.events import Events
-from toolkit.preannotate.lexicon import trie_regex
+from toolkit.preannotate.lexicon import WordScanner
 from toolkit.preannotate.places import Places, place_attributes
 from toolkit.preannotate.roles import Roles, Token
 from toolkit.preannotate.titles import HON_NAME, HONORIFICS, MODIFIERS, Titles
@@ -60,7 +59,7 @@ class MentionScanner:
                 or r.dem is not None
                 or (r.place is not None and r.place.feature_type == "country")
             )
-        self.scan_re = re.compile(rf"(?<![\w-])(?:{trie_regex(self.roles)})")
+        self.scanner = WordScanner(self.roles)
         # Bound once: these run for many tokens of every document.
         self._title_phrase = titles.phrase
         self._unique_surname = actors.unique_surname
@@ -75,8 +74,7 @@ class MentionScanner:
         roles = self.roles
         toks: list[Token] = []
         append = toks.append
-        for m in self.scan_re.finditer(text):
-            start, end = m.span()
+        for start, end, word in self.scanner.find(text):
             if end < size:
                 c = text[end]
                 # Most names end before a space or punctuation: test those first.
@@ -90,7 +88,7 @@ class MentionScanner:
                         and text[end + 1] != "s"
                     ):
                         continue
-            append((start, end, roles[m.group()]))
+            append((start, end, roles[word]))
         return toks
 
     def mentions(
@@ -109,7 +107,10 @@ class MentionScanner:
         k = 0
         while k < n:
             start, end, r = toks[k]
-            if r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s")):
+            # A phrase needs a title here or a next token one space or "'s " away (titles.py).
+            if (
+                r.opens_title or (r.place is not None and text[end : end + 2] in ("'s", "’s"))
+            ) and (r.title is not None or (k + 1 < n and toks[k + 1][0] - end in (1, 3))):
                 found = self._title_phrase(text, toks, k)
                 if found is not None:
                     mention, k = found

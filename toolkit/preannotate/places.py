@@ -146,6 +146,8 @@ class Places:
             cue.split()[-1] for cue in (*self._place_cues, *self._actor_cues) if cue.split()
         )
         self._finite = set(lexicon.get("finite_verbs", ()))
+        # Words that make "to X" a recipient ("apologized to Brazil") rather than a destination.
+        self._recipient_words = frozenset(lexicon.get("recipient_words_before_to", ()))
         self._compound_heads = frozenset(lexicon.get("place_compound_heads", ()))
         self._topic_countries = frozenset(lexicon.get("topic_countries", ()))
         follow = (
@@ -181,6 +183,8 @@ class Places:
             return "LOCATION"  # "Taiwan independence": about the place itself
         if last in self._actor_cues or last_two in self._actor_cues:
             return "ACTOR"
+        if last == "to" and self._recipient_before(text, start, sent_start):
+            return "ACTOR"
         if last in self._place_cues or last_two in self._place_cues:
             return "LOCATION"
         if text.startswith(("'s", "’s"), end):
@@ -197,6 +201,19 @@ class Places:
         if nxt is not None and self.is_modifier("", nxt):
             return "SKIP"
         return "LOCATION" if country in self._topic_countries else "ACTOR"
+
+    def _recipient_before(self, text: str, start: int, sent_start: int) -> bool:
+        """Whether a recipient word is among the eight words before "to", in the same clause.
+
+        The codebook's replacement test: "apologized to the Brazilian government" means the
+        same as "apologized to Brazil", so the name is an ACTOR; a destination ("sent troops
+        to Bosnia") is not a recipient and stays a LOCATION.
+        """
+        if not self._recipient_words:
+            return False
+        window = text[max(sent_start, start - 100) : start]
+        clause = re.split(r"[,;:()—]", window)[-1]
+        return any(word in self._recipient_words for word in clause.split()[-9:-1])
 
     def is_modifier(self, after: str, nxt: re.Match[str] | None = None) -> bool:
         """True when a content word follows the name ("U.S. sanctions", "Asia programme").

@@ -58,7 +58,7 @@ class RuleSet:
         self.places = Places(lexicon, gazetteer)
         self.scanner = MentionScanner(self.actors, self.titles, self.places, self.events)
         # The lexicon scan, and the event rules the tests compare with their slow paths.
-        self._scan_re = self.scanner.scan_re
+        self._scan = self.scanner.scanner.find
         self._modality = self.events.modality
         self._modality_any_re = self.events._modality_any_re
         self._modality_cue_re = self.events._modality_cue_re

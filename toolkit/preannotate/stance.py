@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import ahocorasick_rs
+
 from toolkit.annotations import RelationLink, Span
 from toolkit.errors import InputError
 from toolkit.preannotate.lexicon import ADVERBS, trie_regex
@@ -35,6 +37,12 @@ class Stance:
             self._stance_by_anchor.setdefault(cue["anchor"], []).append(
                 (i, re.compile(cue["pattern"]))
             )
+        # Every occurrence of every anchor (overlapping ones too, as str.find at each position
+        # would give) in one compiled pass.
+        self._anchors = list(self._stance_by_anchor)
+        self._anchor_automaton = (
+            ahocorasick_rs.AhoCorasick(self._anchors) if self._anchors else None
+        )
         self._negation_before = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$")
         speech = trie_regex(lexicon.get("speech_verbs", ()))
         self._speech_after_re = re.compile(
@@ -98,15 +106,18 @@ class Stance:
     def _stance_cues(self, text: str) -> list[tuple[re.Match[str], dict[str, Any]]]:
         """Cue matches around anchor hits, leftmost-longest first, never overlapping."""
         found: dict[tuple[int, int], tuple[int, re.Match[str]]] = {}
-        for anchor, cues in self._stance_by_anchor.items():
-            pos = text.find(anchor)
-            while pos != -1:
-                lo, hi = max(0, pos - 120), min(len(text), pos + len(anchor) + 120)
-                for i, pattern in cues:
-                    for m in pattern.finditer(text, lo, hi):
-                        if m.start() <= pos < m.end() and m.span() not in found:
-                            found[m.span()] = (i, m)
-                pos = text.find(anchor, pos + 1)
+        if self._anchor_automaton is None:
+            return []
+        # Anchor by anchor in lexicon order, each left to right: the first cue to match a
+        # range keeps it.
+        hits = sorted(self._anchor_automaton.find_matches_as_indexes(text, overlapping=True))
+        size = len(text)
+        for index, pos, anchor_end in hits:
+            lo, hi = max(0, pos - 120), min(size, anchor_end + 120)
+            for i, pattern in self._stance_by_anchor[self._anchors[index]]:
+                for m in pattern.finditer(text, lo, hi):
+                    if m.start() <= pos < m.end() and m.span() not in found:
+                        found[m.span()] = (i, m)
         out: list[tuple[re.Match[str], dict[str, Any]]] = []
         last_end = -1
         for (start, end), (i, m) in sorted(

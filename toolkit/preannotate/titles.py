@@ -62,6 +62,20 @@ def _title_head(text: str, toks: list[Token], k: int) -> tuple[int, str | None, 
     return j, country, phrase_start
 
 
+def _of_country(text: str, toks: list[Token], j: int) -> tuple[str, int] | None:
+    """The country named right after title token j by "of" or "of the", and where it ends."""
+    if j + 1 >= len(toks):
+        return None
+    end = toks[j][1]
+    start, place_end, roles = toks[j + 1]
+    place = roles.place
+    if place is None or place.feature_type != "country" or not place.country:
+        return None
+    if text[end:start] not in (" of ", " of the "):
+        return None
+    return place.country, place_end
+
+
 class Titles:
     """The titles of the lexicon (forms to entries) and the phrases they head."""
 
@@ -85,7 +99,14 @@ class Titles:
             return None
         title = text[toks[j][0] : toks[j][1]]
         end = toks[j][1]
+        title_phrase = text[phrase_start:end].casefold()
         nxt = j + 1
+        if country is None:
+            # "the president of Armenia": the country after "of" is the title's country.
+            of_country = _of_country(text, toks, j)
+            if of_country is not None:
+                country, end = of_country
+                nxt = j + 2
         country = country or entry.get("default_country")
         mention = Mention(
             start,
@@ -95,7 +116,7 @@ class Titles:
             country=country,
             sector=entry["sector"],
             office=entry.get("office"),
-            title_phrase=text[phrase_start:end].casefold(),
+            title_phrase=title_phrase,
         )
         if entry["kind"] == "person" and end < len(text) and text[end] == " ":
             named = self._named(text, toks, j, mention, country)
