@@ -24,7 +24,7 @@ _SPECIAL = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One input: a file to read (plain article, WARC or JSON Lines) or a reject with its reason."""
 
@@ -171,6 +171,8 @@ def _add(
 ) -> None:
     """One non-folder path as an entry: a file to read, or a reject saying why not."""
     display = display_name(shown)
+    if display == path:
+        display = path  # one string object for both (memory per input)
     rel = display_name(relative)
     try:
         info = os.stat(path)
