@@ -15,7 +15,7 @@ from toolkit.dataset import check_dataset
 from toolkit.dataset.build import convert
 from toolkit.dataset.inputs import collect_inputs
 from toolkit.dataset.sidecar import read_sidecar
-from toolkit.dataset.work import WorkItem, work_items
+from toolkit.dataset.work import WorkItem, read_article_file, work_items
 
 from ..ingest.warc_files import PAGE, http_response, warc_file, warc_record
 from .test_build import SEED_FILES, TAX
@@ -172,3 +172,24 @@ def test_container_records_are_read_as_the_stream_is_consumed(tmp_path: Path) ->
     with feed.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"text": "Second story."}) + "\n")
     assert [item.display[-len("feed.jsonl:2") :] for item in stream] == ["feed.jsonl:2"]
+
+
+SIZES = {"empty": 0, "one byte": 1, "at the limit": 100, "buffer-sized": 65536}
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES)
+def test_a_plain_file_is_read_whole(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    (tmp_path / "a.txt").write_bytes(data)
+    assert read_article_file(str(tmp_path / "a.txt"), max(size, 100)) == data
+
+
+def test_a_file_over_the_limit_is_refused_after_at_most_one_byte_more(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"x" * 101)
+    with pytest.raises(OSError, match=r"file grew over the limit of 100 bytes \(--max-bytes\)"):
+        read_article_file(str(tmp_path / "a.txt"), 100)
+
+
+def test_a_folder_in_place_of_a_file_is_never_read(tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="not a regular file any more; never read"):
+        read_article_file(str(tmp_path), 100)

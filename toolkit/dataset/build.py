@@ -33,7 +33,7 @@ from toolkit.core import check_engine, write_text_atomic
 from toolkit.dataset.chunks import ParseLimits, partial_schema
 from toolkit.dataset.clusters import compute_clusters
 from toolkit.dataset.deadline import DEFAULT_MAX_SECONDS
-from toolkit.dataset.events import event_rows, events_schema
+from toolkit.dataset.events import EVENT_LABEL, event_rows, events_schema
 from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import DEFAULT_MAX_BYTES, Discovery, collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
@@ -419,6 +419,11 @@ def _write_events(tmp: Path, tax: Taxonomy, annotations: _Annotations) -> None:
     """events.parquet: the event records of every layer, dated from documents.parquet."""
     from toolkit.taxonomy import default_gazetteer
 
+    schema = events_schema().with_metadata(schema_metadata(tax, "events"))
+    if not any(row["label"] == EVENT_LABEL for row in annotations.span_rows):
+        # No event record to write: no dates to read, no gazetteer to build (about 1 s).
+        write_table(tmp / "events.parquet", [], schema)
+        return
     dates = pq.read_table(tmp / "documents.parquet", columns=["doc_id", "published_date"])
     published = dict(
         zip(dates["doc_id"].to_pylist(), dates["published_date"].to_pylist(), strict=True)
@@ -429,9 +434,7 @@ def _write_events(tmp: Path, tax: Taxonomy, annotations: _Annotations) -> None:
         gazetteer=default_gazetteer(),
         taxonomy=tax,
     )
-    write_table(
-        tmp / "events.parquet", rows, events_schema().with_metadata(schema_metadata(tax, "events"))
-    )
+    write_table(tmp / "events.parquet", rows, schema)
 
 
 def _manifest_head(

@@ -24,7 +24,7 @@ _SPECIAL = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One input: a file to read (plain article, WARC or JSON Lines) or a reject with its reason."""
 
@@ -102,15 +102,27 @@ def collect_inputs(
             _add(found, base, root, base, max_bytes, excluded)
     seen_real: set[str] = set()
     entries: list[Entry] = []
+    real_folders: dict[str, str] = {}
     for entry in sorted(found.entries, key=lambda e: e.display):
         if entry.format != "reject":
-            real = os.path.realpath(entry.path)
+            real = _real_path(entry.path, real_folders)
             if real in seen_real:
                 continue  # the same file named twice (or linked): read once
             seen_real.add(real)
         entries.append(entry)
     found.entries = entries
     return found
+
+
+def _real_path(path: str, real_folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)`` of a file, its folder resolved once for all its files."""
+    folder, name = os.path.split(path)
+    real_folder = real_folders.get(folder)
+    if real_folder is None:
+        real_folder = real_folders[folder] = os.path.realpath(folder)
+    real = os.path.join(real_folder, name)
+    # One lstat instead of one per path component; a linked file is resolved in full.
+    return os.path.realpath(real) if os.path.islink(real) else real
 
 
 def _walk(top: str, found: Discovery, max_bytes: int, excluded: set[str]) -> None:
@@ -159,6 +171,8 @@ def _add(
 ) -> None:
     """One non-folder path as an entry: a file to read, or a reject saying why not."""
     display = display_name(shown)
+    if display == path:
+        display = path  # one string object for both (memory per input)
     rel = display_name(relative)
     try:
         info = os.stat(path)
@@ -173,7 +187,7 @@ def _add(
     elif not stat.S_ISREG(info.st_mode):
         what = next((name for test, name in _SPECIAL if test(info.st_mode)), "a special file")
         reason = f"{what}, not a regular file; never opened"
-    elif os.path.realpath(path) in excluded:
+    elif excluded and os.path.realpath(path) in excluded:
         found.skip("sidecar manifest")
         return
     kind = input_format(path)

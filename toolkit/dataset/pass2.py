@@ -63,13 +63,17 @@ def _run_pass2(
 
 
 def _gather_stats(stats: _DocStats, part: pa.Table) -> None:
-    outlets = part.column("outlet").to_pylist()
-    stats.outlets.update(o for o in outlets if o)
-    dates = [d for d in part.column("published_date").to_pylist() if d is not None]
-    if dates:
-        lo, hi = min(dates), max(dates)
+    """Add a row group's outlets, date range, sentences and characters (Arrow kernels, no rows)."""
+    outlets = pc.value_counts(pc.drop_null(part.column("outlet")))
+    for outlet, count in zip(
+        outlets.field("values").to_pylist(), outlets.field("counts").to_pylist(), strict=True
+    ):
+        if outlet:
+            stats.outlets[outlet] += count
+    dates = pc.min_max(part.column("published_date"))
+    lo, hi = dates["min"].as_py(), dates["max"].as_py()
+    if lo is not None and hi is not None:
         stats.first_date = lo if stats.first_date is None else min(stats.first_date, lo)
         stats.last_date = hi if stats.last_date is None else max(stats.last_date, hi)
-    lengths = pc.list_value_length(part.column("sentences")).to_pylist()
-    stats.n_sentences += sum(n or 0 for n in lengths)
-    stats.n_characters += sum(pc.utf8_length(part.column("text")).to_pylist())
+    stats.n_sentences += pc.sum(pc.list_value_length(part.column("sentences"))).as_py() or 0
+    stats.n_characters += pc.sum(pc.utf8_length(part.column("text"))).as_py() or 0

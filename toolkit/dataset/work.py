@@ -35,14 +35,25 @@ def read_article_file(path: str, max_bytes: int) -> bytes:
     discovery cannot hang the build; read at most ``max_bytes`` + 1 bytes, so a growing one
     cannot exhaust memory.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file any more; never read")
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
+        # Reads sized by fstat (one byte more shows growth): a read of max_bytes + 1 would
+        # allocate a buffer that large for every file.
+        want = min(info.st_size, max_bytes) + 1
+        while size <= max_bytes and (piece := os.read(fd, min(want, max_bytes + 1 - size))):
+            pieces.append(piece)
+            size += len(piece)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
         raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
-    return data
+    return b"".join(pieces)
 
 
 def work_items(
