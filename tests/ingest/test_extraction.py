@@ -113,8 +113,12 @@ def test_unmarked_block_outside_the_article_is_not_main_content():
 
 def test_fragment_keeps_the_project_rules():
     fragment = "<p>" + "</p>\n<p>".join(BODY) + "</p>\n<p>Share this story</p>"
-    paragraphs = [*BODY, "Share this story"]
-    cleanup = clean_page(fragment, paragraphs, set(), "fragment.html")
+    article = parse_article(fragment.encode("utf-8"), source_path="fragment.html")
+    assert [(r.reason, r.text) for r in article.removed] == [("navigation", "Share this story")]
+
+
+def test_no_tree_keeps_the_project_rules():
+    cleanup = clean_page(None, [*BODY, "Share this story"], set(), "fragment.html")
     assert cleanup.units == [([4], "navigation")]
 
 

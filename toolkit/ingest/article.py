@@ -23,6 +23,8 @@ from toolkit.ingest.normalize import (
     normalize_text,
     normalize_with_link_markers,
 )
+from toolkit.ingest.page_blocks import is_full_page
+from toolkit.ingest.page_tree import parse_page
 from toolkit.ingest.removals import Removal
 from toolkit.ingest.sentences import split_sentences
 
@@ -110,7 +112,11 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
             path=source_path,
         )
-    source = _read_html(raw, source_path) if _HTML_TAG.search(raw) else _Source(marked=raw)
+    root = parse_page(raw) if is_full_page(raw) else None
+    if root is not None or _HTML_TAG.search(raw):
+        source = _read_html(raw, source_path, root)
+    else:
+        source = _Source(marked=raw)
     normalized = normalize_with_link_markers(source.marked)
     if not normalized and not source.removals:
         raise InputError(
@@ -118,7 +124,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             path=source_path,
         )
     paragraphs, opens, closes = _split_marked(normalized)
-    cleanup = clean_page(raw, paragraphs, source.known_titles, source_path)
+    cleanup = clean_page(root, paragraphs, source.known_titles, source_path)
     text, starts = _assemble(paragraphs, cleanup)
 
     found = [

@@ -23,10 +23,12 @@ from collections import Counter
 
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
-from toolkit.ingest.page_blocks import SHINGLE, is_full_page, markup_reasons, shingles, words
+from toolkit.ingest.page_blocks import SHINGLE, markup_reasons, shingles, words
+from toolkit.ingest.page_tree import for_trafilatura
 
 MAIN_SHARE = 0.5
 """Share of a paragraph's shingles that must occur in the extracted text for it to be kept."""
@@ -35,15 +37,15 @@ NOT_MAIN = "not-main-content"
 
 
 def clean_page(
-    raw: str, paragraphs: list[str], known_titles: set[str], source_path: str
+    root: HtmlElement | None, paragraphs: list[str], known_titles: set[str], source_path: str
 ) -> _Cleanup:
-    """The paragraphs to leave out and why: main content first for full pages, then the rules."""
-    if not is_full_page(raw):
+    """The paragraphs to leave out and why: main content first for a full page's tree, then the
+    rules (alone for fragments and plain text, ``root`` None)."""
+    if root is None:
         return _clean_paragraphs(paragraphs, known_titles)
-    root = trafilatura.load_html(raw)
-    main = _extract(root, source_path) if root is not None else None
+    main = _extract(root, source_path)
     keep = _main_indexes(paragraphs, main) if main else []
-    if root is None or not keep:
+    if not keep:
         return _clean_paragraphs(paragraphs, known_titles)
     inner = _clean_paragraphs([paragraphs[i] for i in keep], known_titles, markup_judged=True)
     cleanup = _remap(inner, keep)
@@ -63,9 +65,11 @@ def clean_page(
     return cleanup
 
 
-def _extract(root: etree._Element, source_path: str) -> str | None:
+def _extract(root: HtmlElement, source_path: str) -> str | None:
     try:
-        return trafilatura.extract(root, fast=True, include_comments=False, include_tables=True)
+        return trafilatura.extract(
+            for_trafilatura(root), fast=True, include_comments=False, include_tables=True
+        )
     except (ValueError, TypeError, etree.LxmlError) as exc:
         raise InputError(f"main-content extraction failed: {exc}", path=source_path) from exc
 

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
+
 from toolkit.ingest.dates import parse_date
 from toolkit.ingest.html import _parse_html, _RawLink
 from toolkit.ingest.jsonld import read_json_ld
 from toolkit.ingest.normalize import normalize_text
+from toolkit.ingest.page_tree import read_tree
 from toolkit.ingest.removals import Removal
 
 # <meta> names (and OpenGraph properties) that carry each field, in order of preference; the
@@ -101,9 +104,10 @@ def _meta_source(name: str) -> str:
     return "opengraph" if name.startswith(("og:", "article:")) else "meta"
 
 
-def _read_html(raw: str, source_path: str) -> _Source:
-    """Text with link markers, removed elements and metadata of an HTML page or fragment."""
-    html = _parse_html(raw, source_path)
+def _read_html(raw: str, source_path: str, root: HtmlElement | None = None) -> _Source:
+    """Text with link markers, removed elements and metadata of an HTML page or fragment
+    (read from ``root``, the page's tree, when it is a full page)."""
+    html = read_tree(root) if root is not None else _parse_html(raw, source_path)
     base = html.base or next((u for u in html.urls if _is_web_url(u)), None)
     h1 = [t for t in (_single_line(h) for h in html.h1) if t]
     titles = [_single_line(t) for t in [html.meta.get(k) for k in _TITLE_META] + h1[:1]]

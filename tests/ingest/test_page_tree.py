@@ -1,0 +1,94 @@
+"""Tests of toolkit.ingest.page_tree: one lxml parse read as html.parser reads the page."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from toolkit.ingest.html import _parse_html, _RawLink
+from toolkit.ingest.normalize import normalize_with_link_markers
+from toolkit.ingest.page_tree import for_trafilatura, parse_page, read_tree
+
+HEAD = (
+    "<head><title>Talks in Beijing</title><meta property='og:title' content=' Talks '>"
+    "<link rel='canonical' href='https://x.org/a'><base href='https://x.org/'></head>"
+)
+PAGES = [
+    pytest.param(
+        "<p>Xi met <a href='/b'>Blinken</a> on Monday.</p><p>Second &amp; last.</p>", id="links"
+    ),
+    pytest.param(
+        "<nav><a href='/'>Home</a> <script>var x = '<b>';</script> News</nav><p>Body text.</p>",
+        id="nav-with-script",
+    ),
+    pytest.param(
+        "<p>One</p><!-- a note --><style>p {}</style><noscript><img src=x></noscript><p>Two</p>",
+        id="comment-style-noscript",
+    ),
+    pytest.param("<iframe src='https://v.org/1'/><p>After the frame.</p>", id="self-closed-iframe"),
+    pytest.param(
+        "<h1>Talks <em>end</em></h1><time datetime='2023-06-19'>Monday</time><pre>a\n  b</pre>",
+        id="h1-time-pre",
+    ),
+    pytest.param(
+        "<div itemprop='datePublished' content='2023-06-19'>x<br>y</div><hr><p>z</p>",
+        id="itemprop-br-hr",
+    ),
+    pytest.param(
+        "<figure><img src=a><figcaption>A caption <b>bold</b></figcaption></figure><p>p</p>",
+        id="figcaption",
+    ),
+]
+
+
+def _links(links: list[_RawLink]) -> list[tuple[str, str, bool]]:
+    return [(link.href, link.text, link.marked) for link in links]
+
+
+@pytest.mark.parametrize("body", PAGES)
+def test_tree_reads_as_the_tokenizer(body: str) -> None:
+    page = f"<!--before--><!doctype html><html>{HEAD}<body>{body}</body></html>"
+    expected = _parse_html(page, "page.html")
+    root = parse_page(page)
+    assert root is not None
+    found = read_tree(root)
+    assert normalize_with_link_markers("".join(found.parts)) == normalize_with_link_markers(
+        "".join(expected.parts)
+    )
+    assert _links(found.links) == _links(expected.links)
+    assert found.removals == expected.removals
+    assert (found.meta, found.title, found.h1, found.times) == (
+        expected.meta,
+        expected.title,
+        expected.h1,
+        expected.times,
+    )
+    assert (found.urls, found.canonical, found.base) == (
+        expected.urls,
+        expected.canonical,
+        expected.base,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "tags"),
+    [
+        pytest.param("<html><body><p>x</p></body></html>", ["html", "body", "p"], id="page"),
+        pytest.param(
+            "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>",
+            ["html", "body", "p"],
+            id="encoding-declaration",
+        ),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_parse_page(raw: str, tags: list[str] | None) -> None:
+    root = parse_page(raw)
+    assert (None if root is None else [e.tag for e in root.iter()]) == tags
+
+
+def test_for_trafilatura_drops_comments_and_keeps_their_tails() -> None:
+    root = parse_page("<html><body><p>a<!-- note -->b<?pi x?>c</p></body></html>")
+    assert root is not None
+    tree = for_trafilatura(root)
+    assert etree.tostring(tree, encoding="unicode") == "<html><body><p>abc</p></body></html>"

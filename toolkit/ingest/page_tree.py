@@ -1,0 +1,94 @@
+"""One lxml parse of a full web page: read for its text, its markup reasons and by trafilatura.
+
+A full page (``page_blocks.is_full_page``) is parsed once, by libxml2 (HTML5 tokenization, in C),
+into the tree that trafilatura's extractor and ``page_blocks.markup_reasons`` read; its text,
+links, removed elements and metadata come from walking that tree with html.py's collector, which
+sees the same start tags, end tags, text and comments html.parser would report for the page.
+Comments are kept in the tree for the removals audit and stripped before trafilatura reads it,
+as its own loader does. HTML fragments and plain text never come here: they keep html.parser.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+from lxml.html import HTMLParser as _LxmlHTMLParser
+from lxml.html import document_fromstring as _fromstring
+
+from toolkit.ingest.html import _SKIP_TAGS, _HTMLText
+
+# trafilatura's loader options, but comments kept (they are removals); elements are plain
+# HtmlElement for every tag, looked up in C (lxml.html's per-tag lookup runs in Python).
+_PARSER = _LxmlHTMLParser(
+    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=False
+)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+_EVENTS = ("start", "end", "comment", "pi")
+
+
+def parse_page(raw: str) -> HtmlElement | None:
+    """The page's tree, or None when libxml2 finds no element in it."""
+    try:
+        try:
+            root = _fromstring(raw, parser=_PARSER)
+        except ValueError:  # "Unicode strings with encoding declaration are not supported"
+            root = _fromstring(raw.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except etree.LxmlError:  # an empty document
+        return None
+    return root if root is not None and len(root) else None
+
+
+class _TreeText(_HTMLText):
+    """html.py's collector fed from a parsed tree: every element is closed, none is unbounded."""
+
+    def raw_text_unclosed(self, tag: str) -> bool:
+        return False
+
+
+def read_tree(root: HtmlElement) -> _HTMLText:
+    """Text with link markers, removals and metadata of a parsed page (see html._HTMLText)."""
+    collector = _TreeText(collapse=True)
+    for before in reversed(list(root.itersiblings(preceding=True))):
+        _outside(collector, before)
+    walk = etree.iterwalk(root, events=_EVENTS)
+    for event, element in walk:
+        if event == "start":
+            tag = element.tag
+            collector.handle_starttag(tag, element.items())
+            if tag in _SKIP_TAGS and collector._skip:
+                # A skipped element's text is its removal's text: read in C, not node by node.
+                collector.handle_data(_text_of(element))
+                walk.skip_subtree()
+            elif element.text:
+                collector.handle_data(element.text)
+            continue
+        if event == "end":
+            collector.handle_endtag(element.tag)
+        elif event == "comment":
+            collector.handle_comment(element.text or "")
+        if element.tail:
+            collector.handle_data(element.tail)
+    for after in root.itersiblings():
+        _outside(collector, after)
+    collector.finish()
+    return collector
+
+
+def _outside(collector: _HTMLText, node: etree._Element) -> None:
+    """A comment before or after the <html> element (nothing else lives there)."""
+    if node.tag is etree.Comment:
+        collector.handle_comment(node.text or "")
+
+
+def _text_of(element: HtmlElement) -> str:
+    return str(etree.tostring(element, method="text", encoding="unicode", with_tail=False))
+
+
+def for_trafilatura(root: HtmlElement) -> HtmlElement:
+    """The tree without comments and processing instructions, as trafilatura loads a page."""
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    return root
