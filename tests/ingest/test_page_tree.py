@@ -7,6 +7,7 @@ from lxml import etree
 
 from toolkit.ingest.html import _parse_html, _RawLink
 from toolkit.ingest.normalize import normalize_with_link_markers
+from toolkit.ingest.page_blocks import markup_reasons
 from toolkit.ingest.page_tree import for_trafilatura, parse_page, read_tree
 
 HEAD = (
@@ -92,3 +93,19 @@ def test_for_trafilatura_drops_comments_and_keeps_their_tails() -> None:
     assert root is not None
     tree = for_trafilatura(root)
     assert etree.tostring(tree, encoding="unicode") == "<html><body><p>abc</p></body></html>"
+
+
+def test_the_walk_gathers_the_markup_reasons() -> None:
+    page = (
+        "<html><body><nav><a href='/'>Home page of the site</a></nav>"
+        "<div class='share'><svg class='icon'><text>x</text></svg>Share this on the web</div>"
+        "<p>The article itself is here</p><!-- c -->"
+        "<footer><div class='newsletter'>Sign up for our news</div>All rights are reserved</footer>"
+        "</body></html>"
+    )
+    root = parse_page(page)
+    assert root is not None
+    expected = markup_reasons(root)
+    assert read_tree(root).furniture.reasons() == expected
+    assert expected[("home", "page", "of", "the")] == "navigation"
+    assert expected[("sign", "up", "for", "our")] == "newsletter"

@@ -124,7 +124,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             path=source_path,
         )
     paragraphs, opens, closes = _split_marked(normalized)
-    cleanup = clean_page(root, paragraphs, source.known_titles, source_path)
+    cleanup = clean_page(root, paragraphs, source.known_titles, source_path, source.furniture)
     text, starts = _assemble(paragraphs, cleanup)
 
     found = [

@@ -27,7 +27,7 @@ from lxml.html import HtmlElement
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
-from toolkit.ingest.page_blocks import SHINGLE, markup_reasons, shingles, words
+from toolkit.ingest.page_blocks import SHINGLE, FurnitureText, markup_reasons, shingles, words
 from toolkit.ingest.page_tree import for_trafilatura
 
 MAIN_SHARE = 0.5
@@ -37,10 +37,15 @@ NOT_MAIN = "not-main-content"
 
 
 def clean_page(
-    root: HtmlElement | None, paragraphs: list[str], known_titles: set[str], source_path: str
+    root: HtmlElement | None,
+    paragraphs: list[str],
+    known_titles: set[str],
+    source_path: str,
+    furniture: FurnitureText | None = None,
 ) -> _Cleanup:
     """The paragraphs to leave out and why: main content first for a full page's tree, then the
-    rules (alone for fragments and plain text, ``root`` None)."""
+    rules (alone for fragments and plain text, ``root`` None). ``furniture``: the page's texts
+    under furniture if its walk gathered them, else they are read from ``root``."""
     if root is None:
         return _clean_paragraphs(paragraphs, known_titles)
     main = _extract(root, source_path)
@@ -50,7 +55,7 @@ def clean_page(
     inner = _clean_paragraphs([paragraphs[i] for i in keep], known_titles, markup_judged=True)
     cleanup = _remap(inner, keep)
     kept = set(keep)
-    by_shingle = markup_reasons(root)
+    by_shingle = furniture.reasons() if furniture is not None else markup_reasons(root)
     runs: list[tuple[list[int], str]] = []
     for i, para in enumerate(paragraphs):
         if i in kept or not para.strip():

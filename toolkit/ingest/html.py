@@ -126,9 +126,10 @@ class _HTMLText(_Scanner):
             self._h1_part = len(self.parts)
         if self.collapse and tag in _BLOCK_TAGS:
             self._block()
-        for key in ("datetime", "content"):
-            if attr.get("itemprop", "").lower() == "datepublished" and attr.get(key):
-                self.times.insert(0, attr[key])
+        if attr.get("itemprop", "").lower() == "datepublished":
+            for key in ("datetime", "content"):
+                if attr.get(key):
+                    self.times.insert(0, attr[key])
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS and not self._skip:

@@ -21,7 +21,8 @@ from toolkit.ingest.dates import parse_date
 from toolkit.ingest.html import _parse_html, _RawLink
 from toolkit.ingest.jsonld import read_json_ld
 from toolkit.ingest.normalize import normalize_text
-from toolkit.ingest.page_tree import read_tree
+from toolkit.ingest.page_blocks import FurnitureText
+from toolkit.ingest.page_tree import _TreeText, read_tree
 from toolkit.ingest.removals import Removal
 
 # <meta> names (and OpenGraph properties) that carry each field, in order of preference; the
@@ -98,6 +99,8 @@ class _Source:
     known_titles: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    furniture: FurnitureText | None = None
+    """A full page's texts under page furniture (page_blocks), None for other inputs."""
 
 
 def _meta_source(name: str) -> str:
@@ -108,6 +111,7 @@ def _read_html(raw: str, source_path: str, root: HtmlElement | None = None) -> _
     """Text with link markers, removed elements and metadata of an HTML page or fragment
     (read from ``root``, the page's tree, when it is a full page)."""
     html = read_tree(root) if root is not None else _parse_html(raw, source_path)
+    furniture = html.furniture if isinstance(html, _TreeText) else None
     base = html.base or next((u for u in html.urls if _is_web_url(u)), None)
     h1 = [t for t in (_single_line(h) for h in html.h1) if t]
     titles = [_single_line(t) for t in [html.meta.get(k) for k in _TITLE_META] + h1[:1]]
@@ -118,6 +122,7 @@ def _read_html(raw: str, source_path: str, root: HtmlElement | None = None) -> _
         removals=html.removals,
         base=base,
         known_titles={t for t in titles if t},
+        furniture=furniture,
     )
     meta = html.meta
     found: list[Evidence] = [

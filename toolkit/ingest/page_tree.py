@@ -16,6 +16,7 @@ from lxml.html import HTMLParser as _LxmlHTMLParser
 from lxml.html import document_fromstring as _fromstring
 
 from toolkit.ingest.html import _SKIP_TAGS, _HTMLText
+from toolkit.ingest.page_blocks import FurnitureText, _names
 
 # trafilatura's loader options, but comments kept (they are removals); elements are plain
 # HtmlElement for every tag, looked up in C (lxml.html's per-tag lookup runs in Python).
@@ -43,18 +44,27 @@ def parse_page(raw: str) -> HtmlElement | None:
 
 
 class _TreeText(_HTMLText):
-    """html.py's collector fed from a parsed tree: every element is closed, none is unbounded."""
+    """html.py's collector fed from a parsed tree: every element is closed, none is unbounded.
+
+    ``furniture`` gathers, in the same walk, the texts page_blocks gives markup reasons to.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(collapse=True)
+        self.furniture = FurnitureText()
 
     def raw_text_unclosed(self, tag: str) -> bool:
         return False
 
 
-def read_tree(root: HtmlElement) -> _HTMLText:
+def read_tree(root: HtmlElement) -> _TreeText:
     """Text with link markers, removals and metadata of a parsed page (see html._HTMLText)."""
-    collector = _TreeText(collapse=True)
+    collector = _TreeText()
+    furniture = collector.furniture
     for before in reversed(list(root.itersiblings(preceding=True))):
         _outside(collector, before)
     walk = etree.iterwalk(root, events=_EVENTS)
+    skipped = None
     for event, element in walk:
         if event == "start":
             tag = element.tag
@@ -62,16 +72,24 @@ def read_tree(root: HtmlElement) -> _HTMLText:
             if tag in _SKIP_TAGS and collector._skip:
                 # A skipped element's text is its removal's text: read in C, not node by node.
                 collector.handle_data(_text_of(element))
+                furniture.walk(element)
                 walk.skip_subtree()
-            elif element.text:
-                collector.handle_data(element.text)
+                skipped = element
+            else:
+                furniture.enter(tag, _names(element))
+                if text := element.text:
+                    collector.handle_data(text)
+                    furniture.text(text)
             continue
         if event == "end":
             collector.handle_endtag(element.tag)
+            if element is not skipped:
+                furniture.leave()
         elif event == "comment":
             collector.handle_comment(element.text or "")
-        if element.tail:
-            collector.handle_data(element.tail)
+        if tail := element.tail:
+            collector.handle_data(tail)
+            furniture.text(tail)
     for after in root.itersiblings():
         _outside(collector, after)
     collector.finish()
