@@ -88,11 +88,17 @@ def test_parse_page(raw: str, tags: list[str] | None) -> None:
     assert (None if root is None else [e.tag for e in root.iter()]) == tags
 
 
-def test_for_trafilatura_drops_comments_and_keeps_their_tails() -> None:
-    root = parse_page("<html><body><p>a<!-- note -->b<?pi x?>c</p></body></html>")
+def test_for_trafilatura_drops_what_it_never_reads_and_keeps_the_tails() -> None:
+    root = parse_page(
+        "<html><head><script type='application/ld+json'>{}</script><style>p {}</style></head>"
+        "<body><p>a<!-- note -->b<?pi x?>c<script>var x;</script>d<svg><text>e</text></svg>f"
+        "</p></body></html>"
+    )
     assert root is not None
-    tree = for_trafilatura(root)
-    assert etree.tostring(tree, encoding="unicode") == "<html><body><p>abc</p></body></html>"
+    assert etree.tostring(for_trafilatura(root), encoding="unicode") == (
+        '<html><head><script type="application/ld+json">{}</script></head>'
+        "<body><p>abcdf</p></body></html>"
+    )
 
 
 def test_the_walk_gathers_the_markup_reasons() -> None:

@@ -27,7 +27,7 @@ from lxml.html import HtmlElement
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
-from toolkit.ingest.page_blocks import SHINGLE, FurnitureText, markup_reasons, shingles, words
+from toolkit.ingest.page_blocks import SHINGLE, FurnitureText, shingles, words
 from toolkit.ingest.page_tree import for_trafilatura
 
 MAIN_SHARE = 0.5
@@ -48,6 +48,9 @@ def clean_page(
     under furniture if its walk gathered them, else they are read from ``root``."""
     if root is None:
         return _clean_paragraphs(paragraphs, known_titles)
+    if furniture is None:  # read before trafilatura's copy of the tree loses what it ignores
+        furniture = FurnitureText()
+        furniture.walk(root)
     main = _extract(root, source_path)
     keep = _main_indexes(paragraphs, main) if main else []
     if not keep:
@@ -55,7 +58,7 @@ def clean_page(
     inner = _clean_paragraphs([paragraphs[i] for i in keep], known_titles, markup_judged=True)
     cleanup = _remap(inner, keep)
     kept = set(keep)
-    by_shingle = furniture.reasons() if furniture is not None else markup_reasons(root)
+    by_shingle = furniture.reasons()
     runs: list[tuple[list[int], str]] = []
     for i, para in enumerate(paragraphs):
         if i in kept or not para.strip():
