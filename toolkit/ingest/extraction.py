@@ -103,7 +103,7 @@ def _main_indexes(paragraphs: list[str], main: str) -> list[int]:
                 keep.append(i)
             continue
         own = list(shingles(tokens))
-        if sum(s in main_shingles for s in own) >= MAIN_SHARE * len(own):
+        if sum(map(main_shingles.__contains__, own)) >= MAIN_SHARE * len(own):
             keep.append(i)
     return keep
 

@@ -43,6 +43,10 @@ _SKIP_TAGS = {
     "nav": "navigation",
     "figcaption": "photo-caption",
 }
+# The tags whose start (or end) tag does more than break a block when nothing is skipped and the
+# tag has no itemprop: elsewhere only a block-level tag does something, it ends the paragraph.
+_START_READ = frozenset(_SKIP_TAGS) | _words("a title meta link base time br pre h1")
+_END_READ = frozenset(_SKIP_TAGS) | _words("a title pre h1")
 _VOID_TAGS = _words("area base br col embed hr img input link meta source track wbr")
 _WHITESPACE = re.compile(r"\s+")
 # No normalization step removes an ASCII letter or digit: anchor text with one is never empty.

@@ -9,6 +9,7 @@ support.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ _OUTLET_META = ("og:site_name", "application-name", "publisher")
 _AUTHOR_META = ("author", "article:author", "byl", "dc.creator", "sailthru.author")
 
 
+# A page's links repeat hosts and paths; urllib's own cache keeps only 128 URLs.
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str | None:
     """A URL's host without "www." (the outlet, when the URL is the article's own)."""
     return (urlsplit(url).hostname or "").removeprefix("www.") or None
@@ -60,6 +63,7 @@ def _outlet_from_links(hrefs: Iterable[str]) -> str | None:
     return host if count * 2 > len(hosts) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -68,6 +72,7 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+@functools.lru_cache(maxsize=4096)
 def _resolve(href: str, base: str | None) -> str:
     if base is None or _is_web_url(href):
         return href

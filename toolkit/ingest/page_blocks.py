@@ -79,11 +79,8 @@ def words(text: str) -> list[str]:
 def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
     """The 4-word shingles of a token list, or the whole list when it is shorter."""
     if len(tokens) < SHINGLE:
-        if tokens:
-            yield tuple(tokens)
-        return
-    for i in range(len(tokens) - SHINGLE + 1):
-        yield tuple(tokens[i : i + SHINGLE])
+        return iter([tuple(tokens)] if tokens else [])
+    return zip(*(tokens[i:] for i in range(SHINGLE)), strict=False)  # tuples made in C
 
 
 @functools.lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from lxml.html import HTMLParser as _LxmlHTMLParser
 from lxml.html import document_fromstring as _fromstring
 
-from toolkit.ingest.html import _SKIP_TAGS, _HTMLText
+from toolkit.ingest.html import _BLOCK_TAGS, _END_READ, _SKIP_TAGS, _START_READ, _HTMLText
 from toolkit.ingest.page_blocks import FurnitureText, _names
 
 # trafilatura's loader options, but comments kept (they are removals); elements are plain
@@ -48,6 +48,9 @@ def parse_page(raw: str) -> HtmlElement | None:
 class _TreeText(_HTMLText):
     """html.py's collector fed from a parsed tree: every element is closed, none is unbounded.
 
+    A skipped element's subtree is not walked, so nothing is skipped at any other start or end
+    tag; there a tag html.py does not read (``_START_READ``, ``_END_READ``) only breaks a block.
+
     ``furniture`` gathers, in the same walk, the texts page_blocks gives markup reasons to.
     """
 
@@ -70,7 +73,10 @@ def read_tree(root: HtmlElement) -> _TreeText:
     for event, element in walk:
         if event == "start":
             tag = element.tag
-            collector.handle_starttag(tag, element.items())
+            if tag in _START_READ or element.get("itemprop") is not None:
+                collector.handle_starttag(tag, element.items())
+            elif tag in _BLOCK_TAGS:
+                collector._block()
             if tag in _SKIP_TAGS and collector._skip:
                 # A skipped element's text is its removal's text: read in C, not node by node.
                 collector.handle_data(_text_of(element))
@@ -84,7 +90,11 @@ def read_tree(root: HtmlElement) -> _TreeText:
                     furniture.text(text)
             continue
         if event == "end":
-            collector.handle_endtag(element.tag)
+            tag = element.tag
+            if tag in _END_READ:
+                collector.handle_endtag(tag)
+            elif tag in _BLOCK_TAGS:
+                collector._block()
             if element is not skipped:
                 furniture.leave()
         elif event == "comment":
