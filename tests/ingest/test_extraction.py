@@ -6,7 +6,7 @@ import pytest
 
 from toolkit.ingest import parse_article
 from toolkit.ingest.extraction import NOT_MAIN, _main_indexes, clean_page
-from toolkit.ingest.page_blocks import MARKUP_REASONS
+from toolkit.ingest.page_blocks import MARKUP_REASONS, words
 from toolkit.ingest.removals import REMOVAL_REASONS
 
 BODY = [
@@ -136,7 +136,7 @@ def test_no_tree_keeps_the_project_rules():
 )
 def test_main_indexes(paragraph, kept):
     main = "\n".join([BODY[0], "Kinmen", BODY[1]])
-    assert _main_indexes([paragraph], main) == ([0] if kept else [])
+    assert _main_indexes([words(paragraph)], main) == ([0] if kept else [])
 
 
 def test_markup_reasons_are_removal_reasons():

@@ -24,6 +24,7 @@ from collections import Counter
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
 
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _clean_paragraphs, _Cleanup
@@ -32,6 +33,9 @@ from toolkit.ingest.page_tree import for_trafilatura
 
 MAIN_SHARE = 0.5
 """Share of a paragraph's shingles that must occur in the extracted text for it to be kept."""
+# trafilatura's fast mode (no readability/jusText comparison), comments left out, tables kept;
+# made once, not from its configuration file on every call.
+_OPTIONS = Extractor(fast=True, comments=False, tables=True)
 NOT_MAIN = "not-main-content"
 """The reason of a left-out paragraph whose markup names no kind of page furniture."""
 
@@ -52,7 +56,8 @@ def clean_page(
         furniture = FurnitureText()
         furniture.walk(root)
     main = _extract(root, source_path)
-    keep = _main_indexes(paragraphs, main) if main else []
+    paragraph_words = [words(para) for para in paragraphs]
+    keep = _main_indexes(paragraph_words, main) if main else []
     if not keep:
         return _clean_paragraphs(paragraphs, known_titles)
     inner = _clean_paragraphs([paragraphs[i] for i in keep], known_titles, markup_judged=True)
@@ -63,7 +68,7 @@ def clean_page(
     for i, para in enumerate(paragraphs):
         if i in kept or not para.strip():
             continue
-        reason = _reason(para, by_shingle)
+        reason = _reason(paragraph_words[i], by_shingle)
         if runs and runs[-1][1] == reason and runs[-1][0][-1] == i - 1:
             runs[-1][0].append(i)
         else:
@@ -75,15 +80,14 @@ def clean_page(
 
 def _extract(root: HtmlElement, source_path: str) -> str | None:
     try:
-        return trafilatura.extract(
-            for_trafilatura(root), fast=True, include_comments=False, include_tables=True
-        )
+        return trafilatura.extract(for_trafilatura(root), options=_OPTIONS)
     except (ValueError, TypeError, etree.LxmlError) as exc:
         raise InputError(f"main-content extraction failed: {exc}", path=source_path) from exc
 
 
-def _main_indexes(paragraphs: list[str], main: str) -> list[int]:
-    """Indexes of the paragraphs that are main content (see the module docstring)."""
+def _main_indexes(paragraph_words: list[list[str]], main: str) -> list[int]:
+    """Indexes of the paragraphs (given as their words) that are main content (see the module
+    docstring)."""
     main_words: list[str] = []
     line_starts: list[int] = []
     for line in main.splitlines():
@@ -94,8 +98,7 @@ def _main_indexes(paragraphs: list[str], main: str) -> list[int]:
     # paragraph is matched against the words from each line's start, not the line alone.
     lines = {tuple(main_words[at : at + k]) for at in line_starts for k in range(1, SHINGLE)}
     keep: list[int] = []
-    for i, para in enumerate(paragraphs):
-        tokens = words(para)
+    for i, tokens in enumerate(paragraph_words):
         if not tokens:
             continue
         if len(tokens) < SHINGLE:
@@ -108,9 +111,9 @@ def _main_indexes(paragraphs: list[str], main: str) -> list[int]:
     return keep
 
 
-def _reason(paragraph: str, by_shingle: dict[tuple[str, ...], str]) -> str:
-    """The markup reason most of the paragraph's shingles carry, else not-main-content."""
-    found = Counter(r for s in shingles(words(paragraph)) if (r := by_shingle.get(s)))
+def _reason(tokens: list[str], by_shingle: dict[tuple[str, ...], str]) -> str:
+    """The markup reason most of a paragraph's shingles carry, else not-main-content."""
+    found = Counter(r for s in shingles(tokens) if (r := by_shingle.get(s)))
     return found.most_common(1)[0][0] if found else NOT_MAIN
 
 

@@ -145,6 +145,8 @@ class FurnitureText:
 
     def walk(self, element: HtmlElement) -> None:
         """Enter and leave every element of ``element``'s subtree, reading its texts."""
+        if not len(element) and element.tag in _UNREAD_TAGS:
+            return  # a script or style alone: its one text is unread
         for event, node in etree.iterwalk(element, events=_EVENTS):
             if event == "start":
                 self.enter(node.tag, _names(node))
