@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml.html import HtmlElement
+
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _Cleanup
 from toolkit.ingest.decoding import _EXPECTED, decode_bytes
@@ -112,11 +114,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
             path=source_path,
         )
-    root = parse_page(raw) if is_full_page(raw) else None
-    if root is not None or _HTML_TAG.search(raw):
-        source = _read_html(raw, source_path, root)
-    else:
-        source = _Source(marked=raw)
+    source, root = _read_source(raw, source_path)
     normalized = normalize_with_link_markers(source.marked)
     if not normalized and not source.removals:
         raise InputError(
@@ -182,6 +180,14 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
         metadata_sources=meta.sources,
         metadata_notes=meta.notes,
     )
+
+
+def _read_source(raw: str, source_path: str) -> tuple[_Source, HtmlElement | None]:
+    """What the input says, and a full page's tree (parsed once, read again by extraction)."""
+    root = parse_page(raw) if is_full_page(raw) else None
+    if root is None and not _HTML_TAG.search(raw):
+        return _Source(marked=raw), None
+    return _read_html(raw, source_path, root), root
 
 
 def _metadata(
