@@ -57,6 +57,8 @@ _EVENTS = ("start", "end", "comment", "pi")
 _XML_SPACE = " \t\n\r"
 _OUTSIDE = "outside"
 """The marker of elements outside the body, whose text is not indexed."""
+UNCOUNTED = frozenset({None, _UNREAD, _OUTSIDE})
+"""The reasons (of FurnitureText.stack) of texts that are not gathered."""
 _WORD = re.compile(r"\w+")
 SHINGLE = 4
 """Words per shingle when blocks are compared."""
@@ -105,25 +107,26 @@ class FurnitureText:
     """
 
     def __init__(self) -> None:
-        self._reasons: list[str | None] = [_OUTSIDE]
+        self.stack: list[str | None] = [_OUTSIDE]
+        """The reasons of the elements entered and not yet left, innermost last."""
         self._runs: list[tuple[str, list[str]]] = []
 
     def enter(self, tag: str, names: str) -> None:
         """An element starts (``names``: its class and id values)."""
-        outer = self._reasons[-1]
+        outer = self.stack[-1]
         if outer is _OUTSIDE and tag != "body":
-            self._reasons.append(_OUTSIDE)
+            self.stack.append(_OUTSIDE)
         else:
-            self._reasons.append(_own_reason(tag, names) or (None if outer is _OUTSIDE else outer))
+            self.stack.append(_own_reason(tag, names) or (None if outer is _OUTSIDE else outer))
 
     def leave(self) -> None:
         """The element entered last ends."""
-        self._reasons.pop()
+        self.stack.pop()
 
     def text(self, text: str) -> None:
         """A text of the element entered last (or, after its end, of its parent)."""
-        reason = self._reasons[-1]
-        if reason is None or reason is _UNREAD or reason is _OUTSIDE or not text.strip(_XML_SPACE):
+        reason = self.stack[-1]
+        if reason is None or reason in UNCOUNTED or not text.strip(_XML_SPACE):
             return
         runs = self._runs
         if runs and runs[-1][0] == reason:

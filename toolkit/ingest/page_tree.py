@@ -15,8 +15,15 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from lxml.html import HTMLParser as _LxmlHTMLParser
 from lxml.html import document_fromstring as _fromstring
 
-from toolkit.ingest.html import _BLOCK_TAGS, _END_READ, _SKIP_TAGS, _START_READ, _HTMLText
-from toolkit.ingest.page_blocks import FurnitureText, _names
+from toolkit.ingest.html import (
+    _BLOCK_TAGS,
+    _END_READ,
+    _SKIP_TAGS,
+    _START_READ,
+    _WHITESPACE,
+    _HTMLText,
+)
+from toolkit.ingest.page_blocks import UNCOUNTED, FurnitureText
 
 # trafilatura's loader options, but comments kept (they are removals); elements are plain
 # HtmlElement for every tag, looked up in C (lxml.html's per-tag lookup runs in Python).
@@ -63,9 +70,15 @@ class _TreeText(_HTMLText):
 
 
 def read_tree(root: HtmlElement) -> _TreeText:
-    """Text with link markers, removals and metadata of a parsed page (see html._HTMLText)."""
+    """Text with link markers, removals and metadata of a parsed page (see html._HTMLText).
+
+    The collector's handlers run where they do more than the common case, which is inlined:
+    a tag html.py does not read breaks a block if it is block-level, a text outside <title>
+    and <pre> is appended with its whitespace collapsed, as html._HTMLText.handle_data does.
+    """
     collector = _TreeText()
     furniture = collector.furniture
+    stack, parts = furniture.stack, collector.parts
     for before in reversed(list(root.itersiblings(preceding=True))):
         _outside(collector, before)
     walk = etree.iterwalk(root, events=_EVENTS)
@@ -76,36 +89,47 @@ def read_tree(root: HtmlElement) -> _TreeText:
             if tag in _START_READ or element.get("itemprop") is not None:
                 collector.handle_starttag(tag, element.items())
             elif tag in _BLOCK_TAGS:
-                collector._block()
+                _block(collector)
             if tag in _SKIP_TAGS and collector._skip:
                 # A skipped element's text is its removal's text: read in C, not node by node.
                 collector.handle_data(_text_of(element))
                 furniture.walk(element)
                 walk.skip_subtree()
                 skipped = element
-            else:
-                furniture.enter(tag, _names(element))
-                if text := element.text:
-                    collector.handle_data(text)
-                    furniture.text(text)
+                continue
+            furniture.enter(tag, f"{element.get('class', '')} {element.get('id', '')}")
+            text = element.text
+        else:
+            if event == "end":
+                tag = element.tag
+                if tag in _END_READ:
+                    collector.handle_endtag(tag)
+                elif tag in _BLOCK_TAGS:
+                    _block(collector)
+                if element is not skipped:
+                    stack.pop()
+            elif event == "comment":
+                collector.handle_comment(element.text or "")
+            text = element.tail
+        if not text:
             continue
-        if event == "end":
-            tag = element.tag
-            if tag in _END_READ:
-                collector.handle_endtag(tag)
-            elif tag in _BLOCK_TAGS:
-                collector._block()
-            if element is not skipped:
-                furniture.leave()
-        elif event == "comment":
-            collector.handle_comment(element.text or "")
-        if tail := element.tail:
-            collector.handle_data(tail)
-            furniture.text(tail)
+        if collector._title_buf is None and not collector._pre:
+            parts.append(_WHITESPACE.sub(" ", text))
+        else:
+            collector.handle_data(text)
+        if stack[-1] not in UNCOUNTED:
+            furniture.text(text)
     for after in root.itersiblings():
         _outside(collector, after)
     collector.finish()
     return collector
+
+
+def _block(collector: _HTMLText) -> None:
+    """html._HTMLText._block, without a call when no link is open."""
+    if collector._link is not None:
+        collector._close_link()
+    collector.parts.append("\n\n")
 
 
 def _outside(collector: _HTMLText, node: etree._Element) -> None:
