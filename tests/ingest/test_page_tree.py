@@ -90,14 +90,15 @@ def test_parse_page(raw: str, tags: list[str] | None) -> None:
 
 def test_for_trafilatura_drops_what_it_never_reads_and_keeps_the_tails() -> None:
     root = parse_page(
-        "<html><head><script type='application/ld+json'>{}</script><style>p {}</style></head>"
+        "<html><head><title>T</title><script type='application/ld+json'>{}</script>"
+        "<style>p {}</style><meta name='a' content='b'></head>"
         "<body><p>a<!-- note -->b<?pi x?>c<script>var x;</script>d<svg><text>e</text></svg>f"
-        "</p></body></html>"
+        "</p><aside>g</aside>h<footer>i</footer>j</body></html>"
     )
     assert root is not None
     assert etree.tostring(for_trafilatura(root), encoding="unicode") == (
         '<html><head><script type="application/ld+json">{}</script></head>'
-        "<body><p>abcdf</p></body></html>"
+        "<body><p>abcdf</p>hj</body></html>"
     )
 
 
