@@ -76,6 +76,8 @@ class Article:
 
 
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# Their UTF-8 form is EF B7 90 to EF B7 AF: bytes without EF B7 hold none (a scan in C).
+_UTF8_NONCHARACTER_LEAD = b"\xef\xb7"
 
 
 _MARKERS = re.compile(f"([{LINK_OPEN}{LINK_CLOSE}])")
@@ -108,7 +110,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
     raw, encoding = decode_bytes(
         data, source_path=source_path, declared=hints.charset if hints else None
     )
-    raw = _NONCHARACTERS.sub("", raw)
+    raw = _without_noncharacters(raw, data, encoding)
     if not raw.strip():
         raise InputError(
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
@@ -180,6 +182,13 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
         metadata_sources=meta.sources,
         metadata_notes=meta.notes,
     )
+
+
+def _without_noncharacters(raw: str, data: bytes, encoding: str) -> str:
+    """The text without Unicode noncharacters (ingest's link markers are some of them)."""
+    if encoding == "utf-8" and _UTF8_NONCHARACTER_LEAD not in data:
+        return raw  # bytes in C: none can be in the text
+    return _NONCHARACTERS.sub("", raw)
 
 
 def _read_source(raw: str, source_path: str) -> tuple[_Source, HtmlElement | None]:
