@@ -116,3 +116,13 @@ def test_the_walk_gathers_the_markup_reasons() -> None:
     assert read_tree(root).furniture.reasons() == expected
     assert expected[("home", "page", "of", "the")] == "navigation"
     assert expected[("sign", "up", "for", "our")] == "newsletter"
+
+
+def test_a_page_parses_alike_from_its_utf8_bytes() -> None:
+    page = "<!doctype html><html><body><p>Caf\u00e9 \u2014 \u4e2d\u6587</p></body></html>"
+    from_text, from_bytes = parse_page(page), parse_page(page, page.encode("utf-8"))
+    assert from_text is not None and from_bytes is not None
+    assert etree.tostring(from_bytes, encoding="unicode") == etree.tostring(
+        from_text, encoding="unicode"
+    )
+    assert from_bytes.findtext("body/p") == "Caf\u00e9 \u2014 \u4e2d\u6587"

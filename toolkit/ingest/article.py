@@ -107,16 +107,16 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
     if not data:
         raise InputError(f"empty file (0 bytes); {_EXPECTED}", path=source_path)
     sha = hashlib.sha256(data).hexdigest()
-    raw, encoding = decode_bytes(
+    decoded, encoding = decode_bytes(
         data, source_path=source_path, declared=hints.charset if hints else None
     )
-    raw = _without_noncharacters(raw, data, encoding)
+    raw, utf8 = _without_noncharacters(decoded, data, encoding)
     if not raw.strip():
         raise InputError(
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
             path=source_path,
         )
-    source, root = _read_source(raw, source_path)
+    source, root = _read_source(raw, source_path, utf8)
     normalized = normalize_with_link_markers(source.marked)
     if not normalized and not source.removals:
         raise InputError(
@@ -184,16 +184,19 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
     )
 
 
-def _without_noncharacters(raw: str, data: bytes, encoding: str) -> str:
-    """The text without Unicode noncharacters (ingest's link markers are some of them)."""
+def _without_noncharacters(raw: str, data: bytes, encoding: str) -> tuple[str, bytes | None]:
+    """The text without Unicode noncharacters (ingest's link markers are some of them), and
+    ``data`` when it is that text's exact UTF-8 (so a parser need not encode it again)."""
     if encoding == "utf-8" and _UTF8_NONCHARACTER_LEAD not in data:
-        return raw  # bytes in C: none can be in the text
-    return _NONCHARACTERS.sub("", raw)
+        return raw, data  # bytes in C: none can be in the text
+    return _NONCHARACTERS.sub("", raw), None
 
 
-def _read_source(raw: str, source_path: str) -> tuple[_Source, HtmlElement | None]:
+def _read_source(
+    raw: str, source_path: str, utf8: bytes | None
+) -> tuple[_Source, HtmlElement | None]:
     """What the input says, and a full page's tree (parsed once, read again by extraction)."""
-    root = parse_page(raw) if is_full_page(raw) else None
+    root = parse_page(raw, utf8) if is_full_page(raw) else None
     if root is None and not _HTML_TAG.search(raw):
         return _Source(marked=raw), None
     return _read_html(raw, source_path, root), root

@@ -40,11 +40,12 @@ _UNREAD = "toolkit-unread"
 """The tag elements trafilatura never reads get, so that one C call strips them all."""
 
 
-def parse_page(raw: str) -> HtmlElement | None:
-    """The page's tree, or None when libxml2 finds no element in it."""
+def parse_page(raw: str, utf8: bytes | None = None) -> HtmlElement | None:
+    """The page's tree, or None when libxml2 finds no element in it. ``utf8``: the same text as
+    UTF-8 bytes, when the input was exactly that (libxml2 reads them without a re-encoding)."""
     try:
         try:
-            root = _fromstring(raw, parser=_PARSER)
+            root = _fromstring(raw if utf8 is None else utf8, parser=_PARSER)
         except ValueError:  # "Unicode strings with encoding declaration are not supported"
             root = _fromstring(raw.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except etree.LxmlError:  # an empty document
