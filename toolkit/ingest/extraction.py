@@ -1,9 +1,10 @@
 """Main-content extraction for full web pages, with every left-out block kept as a Removal.
 
 Full pages (``page_blocks.is_full_page``: a doctype or ``<html>`` start, or both ``<html>`` and
-``<body>`` tags) go through trafilatura (fast mode, comments left out): it decides which blocks
-are the article. The text itself is still the project's own: the page's paragraphs (from
-``html.py``, with link markers) are matched against trafilatura's output by word shingles, the
+``<body>`` tags) are parsed once (``page_tree``); trafilatura (fast mode, comments left out)
+reads that tree and decides which blocks are the article. The text itself is still the
+project's own: the page's paragraphs (from walking the same tree with ``html.py``'s collector,
+with link markers) are matched against trafilatura's output by word shingles, the
 matching ones are kept (then the project's header, caption, menu and date-line rules run on
 them; repeats and trailing blocks are the extractor's call) and
 every other paragraph becomes a Removal whose reason is what the markup around it says
