@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from toolkit.ingest.article import parse_article
 from toolkit.ingest.html import _parse_html, _RawLink
 from toolkit.ingest.normalize import normalize_with_link_markers
 from toolkit.ingest.page_blocks import markup_reasons
-from toolkit.ingest.page_tree import for_trafilatura, parse_page, read_tree
+from toolkit.ingest.page_tree import for_trafilatura, parse_page, read_tree, reads_alike
 
 HEAD = (
     "<head><title>Talks in Beijing</title><meta property='og:title' content=' Talks '>"
@@ -126,3 +127,44 @@ def test_a_page_parses_alike_from_its_utf8_bytes() -> None:
         from_text, encoding="unicode"
     )
     assert from_bytes.findtext("body/p") == "Caf\u00e9 \u2014 \u4e2d\u6587"
+
+
+@pytest.mark.parametrize(
+    ("raw", "alike"),
+    [
+        pytest.param("<html><body><script>a</script><nav>b</nav></body></html>", True, id="closed"),
+        pytest.param("<html><body><script>var x;<p>t</p></body></html>", False, id="open-script"),
+        pytest.param(
+            "<html><body><script>document.write('<script>')</script></body></html>",
+            True,
+            id="tag-in-script-text",
+        ),
+        pytest.param(
+            "<html><body><nav><a href='/'>Home</a><p>t</p></body></html>", False, id="nav"
+        ),
+        pytest.param("<html><body><iframe src='/v'/><p>t</p></body></html>", False, id="iframe/"),
+        pytest.param("<html><body><!-- a --><p>t</p><!-- b</body></html>", False, id="comment"),
+        pytest.param("<html><body><script>x = '<!--'</script></body></html>", True, id="in-script"),
+    ],
+)
+def test_reads_alike(raw: str, alike: bool) -> None:
+    assert reads_alike(raw) is alike
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param("<script>var x = 1;", id="unclosed-script"),
+        pytest.param("<nav><a href='/'>Home</a>", id="unclosed-nav"),
+    ],
+)
+def test_an_unclosed_element_does_not_take_the_page_with_it(tail: str) -> None:
+    body = (
+        "<p>Taiwan's coast guard said on Tuesday that it had tracked four Chinese vessels "
+        "sailing near the Kinmen islands for most of the morning.</p><p>The vessels left the "
+        "restricted waters after repeated radio warnings, a spokesperson told reporters.</p>"
+    )
+    page = f"<!doctype html><html><body>{tail}{body}</body></html>"
+    article = parse_article(page.encode("utf-8"), source_path="page.html")
+    assert article.text.startswith("Taiwan's coast guard said on Tuesday")
+    assert article.text.endswith("a spokesperson told reporters.")

@@ -26,7 +26,7 @@ from toolkit.ingest.normalize import (
     normalize_with_link_markers,
 )
 from toolkit.ingest.page_blocks import is_full_page
-from toolkit.ingest.page_tree import parse_page
+from toolkit.ingest.page_tree import parse_page, reads_alike
 from toolkit.ingest.removals import Removal
 from toolkit.ingest.sentences import split_sentences
 
@@ -195,11 +195,12 @@ def _without_noncharacters(raw: str, data: bytes, encoding: str) -> tuple[str, b
 def _read_source(
     raw: str, source_path: str, utf8: bytes | None
 ) -> tuple[_Source, HtmlElement | None]:
-    """What the input says, and a full page's tree (parsed once, read again by extraction)."""
+    """What the input says, and a full page's tree (parsed once, read again by extraction;
+    its text is read from the tree too unless an element or comment may be left open)."""
     root = parse_page(raw, utf8) if is_full_page(raw) else None
     if root is None and not _HTML_TAG.search(raw):
         return _Source(marked=raw), None
-    return _read_html(raw, source_path, root), root
+    return _read_html(raw, source_path, root if reads_alike(raw) else None), root
 
 
 def _metadata(

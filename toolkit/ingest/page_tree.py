@@ -10,6 +10,9 @@ as its own loader does. HTML fragments and plain text never come here: they keep
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from lxml.html import HTMLParser as _LxmlHTMLParser
@@ -38,6 +41,42 @@ _PARSER.set_element_class_lookup(
 _EVENTS = ("start", "end", "comment", "pi")
 _UNREAD = "toolkit-unread"
 """The tag elements trafilatura never reads get, so that one C call strips them all."""
+
+
+# A start or end tag of an element html.py skips (its tag name as html.parser reads it).
+_SKIPPED_TAG = re.compile(rf"<(/?)({'|'.join(_SKIP_TAGS)})(?=[\s/>])", re.IGNORECASE)
+_RAW_TEXT_START = re.compile(r"<(script|style)(?=[\s/>])", re.IGNORECASE)
+_RAW_TEXT_END = {
+    tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")
+}  # as html.parser looks for them
+
+
+def reads_alike(raw: str) -> bool:
+    """False when a skipped element or a comment of the page may be left open.
+
+    html.parser's reading ends an unclosed skipped element at the next block and reads an
+    unterminated ``<!--`` as text; libxml2 runs both to the end of the page. So a page where a
+    <script> or <style> has no end tag, where another skipped element has more start tags than
+    end tags (``<iframe/>`` counts as open: HTML does not close it), or where a ``<!--`` follows
+    the last ``-->`` (script and style text left out) is read by html.parser; its tree still
+    serves trafilatura. Regex scans, in C.
+    """
+    markup: list[str] = []
+    at = 0
+    while start := _RAW_TEXT_START.search(raw, at):
+        end = _RAW_TEXT_END[start[1].lower()].search(raw, start.end())
+        if end is None:
+            return False
+        markup.append(raw[at : start.start()])
+        at = end.end()
+    markup.append(raw[at:])
+    text = "".join(markup)
+    balance: Counter[str] = Counter()
+    for match in _SKIPPED_TAG.finditer(text):
+        balance[match[2].lower()] += -1 if match[1] else 1
+    if any(count > 0 for count in balance.values()):
+        return False
+    return text.rfind("<!--") < text.rfind("-->") or "<!--" not in text
 
 
 def parse_page(raw: str, utf8: bytes | None = None) -> HtmlElement | None:
