@@ -10,6 +10,7 @@ as its own loader does. HTML fragments and plain text never come here: they keep
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -45,9 +46,9 @@ _UNREAD = "toolkit-unread"
 
 # A start or end tag of an element html.py skips (its tag name as html.parser reads it).
 _SKIPPED_TAG = re.compile(rf"<(/?)({'|'.join(_SKIP_TAGS)})(?=[\s/>])", re.IGNORECASE)
-_RAW_TEXT_START = re.compile(r"<(script|style)(?=[\s/>])", re.IGNORECASE)
+_RAW_TEXT = frozenset({"script", "style"})
 _RAW_TEXT_END = {
-    tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")
+    tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in _RAW_TEXT
 }  # as html.parser looks for them
 
 
@@ -59,24 +60,38 @@ def reads_alike(raw: str) -> bool:
     <script> or <style> has no end tag, where another skipped element has more start tags than
     end tags (``<iframe/>`` counts as open: HTML does not close it), or where a ``<!--`` follows
     the last ``-->`` (script and style text left out) is read by html.parser; its tree still
-    serves trafilatura. Regex scans, in C.
+    serves trafilatura. One regex scan, in C, jumping over script and style text.
     """
-    markup: list[str] = []
-    at = 0
-    while start := _RAW_TEXT_START.search(raw, at):
-        end = _RAW_TEXT_END[start[1].lower()].search(raw, start.end())
-        if end is None:
-            return False
-        markup.append(raw[at : start.start()])
-        at = end.end()
-    markup.append(raw[at:])
-    text = "".join(markup)
     balance: Counter[str] = Counter()
-    for match in _SKIPPED_TAG.finditer(text):
-        balance[match[2].lower()] += -1 if match[1] else 1
+    raw_text: list[tuple[int, int]] = []  # where script and style text lies
+    at = 0
+    while tag := _SKIPPED_TAG.search(raw, at):
+        name = tag[2].lower()
+        at = tag.end()
+        if name in _RAW_TEXT and not tag[1]:
+            end = _RAW_TEXT_END[name].search(raw, at)
+            if end is None:
+                return False
+            raw_text.append((at, end.start()))
+            at = end.end()
+        else:
+            balance[name] += -1 if tag[1] else 1
     if any(count > 0 for count in balance.values()):
         return False
-    return text.rfind("<!--") < text.rfind("-->") or "<!--" not in text
+    return _last_outside(raw, "<!--", raw_text) < _last_outside(raw, "-->", raw_text) or (
+        _last_outside(raw, "<!--", raw_text) == -1
+    )
+
+
+def _last_outside(raw: str, needle: str, spans: list[tuple[int, int]]) -> int:
+    """Where ``needle`` last occurs outside the (ordered) spans, or -1."""
+    end = len(raw)
+    while (found := raw.rfind(needle, 0, end)) != -1:
+        inside = bisect.bisect_right(spans, (found, len(raw))) - 1
+        if inside < 0 or found >= spans[inside][1]:
+            return found
+        end = spans[inside][0]
+    return -1
 
 
 def parse_page(raw: str, utf8: bytes | None = None) -> HtmlElement | None:
