@@ -40,4 +40,6 @@ def test_scores_both_systems_on_both_parts(tmp_path, capsys):
     assert lines[1].startswith("  toolkit      F1 1.000  P 1.000  R 1.000")
     assert lines[2].startswith("  trafilatura  F1 1.000  P 1.000  R 1.000")
     assert lines[1].endswith("(1 pages)")
+    assert lines[3].startswith("  speed ratio toolkit/trafilatura: ")
+    assert lines[3].endswith("x")
     assert "held-out third (SHA-256 of the key divisible by 3):" in lines

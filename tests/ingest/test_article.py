@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import InputError
-from toolkit.ingest.article import CONVERTER_VERSION, Article, Link, read_article
+from toolkit.ingest.article import CONVERTER_VERSION, Article, Link, parse_article, read_article
 from toolkit.ingest.normalize import normalize_text
 from toolkit.ingest.removals import REMOVAL_REASONS, Removal
 
@@ -440,3 +440,22 @@ def test_read_article_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_article(missing)
     assert str(info.value) == f"{missing}: cannot read file: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        pytest.param("utf-8", id="utf-8"),
+        pytest.param("utf-16", id="utf-16-with-bom"),
+        pytest.param("utf-8-sig", id="utf-8-with-bom"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        pytest.param("Xi\ufdd0 met\ufdef Blinken.", "Xi met Blinken.", id="noncharacters"),
+        pytest.param("Xi met \ufdcf Blinken.", "Xi met \ufdcf Blinken.", id="neighbour-kept"),
+    ],
+)
+def test_noncharacters_never_reach_the_text(encoding: str, raw: str, text: str) -> None:
+    assert parse_article(raw.encode(encoding), source_path="a.txt").text == text

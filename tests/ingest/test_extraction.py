@@ -6,7 +6,7 @@ import pytest
 
 from toolkit.ingest import parse_article
 from toolkit.ingest.extraction import NOT_MAIN, _main_indexes, clean_page
-from toolkit.ingest.page_blocks import MARKUP_REASONS
+from toolkit.ingest.page_blocks import MARKUP_REASONS, words
 from toolkit.ingest.removals import REMOVAL_REASONS
 
 BODY = [
@@ -113,8 +113,12 @@ def test_unmarked_block_outside_the_article_is_not_main_content():
 
 def test_fragment_keeps_the_project_rules():
     fragment = "<p>" + "</p>\n<p>".join(BODY) + "</p>\n<p>Share this story</p>"
-    paragraphs = [*BODY, "Share this story"]
-    cleanup = clean_page(fragment, paragraphs, set(), "fragment.html")
+    article = parse_article(fragment.encode("utf-8"), source_path="fragment.html")
+    assert [(r.reason, r.text) for r in article.removed] == [("navigation", "Share this story")]
+
+
+def test_no_tree_keeps_the_project_rules():
+    cleanup = clean_page(None, [*BODY, "Share this story"], set(), "fragment.html")
     assert cleanup.units == [([4], "navigation")]
 
 
@@ -132,7 +136,7 @@ def test_fragment_keeps_the_project_rules():
 )
 def test_main_indexes(paragraph, kept):
     main = "\n".join([BODY[0], "Kinmen", BODY[1]])
-    assert _main_indexes([paragraph], main) == ([0] if kept else [])
+    assert _main_indexes([words(paragraph)], main) == ([0] if kept else [])
 
 
 def test_markup_reasons_are_removal_reasons():

@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml.html import HtmlElement
+
 from toolkit.errors import InputError
 from toolkit.ingest.boilerplate import _Cleanup
 from toolkit.ingest.decoding import _EXPECTED, decode_bytes
@@ -23,6 +25,8 @@ from toolkit.ingest.normalize import (
     normalize_text,
     normalize_with_link_markers,
 )
+from toolkit.ingest.page_blocks import is_full_page
+from toolkit.ingest.page_tree import parse_page, reads_alike
 from toolkit.ingest.removals import Removal
 from toolkit.ingest.sentences import split_sentences
 
@@ -72,6 +76,8 @@ class Article:
 
 
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# Their UTF-8 form is EF B7 90 to EF B7 AF: bytes without EF B7 hold none (a scan in C).
+_UTF8_NONCHARACTER_LEAD = b"\xef\xb7"
 
 
 _MARKERS = re.compile(f"([{LINK_OPEN}{LINK_CLOSE}])")
@@ -101,16 +107,16 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
     if not data:
         raise InputError(f"empty file (0 bytes); {_EXPECTED}", path=source_path)
     sha = hashlib.sha256(data).hexdigest()
-    raw, encoding = decode_bytes(
+    decoded, encoding = decode_bytes(
         data, source_path=source_path, declared=hints.charset if hints else None
     )
-    raw = _NONCHARACTERS.sub("", raw)
+    raw, utf8 = _without_noncharacters(decoded, data, encoding)
     if not raw.strip():
         raise InputError(
             f"no text: the file holds only whitespace ({len(data)} bytes); {_EXPECTED}",
             path=source_path,
         )
-    source = _read_html(raw, source_path) if _HTML_TAG.search(raw) else _Source(marked=raw)
+    source, root = _read_source(raw, source_path, utf8)
     normalized = normalize_with_link_markers(source.marked)
     if not normalized and not source.removals:
         raise InputError(
@@ -118,7 +124,7 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
             path=source_path,
         )
     paragraphs, opens, closes = _split_marked(normalized)
-    cleanup = clean_page(raw, paragraphs, source.known_titles, source_path)
+    cleanup = clean_page(root, paragraphs, source.known_titles, source_path, source.furniture)
     text, starts = _assemble(paragraphs, cleanup)
 
     found = [
@@ -176,6 +182,25 @@ def parse_article(data: bytes, *, source_path: str, hints: SourceHints | None = 
         metadata_sources=meta.sources,
         metadata_notes=meta.notes,
     )
+
+
+def _without_noncharacters(raw: str, data: bytes, encoding: str) -> tuple[str, bytes | None]:
+    """The text without Unicode noncharacters (ingest's link markers are some of them), and
+    ``data`` when it is that text's exact UTF-8 (so a parser need not encode it again)."""
+    if encoding == "utf-8" and _UTF8_NONCHARACTER_LEAD not in data:
+        return raw, data  # bytes in C: none can be in the text
+    return _NONCHARACTERS.sub("", raw), None
+
+
+def _read_source(
+    raw: str, source_path: str, utf8: bytes | None
+) -> tuple[_Source, HtmlElement | None]:
+    """What the input says, and a full page's tree (parsed once, read again by extraction;
+    its text is read from the tree too unless an element or comment may be left open)."""
+    root = parse_page(raw, utf8) if is_full_page(raw) else None
+    if root is None and not _HTML_TAG.search(raw):
+        return _Source(marked=raw), None
+    return _read_html(raw, source_path, root if reads_alike(raw) else None), root
 
 
 def _metadata(

@@ -43,6 +43,10 @@ _SKIP_TAGS = {
     "nav": "navigation",
     "figcaption": "photo-caption",
 }
+# The tags whose start (or end) tag does more than break a block when nothing is skipped and the
+# tag has no itemprop: elsewhere only a block-level tag does something, it ends the paragraph.
+_START_READ = frozenset(_SKIP_TAGS) | _words("a title meta link base time br pre h1")
+_END_READ = frozenset(_SKIP_TAGS) | _words("a title pre h1")
 _VOID_TAGS = _words("area base br col embed hr img input link meta source track wbr")
 _WHITESPACE = re.compile(r"\s+")
 # No normalization step removes an ASCII letter or digit: anchor text with one is never empty.
@@ -126,9 +130,10 @@ class _HTMLText(_Scanner):
             self._h1_part = len(self.parts)
         if self.collapse and tag in _BLOCK_TAGS:
             self._block()
-        for key in ("datetime", "content"):
-            if attr.get("itemprop", "").lower() == "datepublished" and attr.get(key):
-                self.times.insert(0, attr[key])
+        if attr.get("itemprop", "").lower() == "datepublished":
+            for key in ("datetime", "content"):
+                if attr.get(key):
+                    self.times.insert(0, attr[key])
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS and not self._skip:

@@ -9,16 +9,21 @@ support.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
+
 from toolkit.ingest.dates import parse_date
 from toolkit.ingest.html import _parse_html, _RawLink
 from toolkit.ingest.jsonld import read_json_ld
 from toolkit.ingest.normalize import normalize_text
+from toolkit.ingest.page_blocks import FurnitureText
+from toolkit.ingest.page_tree import _TreeText, read_tree
 from toolkit.ingest.removals import Removal
 
 # <meta> names (and OpenGraph properties) that carry each field, in order of preference; the
@@ -42,6 +47,8 @@ _OUTLET_META = ("og:site_name", "application-name", "publisher")
 _AUTHOR_META = ("author", "article:author", "byl", "dc.creator", "sailthru.author")
 
 
+# A page's links repeat hosts and paths; urllib's own cache keeps only 128 URLs.
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str | None:
     """A URL's host without "www." (the outlet, when the URL is the article's own)."""
     return (urlsplit(url).hostname or "").removeprefix("www.") or None
@@ -56,6 +63,7 @@ def _outlet_from_links(hrefs: Iterable[str]) -> str | None:
     return host if count * 2 > len(hosts) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -64,6 +72,7 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+@functools.lru_cache(maxsize=4096)
 def _resolve(href: str, base: str | None) -> str:
     if base is None or _is_web_url(href):
         return href
@@ -95,15 +104,19 @@ class _Source:
     known_titles: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    furniture: FurnitureText | None = None
+    """A full page's texts under page furniture (page_blocks), None for other inputs."""
 
 
 def _meta_source(name: str) -> str:
     return "opengraph" if name.startswith(("og:", "article:")) else "meta"
 
 
-def _read_html(raw: str, source_path: str) -> _Source:
-    """Text with link markers, removed elements and metadata of an HTML page or fragment."""
-    html = _parse_html(raw, source_path)
+def _read_html(raw: str, source_path: str, root: HtmlElement | None = None) -> _Source:
+    """Text with link markers, removed elements and metadata of an HTML page or fragment
+    (read from ``root``, the page's tree, when it is a full page)."""
+    html = read_tree(root) if root is not None else _parse_html(raw, source_path)
+    furniture = html.furniture if isinstance(html, _TreeText) else None
     base = html.base or next((u for u in html.urls if _is_web_url(u)), None)
     h1 = [t for t in (_single_line(h) for h in html.h1) if t]
     titles = [_single_line(t) for t in [html.meta.get(k) for k in _TITLE_META] + h1[:1]]
@@ -114,6 +127,7 @@ def _read_html(raw: str, source_path: str) -> _Source:
         removals=html.removals,
         base=base,
         known_titles={t for t in titles if t},
+        furniture=furniture,
     )
     meta = html.meta
     found: list[Evidence] = [

@@ -48,6 +48,7 @@ _INVISIBLE = re.compile(
     f"|(?<!{_VISIBLE_NON_ASCII})[\u200c\u200d]"
     f"|[\u200c\u200d](?!{_VISIBLE_NON_ASCII})"
 )
+_SPACE_RUN = re.compile(" {2,}")
 # Where a line may continue on the next one: it does not end in sentence punctuation.
 _LINE_END_STOPS = frozenset('.!?…:;"”’)]')
 
@@ -120,11 +121,12 @@ def _normalize(text: str, *, markers: bool) -> str:
             text = _nfc(text)
     if markers:
         text = _move_space_out_of_links(text)
-    for space in _OTHER_SPACES:
-        if space in present:
-            text = text.replace(space, " ")
-    while "  " in text:
-        text = text.replace("  ", " ")
+    for space in present.intersection(_OTHER_SPACES):
+        text = text.replace(space, " ")
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    if "\n" not in text:
+        return text.strip(" ")  # one line is one paragraph (or none)
     paragraphs: list[list[str]] = []
     joinable = False
     for line in text.split("\n"):

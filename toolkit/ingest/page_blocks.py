@@ -15,6 +15,7 @@ their word shingles, so the markup's whitespace and the text's normalization nee
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -48,11 +49,16 @@ MARKUP_REASONS = tuple(dict.fromkeys(r for r, _ in _CLASS_REASONS))
 """Reasons the markup can give for a removed block; ``not-main-content`` when it says none."""
 # Their classes describe the whole page ("standard-site-navigation" on <body>), not a block.
 _WHOLE_PAGE = frozenset({"html", "body", "main"})
-# The body's text nodes that are not blank, in document order (XPath runs in C).
-_TEXT = etree.XPath("//body//text()[normalize-space()]")
 # Their text never reaches the paragraphs, so it is not indexed; the marker is not a reason.
 _UNREAD_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 _UNREAD = "unread"
+_EVENTS = ("start", "end", "comment", "pi")
+# A text of these alone is blank (as XPath's normalize-space sees it; a no-break space is not).
+_XML_SPACE = " \t\n\r"
+_OUTSIDE = "outside"
+"""The marker of elements outside the body, whose text is not indexed."""
+UNCOUNTED = frozenset({None, _UNREAD, _OUTSIDE})
+"""The reasons (of FurnitureText.stack) of texts that are not gathered."""
 _WORD = re.compile(r"\w+")
 SHINGLE = 4
 """Words per shingle when blocks are compared."""
@@ -75,56 +81,93 @@ def words(text: str) -> list[str]:
 def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
     """The 4-word shingles of a token list, or the whole list when it is shorter."""
     if len(tokens) < SHINGLE:
-        if tokens:
-            yield tuple(tokens)
-        return
-    for i in range(len(tokens) - SHINGLE + 1):
-        yield tuple(tokens[i : i + SHINGLE])
+        return iter([tuple(tokens)] if tokens else [])
+    return zip(*(tokens[i:] for i in range(SHINGLE)), strict=False)  # tuples made in C
 
 
-def _own_reason(element: HtmlElement) -> str | None:
-    if element.tag in _UNREAD_TAGS:
+@functools.lru_cache(maxsize=4096)
+def _own_reason(tag: str, names: str) -> str | None:
+    """An element's own reason from its tag and its class and id values (pages repeat them)."""
+    if tag in _UNREAD_TAGS:
         return _UNREAD
-    by_tag = _TAG_REASONS.get(element.tag)
-    if by_tag or element.tag in _WHOLE_PAGE:
+    by_tag = _TAG_REASONS.get(tag)
+    if by_tag or tag in _WHOLE_PAGE:
         return by_tag
-    names = f"{element.get('class', '')} {element.get('id', '')}".lower().strip()
+    names = names.lower().strip()
     if not names or not _ANY_CLASS_REASON.search(names):
         return None
     return next((reason for reason, pattern in _CLASS_REASONS if pattern.search(names)), None)
 
 
-def markup_reasons(root: HtmlElement) -> dict[tuple[str, ...], str]:
-    """Each word shingle of the page's text under page furniture, and the innermost reason."""
-    memo: dict[HtmlElement, str | None] = {}
+class FurnitureText:
+    """The page text under furniture, gathered while a walk enters and leaves every element.
 
-    def reason_of(element: HtmlElement | None) -> str | None:
-        # Each element is looked at once: its reason is its own, else its parent's.
-        chain: list[HtmlElement] = []
-        while element is not None and element not in memo:
-            chain.append(element)
-            element = element.getparent()
-        reason = memo.get(element) if element is not None else None
-        for link in reversed(chain):
-            reason = memo[link] = _own_reason(link) or reason
-        return reason
+    A text belongs to the innermost element it is in (a tail to its element's parent); only
+    the body's texts count. Texts under no furniture, or unread, neither count nor end a run.
+    """
 
-    runs: list[tuple[str, list[str]]] = []
-    for text in _TEXT(root):
-        holder = text.getparent()
-        reason = reason_of(holder.getparent() if text.is_tail else holder)
-        if reason is None or reason == _UNREAD:
-            continue
+    def __init__(self) -> None:
+        self.stack: list[str | None] = [_OUTSIDE]
+        """The reasons of the elements entered and not yet left, innermost last."""
+        self._runs: list[tuple[str, list[str]]] = []
+
+    def enter(self, tag: str, names: str) -> None:
+        """An element starts (``names``: its class and id values)."""
+        outer = self.stack[-1]
+        if outer is _OUTSIDE and tag != "body":
+            self.stack.append(_OUTSIDE)
+        else:
+            self.stack.append(_own_reason(tag, names) or (None if outer is _OUTSIDE else outer))
+
+    def leave(self) -> None:
+        """The element entered last ends."""
+        self.stack.pop()
+
+    def text(self, text: str) -> None:
+        """A text of the element entered last (or, after its end, of its parent)."""
+        reason = self.stack[-1]
+        if reason is None or reason in UNCOUNTED or not text.strip(_XML_SPACE):
+            return
+        runs = self._runs
         if runs and runs[-1][0] == reason:
             runs[-1][1].append(text)
         else:
             runs.append((reason, [text]))
-    found: dict[tuple[str, ...], str] = {}
-    for reason, texts in runs:
-        for shingle in shingles(words(" ".join(texts))):
-            found.setdefault(shingle, reason)
-        # A heading of one to three words is a paragraph of its own: its words are a key too.
-        for text in texts:
-            if len(text) <= _SHORT_TEXT and (short := words(text)) and len(short) < SHINGLE:
-                found.setdefault(tuple(short), reason)
-    return found
+
+    def reasons(self) -> dict[tuple[str, ...], str]:
+        """Each word shingle of the texts under furniture, and the innermost reason."""
+        found: dict[tuple[str, ...], str] = {}
+        for reason, texts in self._runs:
+            for shingle in shingles(words(" ".join(texts))):
+                found.setdefault(shingle, reason)
+            # A heading of one to three words is a paragraph of its own: its words are a key too.
+            for text in texts:
+                if len(text) <= _SHORT_TEXT and (short := words(text)) and len(short) < SHINGLE:
+                    found.setdefault(tuple(short), reason)
+        return found
+
+    def walk(self, element: HtmlElement) -> None:
+        """Enter and leave every element of ``element``'s subtree, reading its texts."""
+        if not len(element) and element.tag in _UNREAD_TAGS:
+            return  # a script or style alone: its one text is unread
+        for event, node in etree.iterwalk(element, events=_EVENTS):
+            if event == "start":
+                self.enter(node.tag, _names(node))
+                if node.text:
+                    self.text(node.text)
+                continue
+            if event == "end":
+                self.leave()
+            if node.tail and node is not element:
+                self.text(node.tail)
+
+
+def _names(element: HtmlElement) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def markup_reasons(root: HtmlElement) -> dict[tuple[str, ...], str]:
+    """Each word shingle of the page's text under page furniture, and the innermost reason."""
+    furniture = FurnitureText()
+    furniture.walk(root)
+    return furniture.reasons()
