@@ -58,9 +58,16 @@ def _crash_once() -> None:
     os._exit(1)
 
 
-class ArticleParser:
-    """A Ray Data callable: a block of (position, display, path, error) inputs to parsed rows."""
+def parse_block(batch: pa.Table, schema: pa.Schema, limits: ParseLimits) -> pa.Table:
+    """A block of (position, display, path, error) inputs to parsed rows.
 
+    A task, not an actor pool: task workers stay warm for the steps after it, while an actor
+    pool's processes are started for the parse and stopped after it (seconds each here).
+    """
+    return _Parser(schema, limits)(batch)
+
+
+class _Parser:
     def __init__(self, schema: pa.Schema, limits: ParseLimits) -> None:
         self.partial = schema
         self.limits = limits
@@ -118,10 +125,12 @@ def _part_of(values: np.ndarray, parts: int) -> pa.Array:
     return pa.array((values % np.uint64(parts)).astype(np.int32), pa.int32())
 
 
-def failed_inputs(batch: pa.Table) -> pa.Table:
-    """The inputs that could not be read or parsed: position, display and reason."""
-    failed = batch.filter(pc.is_valid(batch.column("error")))
-    return failed.select(["position", "display", "error"])
+def log_rows(batch: pa.Table) -> pa.Table:
+    """What the driver logs of each input: position, name, digest, error, doc id, sentence keys."""
+    keys = pc.list_value_length(batch.column("sentence_keys")).fill_null(0)
+    return batch.select(["position", "display", "sha", "error", "doc_id"]).append_column(
+        "n_keys", keys
+    )
 
 
 def digest_rows(batch: pa.Table, parts: int) -> pa.Table:
@@ -271,55 +280,19 @@ def shared_of_part(group: pa.Table, max_docs: int) -> pa.Table:
     )
 
 
-def merge_schema(partial: pa.Schema) -> pa.Schema:
-    """Document rows and shared-sentence rows in one table, to be gathered by document."""
-    kept = [f for f in parsed_schema(partial) if f.name not in ("signature", "sentence_keys")]
-    extra = [
-        pa.field("sent", pa.int32()),
-        pa.field("doc_ids", pa.list_(pa.string())),
-        pa.field("part", pa.int32()),
-    ]
-    return pa.schema([f.with_nullable(True) for f in kept + extra])
+def shared_lists(positions: np.ndarray, shared: pa.Table) -> pa.ListArray:
+    """Each document's shared sentences, from shared rows sorted by (position, sent).
 
-
-def _as_merge_rows(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """``batch`` with every column of ``schema`` (null where it has none) and its part."""
-    n = batch.num_rows
-    values = batch.column("position").to_numpy().astype(np.uint64)
-    given = {name: batch.column(name) for name in batch.column_names}
-    given["part"] = _part_of(values, parts)
-    columns = [given.get(f.name, pa.nulls(n, f.type)) for f in schema]
-    return pa.Table.from_arrays(
-        [c.cast(f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
-    )
-
-
-def document_side(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """Kept document rows as merge rows (signatures and keys are no longer needed)."""
-    return _as_merge_rows(batch.drop_columns(["signature", "sentence_keys"]), parts, schema)
-
-
-def shared_side(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """Shared-sentence rows (position, sent, doc_ids) as merge rows."""
-    return _as_merge_rows(batch, parts, schema)
-
-
-def merge_part(group: pa.Table) -> pa.Table:
-    """The documents of one position partition, each with its shared sentences in order."""
-    is_doc = pc.is_valid(group.column("doc_id"))
-    docs = group.filter(is_doc).sort_by([("position", "ascending")])
-    shared = group.filter(pc.invert(is_doc)).sort_by(
-        [("position", "ascending"), ("sent", "ascending")]
-    )
-    positions = shared.column("position").to_numpy()
+    ``positions`` are the documents' positions, ascending; every shared row belongs to one.
+    """
     values = pa.StructArray.from_arrays(
         [shared.column("sent").combine_chunks(), shared.column("doc_ids").combine_chunks()],
         fields=list(SHARED_SENTENCE_TYPE),
     )
     # Each document's run of shared rows: the rows of its position in the sorted shared rows.
-    doc_positions = docs.column("position").to_numpy()
-    lo = np.searchsorted(positions, doc_positions, side="left")
-    hi = np.searchsorted(positions, doc_positions, side="right")
+    rows = shared.column("position").to_numpy()
+    lo = np.searchsorted(rows, positions, side="left")
+    hi = np.searchsorted(rows, positions, side="right")
     starts = np.r_[0, np.cumsum(hi - lo)].astype(np.int32)
     picked = values.take(
         pa.array(
@@ -329,11 +302,7 @@ def merge_part(group: pa.Table) -> pa.Table:
             pa.int64(),
         )
     )
-    lists = pa.ListArray.from_arrays(pa.array(starts, pa.int32()), picked)
-    keep = [c for c in docs.column_names if c not in ("sent", "doc_ids", "part")]
-    return docs.select(keep).append_column(
-        "shared_sentences", lists.cast(pa.list_(SHARED_SENTENCE_TYPE))
-    )
+    return pa.ListArray.from_arrays(pa.array(starts, pa.int32()), picked)
 
 
 def finish_documents(
@@ -342,9 +311,9 @@ def finish_documents(
     clusters: Mapping[str, str],
     gold: Mapping[str, list[dict[str, Any]]],
 ) -> pa.Table:
-    """Merged rows to documents rows (with their position): cluster ids and gold spans added.
+    """Kept rows to documents rows (with their position): cluster ids and gold spans added.
 
-    A plain task, not an actor: actors would hold CPUs that the sort after it needs.
+    shared_sentences is left empty: the driver fills it in while it writes (see engine_ray).
     """
     doc_ids = batch.column("doc_id").to_pylist()
     columns: dict[str, Any] = {"position": batch.column("position")}
@@ -352,10 +321,7 @@ def finish_documents(
         if name in batch.column_names:
             columns[name] = batch.column(name)
     columns["cluster_id"] = pa.array([clusters.get(d, d) for d in doc_ids], pa.string())
-    shared_type = schema.field("shared_sentences").type
-    shared = batch.column("shared_sentences").combine_chunks().cast(shared_type)
-    empty = pa.array([[]] * len(shared), shared_type)
-    columns["shared_sentences"] = pc.if_else(pc.is_null(shared), empty, shared)
+    columns["shared_sentences"] = pa.nulls(len(doc_ids), schema.field("shared_sentences").type)
     columns["spans"] = pa.array([gold.get(d) for d in doc_ids], schema.field("spans").type)
     out_schema = pa.schema([pa.field("position", pa.int64()), *schema])
     return pa.Table.from_pydict({f.name: columns[f.name] for f in out_schema}, schema=out_schema)
