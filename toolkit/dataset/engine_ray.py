@@ -27,6 +27,7 @@ from toolkit.dataset.chunks import ParseLimits, partial_schema
 from toolkit.dataset.inputs import Entry
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.near_duplicates import NEAR_DUPLICATE_THRESHOLD, lsh_bands
+from toolkit.dataset.object_store import forwarded_env, is_uri
 from toolkit.dataset.parquet import PARQUET_COMPRESSION
 from toolkit.dataset.pass1 import ProgressCallback
 from toolkit.dataset.pass2 import _DocStats, _gather_stats
@@ -108,11 +109,16 @@ class _Pipeline:
         )
         blocks = [table.slice(i, self.chunk) for i in range(0, len(self.items), self.chunk)]
         source = self.ray.data.from_arrow(blocks or [table])
+        remote: dict[str, Any] = {}
+        env = forwarded_env() if any(is_uri(e.path) for e in self.entries) else {}
+        if env:  # workers reading the object store need the driver's endpoint and credentials
+            remote["runtime_env"] = {"env_vars": env}
         return source.map_batches(
             ray_steps.parse_block,
             fn_kwargs={"schema": partial_schema(self.tax), "limits": self.limits},
             batch_size=None,
             batch_format="pyarrow",
+            **remote,
         ).materialize()
 
     def duplicates(self, parsed: Any) -> list[dict[str, Any]]:
