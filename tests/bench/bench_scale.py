@@ -89,7 +89,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
         elapsed = time.perf_counter() - start
         done.set()
         sampler.join()
-    if code not in (0, 1):
+    if code not in (0, 1) or not (out / "documents.parquet").is_file():
         sys.stderr.write(log.read_text(errors="replace")[-3000:])
         raise SystemExit(f"toolkit convert --engine {engine} failed with exit code {code}")
     workers_mib = sorted((v / 2**20 for p, v in peaks.items() if p != proc.pid), reverse=True)

@@ -345,14 +345,7 @@ def _build_ray(
     """What _build writes, with documents.parquet computed on Ray Data (see engine_ray)."""
     from toolkit.dataset.engine_ray import build_with_ray
 
-    containers = sorted({e.format for e in found.entries if e.format in ("warc", "jsonl")})
-    if containers or side is not None:
-        given = ", ".join(f"{c.upper()} files" for c in containers) or "a sidecar manifest"
-        raise InputError(
-            f"--engine ray reads plain article files only, and the inputs hold {given}; "
-            "convert them with --engine local (the default)"
-        )
-    got = build_with_ray(found.entries, tmp, tax, ann_root, sizes, limits, progress)
+    got = build_with_ray(found, side, tmp, tax, ann_root, sizes, limits, progress)
     annotations, rejects = got["annotations"], got["rejects"]
     _write_small_tables(tmp, tax, annotations, rejects)
     _write_events(tmp, tax, annotations)
@@ -360,7 +353,7 @@ def _build_ray(
     head = _manifest_head(
         tmp, tax, counts, got["stats"], annotations, rejects, got["cluster_sizes"]
     )
-    head["counts"]["skipped"] = dict(sorted(found.skipped.items()))
+    head["counts"]["skipped"] = dict(sorted((Counter(found.skipped) + got["skipped"]).items()))
     return _finish(tmp, tax, head, got["inputs_log"], rejects, counts)
 
 

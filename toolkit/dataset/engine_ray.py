@@ -13,6 +13,7 @@ once, in input order, into one Parquet writer (see docs/SCALING.md for what that
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 from toolkit.core import start_ray
 from toolkit.dataset import ray_steps
 from toolkit.dataset.chunks import ParseLimits, partial_schema
-from toolkit.dataset.inputs import Entry
+from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.near_duplicates import NEAR_DUPLICATE_THRESHOLD, lsh_bands
 from toolkit.dataset.object_store import forwarded_env, is_uri
@@ -33,6 +34,7 @@ from toolkit.dataset.pass1 import ProgressCallback
 from toolkit.dataset.pass2 import _DocStats, _gather_stats
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS
+from toolkit.dataset.sidecar import Sidecar
 from toolkit.dataset.tables import documents_schema, schema_metadata
 from toolkit.errors import ToolkitError
 from toolkit.taxonomy import Taxonomy
@@ -93,29 +95,47 @@ class _Pipeline:
         self.tax = tax
         self.batch_size = batch_size
         self.workers = workers
-        self.chunk = max(1, min(batch_size, 250))
+        self.chunk = max(1, min(batch_size, ray_steps.PARSE_CHUNK))
 
-    def parse(self) -> Any:
-        """One row per input, parsed by ArticleParser actors, in input order."""
+    def _entry_blocks(self) -> list[pa.Table]:
+        """The entries as (position, entry) rows, in blocks of ``chunk`` plain files; each
+        container (WARC, JSON Lines) in a block of its own, as it holds many articles."""
+        rows = [{f: getattr(e, f) for f in ray_steps.ENTRY_TYPE.names} for e in self.entries]
         table = pa.table(
             {
-                "position": pa.array(np.arange(len(self.items)), pa.int64()),
-                "display": pa.array(self.items, pa.string()),
-                "path": pa.array([e.path for e in self.entries], pa.string()),
-                "error": pa.array(
-                    [e.reason if e.format == "reject" else None for e in self.entries], pa.string()
-                ),
+                "position": pa.array(np.arange(len(rows)), pa.int64()),
+                "entry": pa.array(rows, ray_steps.ENTRY_TYPE),
             }
         )
-        blocks = [table.slice(i, self.chunk) for i in range(0, len(self.items), self.chunk)]
-        source = self.ray.data.from_arrow(blocks or [table])
+        blocks: list[pa.Table] = []
+        start = 0
+        for i, entry in enumerate(self.entries):
+            container = entry.format in ("warc", "jsonl")
+            if i > start and (container or i - start >= self.chunk):
+                blocks.append(table.slice(start, i - start))
+                start = i
+            if container:
+                blocks.append(table.slice(i, 1))
+                start = i + 1
+        if start < len(rows) or not blocks:
+            blocks.append(table.slice(start))
+        return blocks
+
+    def parse(self, sidecar: Sidecar | None) -> Any:
+        """Parsed rows of every input in input order (containers' records included), and the
+        parse tasks' note rows."""
+        source = self.ray.data.from_arrow(self._entry_blocks())
         remote: dict[str, Any] = {}
         env = forwarded_env() if any(is_uri(e.path) for e in self.entries) else {}
         if env:  # workers reading the object store need the driver's endpoint and credentials
             remote["runtime_env"] = {"env_vars": env}
         return source.map_batches(
-            ray_steps.parse_block,
-            fn_kwargs={"schema": partial_schema(self.tax), "limits": self.limits},
+            ray_steps.parse_entries,
+            fn_kwargs={
+                "schema": partial_schema(self.tax),
+                "limits": self.limits,
+                "sidecar": sidecar,
+            },
             batch_size=None,
             batch_format="pyarrow",
             **remote,
@@ -177,21 +197,30 @@ class _Logged(NamedTuple):
     n_documents: int
     n_keys: int
     """Sentence keys of the documents: sizes the shared-sentence group-by."""
-    failures: list[tuple[int, str]]
-    """(position, reason) of each input that could not be read or parsed."""
+    failures: list[tuple[int, str, str]]
+    """(position, name, reason) of each input that could not be read or parsed."""
+    skipped: Counter[str]
+    """Records the parse tasks skipped on purpose (WARC requests, metadata), by kind."""
+    matched_digests: set[str]
+    """Sidecar rows that named a plain file by its digest and found it."""
 
 
-def _log_inputs(parsed: Any, duplicates: dict[int, str], log_path: Path) -> _Logged:
+def _log_inputs(parsed: Any, duplicates: dict[int, tuple[str, str]], log_path: Path) -> _Logged:
     """Write the inputs log (one JSON line per input, in input order) and count the inputs."""
+    got = _Logged(0, 0, 0, [], Counter(), set())
     n = n_documents = n_keys = 0
-    failures: list[tuple[int, str]] = []
     rows = parsed.map_batches(ray_steps.log_rows, batch_format="pyarrow")
     with log_path.open("w", encoding="utf-8", newline="\n") as log:
         for batch in rows.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
+                if row["error"] == ray_steps.NOTE:
+                    note = json.loads(row["display"])
+                    got.skipped.update(note["skipped"])
+                    got.matched_digests.update(note["matched_digests"])
+                    continue
                 n += 1
                 if row["error"] is not None:
-                    failures.append((row["position"], row["error"]))
+                    got.failures.append((row["position"], row["display"], row["error"]))
                 dropped = row["error"] is not None or row["position"] in duplicates
                 if not dropped:
                     n_documents += 1
@@ -202,16 +231,16 @@ def _log_inputs(parsed: Any, duplicates: dict[int, str], log_path: Path) -> _Log
                     "doc_id": None if dropped else row["doc_id"],
                 }
                 log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-    return _Logged(n, n_documents, n_keys, failures)
+    return got._replace(n_inputs=n, n_documents=n_documents, n_keys=n_keys)
 
 
 def _pass1_rejects(
-    failures: list[tuple[int, str]], duplicates: dict[int, str], displays: Sequence[str]
+    failures: list[tuple[int, str, str]], duplicates: dict[int, tuple[str, str]]
 ) -> list[Reject]:
     """The rejects of parsing and of byte-identical copies, in input order (as the local run)."""
     found = list(failures)
-    found += [(position, f"duplicate of {first}") for position, first in duplicates.items()]
-    return [Reject(displays[p], "article", reason) for p, reason in sorted(found)]
+    found += [(p, name, f"duplicate of {first}") for p, (name, first) in duplicates.items()]
+    return [Reject(name, "article", reason) for _, name, reason in sorted(found)]
 
 
 class _SharedRows:
@@ -278,7 +307,8 @@ def _write_documents_file(
 
 
 def build_with_ray(
-    entries: Sequence[Entry],
+    found: Discovery,
+    sidecar: Sidecar | None,
     tmp: Path,
     tax: Taxonomy,
     ann_root: Path | None,
@@ -288,18 +318,21 @@ def build_with_ray(
 ) -> dict[str, Any]:
     """Everything `convert` computes, on Ray; the tables the driver writes are left to build.
 
-    ``entries`` are plain article files or discovery's rejects; ``sizes`` is (batch size,
-    workers)."""
-    pipe = _Pipeline(entries, tax, sizes, limits)
-    items = pipe.items
+    ``found`` is discovery's result (every input kind), ``sizes`` is (batch size, workers)."""
+    pipe = _Pipeline(found.entries, tax, sizes, limits)
     batch_size = sizes[0]
-    parsed = pipe.parse()
+    parsed = pipe.parse(sidecar)
     if progress is not None:
-        progress(len(items), len(items))
-    duplicates = {int(r["position"]): r["first"] for r in pipe.duplicates(parsed)}
+        progress(found.total_bytes, found.total_bytes)
+    duplicates = {int(r["position"]): (r["display"], r["first"]) for r in pipe.duplicates(parsed)}
     inputs_log = tmp / ".inputs.jsonl"
     logged = _log_inputs(parsed, duplicates, inputs_log)
-    rejects = _pass1_rejects(logged.failures, duplicates, items)
+    rejects = _pass1_rejects(logged.failures, duplicates)
+    if sidecar is not None:
+        sidecar.matched_digests.update(logged.matched_digests)
+        rejects += sidecar.rejects
+        names = (name for e in found.entries for name in (e.relative, e.display))
+        rejects += sidecar.unmatched(names)
     n_documents = logged.n_documents
     # Not materialised: a filter is cheaper to repeat than a second copy of the corpus.
     kept = parsed.map_batches(
@@ -341,4 +374,5 @@ def build_with_ray(
         "n_shared": n_shared,
         "cluster_sizes": _cluster_sizes(clusters, n_documents),
         "inputs_log": inputs_log,
+        "skipped": logged.skipped,
     }

@@ -7,8 +7,10 @@ compute the same values; engine_ray wires the steps into a Ray Data pipeline.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.dataset.chunks import ParseLimits, _parse_chunk
+from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.near_duplicates import (
     _bucket_pairs,
     _check_candidates,
@@ -24,7 +27,9 @@ from toolkit.dataset.near_duplicates import (
     live_signatures,
 )
 from toolkit.dataset.shared_sentences import SharedSentences
+from toolkit.dataset.sidecar import Sidecar
 from toolkit.dataset.tables import SHARED_SENTENCE_TYPE
+from toolkit.dataset.work import WorkItem, work_items
 
 CRASH_ONCE_ENV = "TOOLKIT_RAY_CRASH_ONCE"
 """Names a trigger file for the retry test: while it exists, the parse task that first renames
@@ -58,13 +63,70 @@ def _crash_once() -> None:
     os._exit(1)
 
 
-def parse_block(batch: pa.Table, schema: pa.Schema, limits: ParseLimits) -> pa.Table:
-    """A block of (position, display, path, error) inputs to parsed rows.
+RECORD_BITS = 32
+"""A parsed row's position is (entry index << RECORD_BITS) | record index inside the entry: in
+input order, as the local engine's stream, for plain files and container records alike."""
+
+ENTRY_TYPE = pa.struct(
+    [
+        ("display", pa.string()),
+        ("path", pa.string()),
+        ("relative", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("format", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+"""A discovery Entry as a row, for the parse tasks."""
+
+
+def parse_entries(
+    batch: pa.Table, schema: pa.Schema, limits: ParseLimits, sidecar: Sidecar | None
+) -> Iterator[pa.Table]:
+    """A block of discovery entries to parsed rows, a container's records streamed as read.
 
     A task, not an actor pool: task workers stay warm for the steps after it, while an actor
-    pool's processes are started for the parse and stopped after it (seconds each here).
+    pool's processes are started for the parse and stopped after it (seconds each here). The
+    task ends with a note row (see NOTE) when it skipped records or matched sidecar digests.
     """
-    return _Parser(schema, limits)(batch)
+    _crash_once()
+    parser = _Parser(schema, limits)
+    skipped: Counter[str] = Counter()
+    pending: list[tuple[int, WorkItem]] = []
+    for index, entry in zip(
+        batch.column("position").to_pylist(), batch.column("entry").to_pylist(), strict=True
+    ):
+        found = Discovery(entries=[Entry(**entry)])
+        items = work_items(found, sidecar, max_bytes=limits.max_bytes, skipped=skipped)
+        for record, item in enumerate(items):
+            pending.append(((index << RECORD_BITS) | record, item))
+            if len(pending) >= PARSE_CHUNK:
+                yield parser(pending)
+                pending = []
+    if pending:
+        yield parser(pending)
+    # All this worker's matches so far (its copy may serve several tasks): the driver unions them.
+    matched = sorted(sidecar.matched_digests) if sidecar is not None else []
+    if skipped or matched:
+        yield note_row(parser.schema, {"skipped": dict(skipped), "matched_digests": matched})
+
+
+PARSE_CHUNK = 250
+"""Inputs parsed (and returned as one block) at once."""
+
+NOTE = "<note>"
+"""The error of a note row: not an input, but what a parse task counted (skipped records,
+sidecar digests matched). Its error keeps it out of every document step; the log reads it."""
+
+
+def note_row(schema: pa.Schema, note: dict[str, Any]) -> pa.Table:
+    """One note row carrying ``note`` as JSON in the display column."""
+    columns = {f.name: pa.nulls(1, f.type) for f in schema}
+    columns["position"] = pa.array([-1], pa.int64())
+    columns["display"] = pa.array([json.dumps(note, sort_keys=True)], pa.string())
+    columns["sha"] = pa.array([""], pa.string())
+    columns["error"] = pa.array([NOTE], pa.string())
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 class _Parser:
@@ -73,27 +135,15 @@ class _Parser:
         self.limits = limits
         self.schema = parsed_schema(schema)
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        _crash_once()
-        from toolkit.dataset.work import WorkItem
-
-        items = [
-            WorkItem(display, path=path, error=error)
-            for display, path, error in zip(
-                batch.column("display").to_pylist(),
-                batch.column("path").to_pylist(),
-                batch.column("error").to_pylist(),
-                strict=True,
-            )
-        ]
-        chunk = _parse_chunk(items, self.partial, self.limits)
+    def __call__(self, pending: list[tuple[int, WorkItem]]) -> pa.Table:
+        chunk = _parse_chunk([item for _, item in pending], self.partial, self.limits)
         # Row of each input in chunk.rows, None for the inputs that failed.
         ok = np.asarray([e is None for e in chunk.errors], dtype=bool)
         rows = np.full(len(ok), -1, dtype=np.int64)
         rows[ok] = np.arange(int(ok.sum()))
         take = pa.array(rows, mask=~ok)
         columns: dict[str, Any] = {
-            "position": batch.column("position"),
+            "position": pa.array([position for position, _ in pending], pa.int64()),
             "display": pa.array(chunk.displays, pa.string()),
             "sha": pa.array(chunk.shas, pa.string()),
             "error": pa.array(chunk.errors, pa.string()),
@@ -152,6 +202,7 @@ def duplicates_of_part(group: pa.Table) -> pa.Table:
     return pa.table(
         {
             "position": ordered.column("position").take(pa.array(dup, pa.int64())),
+            "display": display.take(pa.array(dup, pa.int64())),
             "first": display.take(pa.array(first[dup], pa.int64())),
         }
     )
