@@ -43,6 +43,15 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far, 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _descendants(pid: int) -> list[int]:
     found, stack = [], [pid]
     while stack:
@@ -71,6 +80,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # a fresh local Ray
     log = out.parent / f"{engine}.log"
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}  # every process of the run: the driver, pool or Ray processes
     with log.open("wb") as fh:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
@@ -79,6 +89,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
         def sample() -> None:
             while not done.is_set():
                 for pid in [proc.pid, *_descendants(proc.pid)]:
+                    cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
                     if pid == proc.pid or _is_ray_worker(pid):
                         peaks[pid] = max(peaks.get(pid, 0), _rss(pid))
                 done.wait(0.1)
@@ -95,6 +106,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
     workers_mib = sorted((v / 2**20 for p, v in peaks.items() if p != proc.pid), reverse=True)
     return {
         "seconds": elapsed,
+        "cpu_seconds": sum(cpu.values()),
         "driver_mib": peaks.get(proc.pid, 0) / 2**20,
         "worker_max_mib": workers_mib[0] if workers_mib else 0.0,
         "n_workers": len(workers_mib),
@@ -142,11 +154,13 @@ def bench(n: int, workers: int, repeat: int) -> dict[str, float]:
             same = same_tables(work / "local", work / "ray")
             ratio = local["seconds"] / ray["seconds"]
             ratio_run = local["seconds"] / max(1e-9, ray["seconds"] - startup)
+            ratio_cpu = local["cpu_seconds"] / max(1e-9, ray["cpu_seconds"])
             print(f"  run {i + 1}:")
             for name, r in (("local", local), ("ray", ray)):
                 print(
                     f"    {name:5} {r['seconds']:8.1f} s {n / r['seconds']:8,.0f} articles/s  "
-                    f"driver peak RSS {r['driver_mib']:6.0f} MiB"
+                    f"driver peak RSS {r['driver_mib']:6.0f} MiB  CPU {r['cpu_seconds']:6.1f} s "
+                    "(all its processes, sampled every 0.1 s)"
                 )
             per_worker = ", ".join(f"{m:.0f}" for m in ray["workers_mib"])  # type: ignore[attr-defined]
             print(
@@ -156,8 +170,10 @@ def bench(n: int, workers: int, repeat: int) -> dict[str, float]:
                 f"    Ray/local ratio {ratio:.2f}; Ray startup {startup:.1f} s (measured apart), "
                 f"ratio without it {ratio_run:.2f} (target >= 0.9); same tables: {same}"
             )
+            print(f"    CPU-seconds ratio local/Ray {ratio_cpu:.2f} (robust to other load)")
             runs.append(
                 {"articles": n, "ratio": ratio, "ratio_run": ratio_run, "startup": startup}
+                | {"ratio_cpu": ratio_cpu}
                 | {"same": same, "local": local, "ray": ray}
             )
         return sorted(runs, key=lambda r: r["ratio"])[len(runs) // 2]  # type: ignore[return-value]
@@ -179,13 +195,14 @@ def main() -> None:
     print("\nsummary (median run by ratio)")
     print(
         f"{'articles':>9} {'local a/s':>10} {'ray a/s':>9} {'ratio':>6} {'startup s':>10} "
-        f"{'ratio w/o startup':>18} {'driver MiB':>11} {'worker MiB':>11}"
+        f"{'ratio w/o startup':>18} {'CPU ratio':>10} {'driver MiB':>11} {'worker MiB':>11}"
     )
     for r in results:
         n, loc, ray = r["articles"], r["local"], r["ray"]
         print(
             f"{n:>9,} {n / loc['seconds']:>10,.0f} {n / ray['seconds']:>9,.0f} "  # type: ignore[index]
             f"{r['ratio']:>6.2f} {r['startup']:>10.1f} {r['ratio_run']:>18.2f} "
+            f"{r['ratio_cpu']:>10.2f} "
             f"{ray['driver_mib']:>11.0f} {ray['worker_max_mib']:>11.0f}"  # type: ignore[index]
         )
 

@@ -1,13 +1,14 @@
 """`convert --engine ray`: the dataset built on Ray Data, on one machine or a cluster.
 
-The same tables as the local engine (build._build), computed as a Ray Data pipeline: inputs are
-parsed by callable-class workers (chunks._parse_chunk, once per block), byte-identical copies
-are found by a group-by on a digest partition, near-duplicate candidates by a group-by on LSH
-bucket-key partitions and shared sentences by a group-by on sentence-key partitions; a join
-adds each document's shared sentences. The driver holds only what the local engine's driver
-holds or less: the input names, the rejects, the near-duplicate pairs and the annotated
-documents' texts. documents.parquet is one file, so its rows are streamed through the driver
-once, in input order, into one Parquet writer (see docs/SCALING.md for what that costs).
+The same tables as the local engine (build._build), computed as a Ray Data pipeline: discovery's
+entries (plain files, WARC and JSON Lines containers, rejects) are parsed by tasks
+(chunks._parse_chunk per 250 inputs), byte-identical copies are found by a group-by on a digest
+partition, near-duplicate candidates by a group-by on LSH bucket-key partitions and shared
+sentences by a group-by on sentence-key partitions, sorted by document. The driver holds only
+what the local engine's driver holds or less: the input names, the rejects, the near-duplicate
+pairs and the annotated documents' texts. documents.parquet is one file, so its rows stream
+through the driver once, in input order, into one Parquet writer, each batch merged there with
+its shared sentences (see docs/SCALING.md for what that costs).
 """
 
 from __future__ import annotations
@@ -91,10 +92,9 @@ class _Pipeline:
         self.entries = entries
         self.items = [e.display for e in entries]
         self.limits = limits
-        batch_size, workers = sizes
+        batch_size = sizes[0]
         self.tax = tax
         self.batch_size = batch_size
-        self.workers = workers
         self.chunk = max(1, min(batch_size, ray_steps.PARSE_CHUNK))
 
     def _entry_blocks(self) -> list[pa.Table]:
