@@ -32,11 +32,12 @@ from tests.bench.bench_convert import Generator
 TABLES = ("documents", "annotations", "annotation_sets", "rejects")
 
 
-def _rss(pid: int) -> int:
-    """Resident set size (bytes) of one process, 0 once it is gone."""
+def _rss(pid: int, field: str = "VmRSS") -> int:
+    """Resident set size (bytes) of one process, 0 once it is gone; ``field`` "RssAnon" counts
+    only its private memory (not the object-store pages it has mapped, which VmRSS includes)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         pass
@@ -80,6 +81,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # a fresh local Ray
     log = out.parent / f"{engine}.log"
     peaks: dict[int, int] = {}
+    private: dict[int, int] = {}
     cpu: dict[int, float] = {}  # every process of the run: the driver, pool or Ray processes
     with log.open("wb") as fh:
         start = time.perf_counter()
@@ -92,6 +94,7 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
                     cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
                     if pid == proc.pid or _is_ray_worker(pid):
                         peaks[pid] = max(peaks.get(pid, 0), _rss(pid))
+                        private[pid] = max(private.get(pid, 0), _rss(pid, "RssAnon"))
                 done.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -108,6 +111,9 @@ def run(folder: Path, out: Path, engine: str, workers: int) -> dict[str, float]:
         "seconds": elapsed,
         "cpu_seconds": sum(cpu.values()),
         "driver_mib": peaks.get(proc.pid, 0) / 2**20,
+        "driver_private_mib": private.get(proc.pid, 0) / 2**20,
+        "worker_private_max_mib": max([v for p, v in private.items() if p != proc.pid] or [0])
+        / 2**20,
         "worker_max_mib": workers_mib[0] if workers_mib else 0.0,
         "n_workers": len(workers_mib),
         "workers_mib": workers_mib,  # type: ignore[dict-item]
@@ -159,13 +165,15 @@ def bench(n: int, workers: int, repeat: int) -> dict[str, float]:
             for name, r in (("local", local), ("ray", ray)):
                 print(
                     f"    {name:5} {r['seconds']:8.1f} s {n / r['seconds']:8,.0f} articles/s  "
-                    f"driver peak RSS {r['driver_mib']:6.0f} MiB  CPU {r['cpu_seconds']:6.1f} s "
+                    f"driver peak RSS {r['driver_mib']:6.0f} MiB "
+                    f"(private {r['driver_private_mib']:.0f})  CPU {r['cpu_seconds']:6.1f} s "
                     "(all its processes, sampled every 0.1 s)"
                 )
             per_worker = ", ".join(f"{m:.0f}" for m in ray["workers_mib"])  # type: ignore[attr-defined]
             print(
                 f"    ray workers' peak RSS (MiB, includes mapped object-store pages): {per_worker}"
             )
+            print(f"    largest Ray worker's private peak: {ray['worker_private_max_mib']:.0f} MiB")
             print(
                 f"    Ray/local ratio {ratio:.2f}; Ray startup {startup:.1f} s (measured apart), "
                 f"ratio without it {ratio_run:.2f} (target >= 0.9); same tables: {same}"
