@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -11,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.bench.bench_convert import Generator
+from tests.dataset.test_build import SEED_FILES
+from tests.dataset.test_work import _corpus as every_kind_of_input
 from toolkit.dataset import convert
 from toolkit.dataset.engine_ray import _union_find
-from toolkit.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("documents", "annotations", "annotation_sets", "rejects")
@@ -104,13 +106,22 @@ def test_clusters_of_pairs_are_named_by_their_smallest_doc_id(
     assert _union_find(pairs) == expected
 
 
-def test_container_inputs_are_refused_before_ray_starts(tmp_path: Path) -> None:
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"text": "Officials met in Geneva on Monday to discuss trade."}\n')
-    with pytest.raises(InputError) as caught:
-        convert([feed], tmp_path / "out", engine="ray")
-    assert caught.value.message == (
-        "--engine ray reads plain article files only, and the inputs hold JSONL files; "
-        "convert them with --engine local (the default)"
-    )
-    assert not (tmp_path / "out").exists()
+def test_warc_json_lines_and_a_sidecar_manifest_give_the_local_engines_tables(
+    ray_cluster: Path, tmp_path: Path
+) -> None:
+    sidecar = every_kind_of_input(tmp_path / "in")
+    digest = hashlib.sha256(SEED_FILES[1].read_bytes()).hexdigest()
+    shutil.copy(SEED_FILES[1], tmp_path / "in" / "by-digest.txt")
+    by_digest = tmp_path / "by-digest.csv"
+    by_digest.write_text(f"sha256,outlet\n{digest},Digest News\n", encoding="utf-8")
+    for manifest in (sidecar, by_digest):
+        local, ours = tmp_path / f"local-{manifest.stem}", tmp_path / f"ray-{manifest.stem}"
+        expected = convert([tmp_path / "in"], local, sidecar=manifest)
+        got = convert([tmp_path / "in"], ours, sidecar=manifest, workers=2, engine="ray")
+        _assert_same_dataset(ours, local)
+        assert got.skipped == expected.skipped
+        assert [(r.input, r.kind, r.reason) for r in got.rejects] == [
+            (r.input, r.kind, r.reason) for r in expected.rejects
+        ]
+    outlets = pq.read_table(ours / "documents.parquet").column("outlet").to_pylist()
+    assert "Digest News" in outlets

@@ -198,16 +198,26 @@ def predict_to_annotations(
     models: Models, corpus: Corpus, out_root: str | Path, *, taxonomy: Taxonomy | None = None
 ) -> PredictResult:
     """Write one annotation file per document under ``out_root/model-<name>/``."""
-    tax = taxonomy or read_taxonomy()
+    return write_predictions(models, corpus.documents, out_root, taxonomy or read_taxonomy())
+
+
+def write_predictions(
+    models: Models,
+    docs: Sequence[Document],
+    out_root: str | Path,
+    tax: Taxonomy,
+    resolver: SpanResolver | None = None,
+) -> PredictResult:
+    """Predict ``docs`` and write their annotation files (one block of the corpus or all)."""
     layer = str(models.card["layer"])
     version = str(models.card["model_version"])
-    predicted = predict_documents(models, corpus.documents)
-    resolver = SpanResolver()
+    predicted = predict_documents(models, docs)
+    resolver = resolver or SpanResolver()
     written: list[Path] = []
     unchanged: list[Path] = []
     n_spans = 0
     left_out: Counter[str] = Counter()
-    for doc in corpus.documents:
+    for doc in docs:
         spans, relations, dropped = complete_spans(
             doc, predicted[doc.doc_id], models.attributes, tax, resolver.attributes
         )

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from toolkit.cli.app import DATASET_DIR, EXIT_PROBLEMS, handle_errors, out_dir_option
+from toolkit.cli.app import (
+    DATASET_DIR,
+    ENGINE_OPTION,
+    EXIT_PROBLEMS,
+    handle_errors,
+    out_dir_option,
+)
 
 # Declarations several commands share (click builds a fresh parameter per command).
 BASELINE_BOOTSTRAP = click.option(
@@ -193,8 +199,9 @@ def baseline_evaluate_command(
 @out_dir_option(
     "Annotation folder; files go to <out>/model-<name>/.", default="annotations", show_default=True
 )
+@ENGINE_OPTION
 @handle_errors
-def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> None:
+def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str, engine: str) -> None:
     """Write the models' predictions for every document as annotation files (layer model-<name>).
 
     Source {"kind": "model", "model_version": ...}: push them to Label Studio as pre-annotations
@@ -205,11 +212,17 @@ def baseline_predict_command(model_dir: str, dataset_dir: str, out_dir: str) -> 
     \b
     Example:
       toolkit baseline predict build/models/baseline build/dataset --out build/predictions
+      toolkit baseline predict build/models/baseline /shared/ds --out /shared/pred --engine ray
     """
     from toolkit.baseline import load_models, predict_to_annotations, read_prediction_corpus
 
     models = load_models(model_dir)
-    result = predict_to_annotations(models, read_prediction_corpus(dataset_dir), out_dir)
+    if engine == "ray":
+        from toolkit.baseline.engine_ray import predict_with_ray
+
+        result = predict_with_ray(models, dataset_dir, out_dir)
+    else:
+        result = predict_to_annotations(models, read_prediction_corpus(dataset_dir), out_dir)
     left_out = ", ".join(f"{n} {label}" for label, n in result.left_out.items())
     click.echo(
         f"{result.layer} ({result.model_version}): {len(result.written)} file(s) written, "

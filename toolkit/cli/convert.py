@@ -98,8 +98,22 @@ def _convert_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+class _InputPath(click.Path):
+    """An existing local path, or an object-store URI (s3://bucket/prefix), checked later."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from toolkit.dataset.object_store import is_uri
+
+        if isinstance(value, str) and is_uri(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
 @click.command("convert")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("inputs", nargs=-1, required=True, type=_InputPath())
 @out_dir_option(
     "Dataset folder to build; a previous dataset there is replaced only on success.", required=True
 )

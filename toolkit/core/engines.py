@@ -37,7 +37,8 @@ def start_ray() -> Any:
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS") or None
         try:
-            ray.init(address=address, log_to_driver=False, include_dashboard=False)
+            # "local": without it ray.init joins any cluster another process started here.
+            ray.init(address=address or "local", log_to_driver=False, include_dashboard=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = f"the cluster at RAY_ADDRESS={address}" if address else "a local Ray instance"
             raise ToolkitError(f"cannot start or reach {where}: {exc}") from exc

@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import DEFAULT_MAX_BYTES, Discovery, collect_inputs
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.manifest import MANIFEST_NAME, TABLE_FILES, _file_entry, _write_manifest
+from toolkit.dataset.object_store import check_uri_output, is_uri, publish
 from toolkit.dataset.parquet import write_table
 from toolkit.dataset.pass1 import ProgressCallback, _run_pass1
 from toolkit.dataset.pass2 import _DocStats, _run_pass2
@@ -63,7 +64,8 @@ CARD_NAME = "README.md"
 class ConvertResult:
     """What `convert` built: where, how much, and what it left out."""
 
-    out_dir: Path
+    out_dir: Path | str
+    """The dataset folder, or the object-store URI it was uploaded to."""
     n_inputs: int
     n_documents: int
     n_clusters: int
@@ -195,10 +197,14 @@ def convert(
     giving url, title, outlet, byline and date for plain files (dataset.sidecar). With
     ``language`` (ISO 639-1), articles detected in another language are rejected. An input whose
     parse takes longer than ``max_seconds`` (0: no limit) is rejected with that reason. ``engine``
-    ``"ray"`` computes the same tables on Ray Data (``workers`` parser actors; see engine_ray);
-    it reads plain article files (no WARC, JSON Lines or sidecar manifest yet).
+    ``"ray"`` computes the same tables on Ray Data (see engine_ray). An input or ``out_dir``
+    may be an object-store URI (``s3://bucket/prefix``, through pyarrow filesystems): the
+    dataset is then built in a local staging folder and uploaded, manifest.json last.
     """
     check_engine(engine)
+    if is_uri(out_dir):
+        options = {k: v for k, v in locals().items() if k not in ("inputs", "out_dir")}  # params
+        return _convert_to_uri(os.fspath(out_dir), lambda to: convert(inputs, to, **options))
     limits = ParseLimits(max_bytes, max_seconds, language)
     _check_sizes(batch_size, workers, limits)
     tax = taxonomy or read_taxonomy()
@@ -206,8 +212,8 @@ def convert(
     ann_root = Path(annotations_dir) if annotations_dir is not None else None
     if ann_root is not None and not ann_root.is_dir():
         raise InputError("annotation folder not found; give annotations/", path=ann_root)
-    given = [Path(item) for item in inputs]
-    _check_out_place(out, given, ann_root)
+    given = [os.fspath(item) if is_uri(item) else Path(item) for item in inputs]
+    _check_out_place(out, [g for g in given if isinstance(g, Path)], ann_root)
     side = read_sidecar(sidecar) if sidecar is not None else None
     found = collect_inputs(given, max_bytes=max_bytes, exclude=[sidecar] if sidecar else [])
     if not found.entries and not allow_empty:
@@ -230,6 +236,19 @@ def convert(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     result.out_dir = out
+    return result
+
+
+def _convert_to_uri(target: str, build: Callable[[Path], ConvertResult]) -> ConvertResult:
+    """``build`` into a local staging folder, then the dataset uploaded to ``target``."""
+    check_uri_output(target)
+    staging = Path(tempfile.mkdtemp(prefix="toolkit-publish-"))
+    try:
+        result = build(staging / "dataset")
+        publish(staging / "dataset", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.out_dir = target
     return result
 
 
@@ -326,14 +345,7 @@ def _build_ray(
     """What _build writes, with documents.parquet computed on Ray Data (see engine_ray)."""
     from toolkit.dataset.engine_ray import build_with_ray
 
-    containers = sorted({e.format for e in found.entries if e.format in ("warc", "jsonl")})
-    if containers or side is not None:
-        given = ", ".join(f"{c.upper()} files" for c in containers) or "a sidecar manifest"
-        raise InputError(
-            f"--engine ray reads plain article files only, and the inputs hold {given}; "
-            "convert them with --engine local (the default)"
-        )
-    got = build_with_ray(found.entries, tmp, tax, ann_root, sizes, limits, progress)
+    got = build_with_ray(found, side, tmp, tax, ann_root, sizes, limits, progress)
     annotations, rejects = got["annotations"], got["rejects"]
     _write_small_tables(tmp, tax, annotations, rejects)
     _write_events(tmp, tax, annotations)
@@ -341,7 +353,7 @@ def _build_ray(
     head = _manifest_head(
         tmp, tax, counts, got["stats"], annotations, rejects, got["cluster_sizes"]
     )
-    head["counts"]["skipped"] = dict(sorted(found.skipped.items()))
+    head["counts"]["skipped"] = dict(sorted((Counter(found.skipped) + got["skipped"]).items()))
     return _finish(tmp, tax, head, got["inputs_log"], rejects, counts)
 
 

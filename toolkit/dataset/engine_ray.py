@@ -1,21 +1,23 @@
 """`convert --engine ray`: the dataset built on Ray Data, on one machine or a cluster.
 
-The same tables as the local engine (build._build), computed as a Ray Data pipeline: inputs are
-parsed by callable-class workers (chunks._parse_chunk, once per block), byte-identical copies
-are found by a group-by on a digest partition, near-duplicate candidates by a group-by on LSH
-bucket-key partitions and shared sentences by a group-by on sentence-key partitions; a join
-adds each document's shared sentences. The driver holds only what the local engine's driver
-holds or less: the input names, the rejects, the near-duplicate pairs and the annotated
-documents' texts. documents.parquet is one file, so its rows are streamed through the driver
-once, in input order, into one Parquet writer (see docs/SCALING.md for what that costs).
+The same tables as the local engine (build._build), computed as a Ray Data pipeline: discovery's
+entries (plain files, WARC and JSON Lines containers, rejects) are parsed by tasks
+(chunks._parse_chunk per 250 inputs), byte-identical copies are found by a group-by on a digest
+partition, near-duplicate candidates by a group-by on LSH bucket-key partitions and shared
+sentences by a group-by on sentence-key partitions, sorted by document. The driver holds only
+what the local engine's driver holds or less: the input names, the rejects, the near-duplicate
+pairs and the annotated documents' texts. documents.parquet is one file, so its rows stream
+through the driver once, in input order, into one Parquet writer, each batch merged there with
+its shared sentences (see docs/SCALING.md for what that costs).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -24,15 +26,18 @@ import pyarrow.parquet as pq
 from toolkit.core import start_ray
 from toolkit.dataset import ray_steps
 from toolkit.dataset.chunks import ParseLimits, partial_schema
-from toolkit.dataset.inputs import Entry
+from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.near_duplicates import NEAR_DUPLICATE_THRESHOLD, lsh_bands
+from toolkit.dataset.object_store import forwarded_env, is_uri
 from toolkit.dataset.parquet import PARQUET_COMPRESSION
 from toolkit.dataset.pass1 import ProgressCallback
 from toolkit.dataset.pass2 import _DocStats, _gather_stats
 from toolkit.dataset.rejects import Reject
 from toolkit.dataset.shared_sentences import SHARED_SENTENCE_MAX_DOCS
+from toolkit.dataset.sidecar import Sidecar
 from toolkit.dataset.tables import documents_schema, schema_metadata
+from toolkit.errors import ToolkitError
 from toolkit.taxonomy import Taxonomy
 
 _ROWS_PER_PART = 1 << 18
@@ -87,32 +92,53 @@ class _Pipeline:
         self.entries = entries
         self.items = [e.display for e in entries]
         self.limits = limits
-        batch_size, workers = sizes
+        batch_size = sizes[0]
         self.tax = tax
         self.batch_size = batch_size
-        self.workers = workers
-        self.chunk = max(1, min(batch_size, 250))
+        self.chunk = max(1, min(batch_size, ray_steps.PARSE_CHUNK))
 
-    def parse(self) -> Any:
-        """One row per input, parsed by ArticleParser actors, in input order."""
+    def _entry_blocks(self) -> list[pa.Table]:
+        """The entries as (position, entry) rows, in blocks of ``chunk`` plain files; each
+        container (WARC, JSON Lines) in a block of its own, as it holds many articles."""
+        rows = [{f: getattr(e, f) for f in ray_steps.ENTRY_TYPE.names} for e in self.entries]
         table = pa.table(
             {
-                "position": pa.array(np.arange(len(self.items)), pa.int64()),
-                "display": pa.array(self.items, pa.string()),
-                "path": pa.array([e.path for e in self.entries], pa.string()),
-                "error": pa.array(
-                    [e.reason if e.format == "reject" else None for e in self.entries], pa.string()
-                ),
+                "position": pa.array(np.arange(len(rows)), pa.int64()),
+                "entry": pa.array(rows, ray_steps.ENTRY_TYPE),
             }
         )
-        blocks = [table.slice(i, self.chunk) for i in range(0, len(self.items), self.chunk)]
-        source = self.ray.data.from_arrow(blocks or [table])
+        blocks: list[pa.Table] = []
+        start = 0
+        for i, entry in enumerate(self.entries):
+            container = entry.format in ("warc", "jsonl")
+            if i > start and (container or i - start >= self.chunk):
+                blocks.append(table.slice(start, i - start))
+                start = i
+            if container:
+                blocks.append(table.slice(i, 1))
+                start = i + 1
+        if start < len(rows) or not blocks:
+            blocks.append(table.slice(start))
+        return blocks
+
+    def parse(self, sidecar: Sidecar | None) -> Any:
+        """Parsed rows of every input in input order (containers' records included), and the
+        parse tasks' note rows."""
+        source = self.ray.data.from_arrow(self._entry_blocks())
+        remote: dict[str, Any] = {}
+        env = forwarded_env() if any(is_uri(e.path) for e in self.entries) else {}
+        if env:  # workers reading the object store need the driver's endpoint and credentials
+            remote["runtime_env"] = {"env_vars": env}
         return source.map_batches(
-            ray_steps.ArticleParser,
-            fn_constructor_kwargs={"schema": partial_schema(self.tax), "limits": self.limits},
+            ray_steps.parse_entries,
+            fn_kwargs={
+                "schema": partial_schema(self.tax),
+                "limits": self.limits,
+                "sidecar": sidecar,
+            },
             batch_size=None,
             batch_format="pyarrow",
-            compute=self.ray.data.ActorPoolStrategy(size=self.workers),
+            **remote,
         ).materialize()
 
     def duplicates(self, parsed: Any) -> list[dict[str, Any]]:
@@ -126,10 +152,6 @@ class _Pipeline:
             ray_steps.duplicates_of_part, batch_format="pyarrow"
         )
         return list(found.take_all())
-
-    def failures(self, parsed: Any) -> list[dict[str, Any]]:
-        """The inputs that could not be read or parsed."""
-        return list(parsed.map_batches(ray_steps.failed_inputs, batch_format="pyarrow").take_all())
 
     def clusters(self, kept: Any, n_documents: int) -> dict[str, str]:
         """doc_id -> cluster id for the documents with a near-duplicate (the others: their own)."""
@@ -164,67 +186,129 @@ class _Pipeline:
             fn_kwargs={"max_docs": SHARED_SENTENCE_MAX_DOCS},
             batch_format="pyarrow",
         )
-        return found.materialize()
-
-    def merge(self, kept: Any, shared: Any, n_documents: int) -> Any:
-        """Each kept document with its shared sentences: a union gathered by position."""
-        schema = ray_steps.merge_schema(partial_schema(self.tax))
-        kwargs = {"parts": _parts(n_documents), "schema": schema}
-        docs = kept.map_batches(ray_steps.document_side, fn_kwargs=kwargs, batch_format="pyarrow")
-        rows = shared.map_batches(ray_steps.shared_side, fn_kwargs=kwargs, batch_format="pyarrow")
-        return (
-            docs.union(rows)
-            .groupby("part", num_partitions=_parts(n_documents))
-            .map_groups(ray_steps.merge_part, batch_format="pyarrow")
-        )
+        # Sorted by document, so the driver can merge them into the documents as it writes.
+        return found.sort(["position", "sent"]).materialize()
 
 
-def _log_inputs(parsed: Any, duplicates: dict[int, str], log_path: Path) -> int:
-    """Write the inputs log (one JSON line per input, in input order); returns the input count."""
-    n = 0
-    columns = ["position", "display", "sha", "error", "doc_id"]
+class _Logged(NamedTuple):
+    """What the driver learns from logging the inputs."""
+
+    n_inputs: int
+    n_documents: int
+    n_keys: int
+    """Sentence keys of the documents: sizes the shared-sentence group-by."""
+    failures: list[tuple[int, str, str]]
+    """(position, name, reason) of each input that could not be read or parsed."""
+    skipped: Counter[str]
+    """Records the parse tasks skipped on purpose (WARC requests, metadata), by kind."""
+    matched_digests: set[str]
+    """Sidecar rows that named a plain file by its digest and found it."""
+
+
+def _log_inputs(parsed: Any, duplicates: dict[int, tuple[str, str]], log_path: Path) -> _Logged:
+    """Write the inputs log (one JSON line per input, in input order) and count the inputs."""
+    got = _Logged(0, 0, 0, [], Counter(), set())
+    n = n_documents = n_keys = 0
+    rows = parsed.map_batches(ray_steps.log_rows, batch_format="pyarrow")
     with log_path.open("w", encoding="utf-8", newline="\n") as log:
-        for batch in parsed.select_columns(columns).iter_batches(batch_format="pyarrow"):
+        for batch in rows.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
+                if row["error"] == ray_steps.NOTE:
+                    note = json.loads(row["display"])
+                    got.skipped.update(note["skipped"])
+                    got.matched_digests.update(note["matched_digests"])
+                    continue
                 n += 1
+                if row["error"] is not None:
+                    got.failures.append((row["position"], row["display"], row["error"]))
                 dropped = row["error"] is not None or row["position"] in duplicates
+                if not dropped:
+                    n_documents += 1
+                    n_keys += row["n_keys"]
                 entry = {
                     "path": row["display"],
                     "sha256": row["sha"] or None,
                     "doc_id": None if dropped else row["doc_id"],
                 }
                 log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-    return n
+    return got._replace(n_inputs=n, n_documents=n_documents, n_keys=n_keys)
 
 
 def _pass1_rejects(
-    failures: list[dict[str, Any]], duplicates: dict[int, str], displays: Sequence[str]
+    failures: list[tuple[int, str, str]], duplicates: dict[int, tuple[str, str]]
 ) -> list[Reject]:
     """The rejects of parsing and of byte-identical copies, in input order (as the local run)."""
-    found = [(int(r["position"]), r["error"]) for r in failures]
-    found += [(position, f"duplicate of {first}") for position, first in duplicates.items()]
-    return [Reject(displays[p], "article", reason) for p, reason in sorted(found)]
+    found = list(failures)
+    found += [(p, name, f"duplicate of {first}") for p, (name, first) in duplicates.items()]
+    return [Reject(name, "article", reason) for _, name, reason in sorted(found)]
+
+
+class _SharedRows:
+    """The shared-sentence rows, sorted by (position, sent), read in step with the documents."""
+
+    def __init__(self, shared: Any) -> None:
+        self.batches = iter(shared.iter_batches(batch_format="pyarrow", batch_size=None))
+        self.held: list[pa.Table] = []
+
+    def until(self, position: int) -> pa.Table:
+        """The rows not yet taken up to ``position`` (inclusive)."""
+        taken: list[pa.Table] = []
+        while True:
+            head = self.held.pop() if self.held else next(self.batches, None)
+            if head is None:
+                break
+            head = pa.table(head) if isinstance(head, pa.RecordBatch) else head
+            cut = int(np.searchsorted(head.column("position").to_numpy(), position, "right"))
+            taken.append(head.slice(0, cut))
+            if cut < head.num_rows:
+                self.held.append(head.slice(cut))
+                break
+        return pa.concat_tables(taken) if taken else pa.table({})
 
 
 def _write_documents_file(
-    finished: Any, out_path: Path, tax: Taxonomy, batch_size: int
+    finished: Any, shared: Any, out_path: Path, tax: Taxonomy, batch_size: int
 ) -> _DocStats:
-    """documents.parquet from the finished rows, in input order, row groups of batch_size."""
+    """documents.parquet from the finished rows, in input order, row groups of batch_size.
+
+    Each batch gets its shared sentences here, a streaming merge of two position-sorted
+    streams: cheaper than shuffling the whole corpus to join them on the workers.
+    """
     schema = documents_schema(tax).with_metadata(schema_metadata(tax, "documents"))
     stats = _DocStats()
-    ordered = finished.sort("position")
+    last = -1
+    rows = _SharedRows(shared)
+    column = schema.get_field_index("shared_sentences")
+    field = schema.field(column)
     with pq.ParquetWriter(out_path, schema, compression=PARQUET_COMPRESSION) as writer:
-        for batch in ordered.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
-            part = pa.Table.from_arrays(
-                [batch.column(f.name).cast(f.type) for f in schema], schema=schema
+        for batch in finished.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
+            positions = batch.column("position").to_numpy()
+            if not len(positions):
+                continue
+            if positions[0] <= last or (np.diff(positions) <= 0).any():
+                raise ToolkitError("internal error: the Ray engine's documents came out of order")
+            last = int(positions[-1])
+            mine = rows.until(last)
+            lists = (
+                ray_steps.shared_lists(positions, mine).cast(field.type)
+                if mine.num_rows
+                else pa.array([[]] * len(positions), field.type)
             )
+            part = pa.Table.from_arrays(
+                [
+                    lists if f.name == field.name else batch.column(f.name).cast(f.type)
+                    for f in schema
+                ],
+                schema=schema,
+            ).combine_chunks()  # one chunk per column: the local engine's pages, the same bytes
             writer.write_table(part, row_group_size=max(1, part.num_rows))
             _gather_stats(stats, part)
     return stats
 
 
 def build_with_ray(
-    entries: Sequence[Entry],
+    found: Discovery,
+    sidecar: Sidecar | None,
     tmp: Path,
     tax: Taxonomy,
     ann_root: Path | None,
@@ -234,24 +318,28 @@ def build_with_ray(
 ) -> dict[str, Any]:
     """Everything `convert` computes, on Ray; the tables the driver writes are left to build.
 
-    ``entries`` are plain article files or discovery's rejects; ``sizes`` is (batch size,
-    workers)."""
-    pipe = _Pipeline(entries, tax, sizes, limits)
-    items = pipe.items
+    ``found`` is discovery's result (every input kind), ``sizes`` is (batch size, workers)."""
+    pipe = _Pipeline(found.entries, tax, sizes, limits)
     batch_size = sizes[0]
-    parsed = pipe.parse()
+    parsed = pipe.parse(sidecar)
     if progress is not None:
-        progress(len(items), len(items))
-    duplicates = {int(r["position"]): r["first"] for r in pipe.duplicates(parsed)}
-    rejects = _pass1_rejects(pipe.failures(parsed), duplicates, items)
+        progress(found.total_bytes, found.total_bytes)
+    duplicates = {int(r["position"]): (r["display"], r["first"]) for r in pipe.duplicates(parsed)}
     inputs_log = tmp / ".inputs.jsonl"
-    n_inputs = _log_inputs(parsed, duplicates, inputs_log)
+    logged = _log_inputs(parsed, duplicates, inputs_log)
+    rejects = _pass1_rejects(logged.failures, duplicates)
+    if sidecar is not None:
+        sidecar.matched_digests.update(logged.matched_digests)
+        rejects += sidecar.rejects
+        names = (name for e in found.entries for name in (e.relative, e.display))
+        rejects += sidecar.unmatched(names)
+    n_documents = logged.n_documents
+    # Not materialised: a filter is cheaper to repeat than a second copy of the corpus.
     kept = parsed.map_batches(
         ray_steps.kept_documents,
         fn_kwargs={"duplicates": np.fromiter(duplicates, np.int64, len(duplicates))},
         batch_format="pyarrow",
-    ).materialize()
-    n_documents = kept.count()
+    )
     wanted = sorted(_wanted_doc_ids(ann_root))
     texts: dict[str, str] = {}
     if wanted:
@@ -265,11 +353,9 @@ def build_with_ray(
         else _Annotations()
     )
     clusters = pipe.clusters(kept, n_documents) if n_documents else {}
-    n_keys = int(kept.map_batches(_key_counts, batch_format="pyarrow").sum("n") or 0)
-    shared = pipe.shared(kept, n_keys, n_documents)
+    shared = pipe.shared(kept, logged.n_keys, n_documents)
     n_shared = shared.count()
-    merged = pipe.merge(kept, shared, n_documents)
-    finished = merged.map_batches(
+    finished = kept.map_batches(
         ray_steps.finish_documents,
         fn_kwargs={
             "schema": documents_schema(tax),
@@ -278,21 +364,15 @@ def build_with_ray(
         },
         batch_format="pyarrow",
     )
-    stats = _write_documents_file(finished, tmp / "documents.parquet", tax, batch_size)
+    stats = _write_documents_file(finished, shared, tmp / "documents.parquet", tax, batch_size)
     return {
         "rejects": rejects,
         "annotations": annotations,
         "stats": stats,
-        "n_inputs": n_inputs,
+        "n_inputs": logged.n_inputs,
         "n_documents": n_documents,
         "n_shared": n_shared,
         "cluster_sizes": _cluster_sizes(clusters, n_documents),
         "inputs_log": inputs_log,
+        "skipped": logged.skipped,
     }
-
-
-def _key_counts(batch: pa.Table) -> pa.Table:
-    import pyarrow.compute as pc
-
-    lengths = pc.list_value_length(batch.column("sentence_keys")).fill_null(0)
-    return pa.table({"n": [pc.sum(lengths).as_py() or 0]})

@@ -85,10 +85,15 @@ def collect_inputs(
     ``exclude`` (the sidecar manifest) are skipped and counted. A missing named input is an
     InputError.
     """
+    from toolkit.dataset.object_store import collect_uri, is_uri
+
     found = Discovery()
     excluded = {os.path.realpath(p) for p in exclude}
     for item in inputs:
         root = os.fspath(item)
+        if is_uri(root):
+            collect_uri(root, found, max_bytes)
+            continue
         try:
             os.lstat(root)
         except OSError as exc:
@@ -105,7 +110,7 @@ def collect_inputs(
     real_folders: dict[str, str] = {}
     for entry in sorted(found.entries, key=lambda e: e.display):
         if entry.format != "reject":
-            real = _real_path(entry.path, real_folders)
+            real = entry.path if is_uri(entry.path) else _real_path(entry.path, real_folders)
             if real in seen_real:
                 continue  # the same file named twice (or linked): read once
             seen_real.add(real)

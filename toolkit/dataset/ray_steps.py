@@ -7,8 +7,10 @@ compute the same values; engine_ray wires the steps into a Ray Data pipeline.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.dataset.chunks import ParseLimits, _parse_chunk
+from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.near_duplicates import (
     _bucket_pairs,
     _check_candidates,
@@ -24,7 +27,9 @@ from toolkit.dataset.near_duplicates import (
     live_signatures,
 )
 from toolkit.dataset.shared_sentences import SharedSentences
+from toolkit.dataset.sidecar import Sidecar
 from toolkit.dataset.tables import SHARED_SENTENCE_TYPE
+from toolkit.dataset.work import WorkItem, work_items
 
 CRASH_ONCE_ENV = "TOOLKIT_RAY_CRASH_ONCE"
 """Names a trigger file for the retry test: while it exists, the parse task that first renames
@@ -58,35 +63,87 @@ def _crash_once() -> None:
     os._exit(1)
 
 
-class ArticleParser:
-    """A Ray Data callable: a block of (position, display, path, error) inputs to parsed rows."""
+RECORD_BITS = 32
+"""A parsed row's position is (entry index << RECORD_BITS) | record index inside the entry: in
+input order, as the local engine's stream, for plain files and container records alike."""
 
+ENTRY_TYPE = pa.struct(
+    [
+        ("display", pa.string()),
+        ("path", pa.string()),
+        ("relative", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("format", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+"""A discovery Entry as a row, for the parse tasks."""
+
+
+def parse_entries(
+    batch: pa.Table, schema: pa.Schema, limits: ParseLimits, sidecar: Sidecar | None
+) -> Iterator[pa.Table]:
+    """A block of discovery entries to parsed rows, a container's records streamed as read.
+
+    A task, not an actor pool: task workers stay warm for the steps after it, while an actor
+    pool's processes are started for the parse and stopped after it (seconds each here). The
+    task ends with a note row (see NOTE) when it skipped records or matched sidecar digests.
+    """
+    _crash_once()
+    parser = _Parser(schema, limits)
+    skipped: Counter[str] = Counter()
+    pending: list[tuple[int, WorkItem]] = []
+    for index, entry in zip(
+        batch.column("position").to_pylist(), batch.column("entry").to_pylist(), strict=True
+    ):
+        found = Discovery(entries=[Entry(**entry)])
+        items = work_items(found, sidecar, max_bytes=limits.max_bytes, skipped=skipped)
+        for record, item in enumerate(items):
+            pending.append(((index << RECORD_BITS) | record, item))
+            if len(pending) >= PARSE_CHUNK:
+                yield parser(pending)
+                pending = []
+    if pending:
+        yield parser(pending)
+    # All this worker's matches so far (its copy may serve several tasks): the driver unions them.
+    matched = sorted(sidecar.matched_digests) if sidecar is not None else []
+    if skipped or matched:
+        yield note_row(parser.schema, {"skipped": dict(skipped), "matched_digests": matched})
+
+
+PARSE_CHUNK = 250
+"""Inputs parsed (and returned as one block) at once."""
+
+NOTE = "<note>"
+"""The error of a note row: not an input, but what a parse task counted (skipped records,
+sidecar digests matched). Its error keeps it out of every document step; the log reads it."""
+
+
+def note_row(schema: pa.Schema, note: dict[str, Any]) -> pa.Table:
+    """One note row carrying ``note`` as JSON in the display column."""
+    columns = {f.name: pa.nulls(1, f.type) for f in schema}
+    columns["position"] = pa.array([-1], pa.int64())
+    columns["display"] = pa.array([json.dumps(note, sort_keys=True)], pa.string())
+    columns["sha"] = pa.array([""], pa.string())
+    columns["error"] = pa.array([NOTE], pa.string())
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+class _Parser:
     def __init__(self, schema: pa.Schema, limits: ParseLimits) -> None:
         self.partial = schema
         self.limits = limits
         self.schema = parsed_schema(schema)
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        _crash_once()
-        from toolkit.dataset.work import WorkItem
-
-        items = [
-            WorkItem(display, path=path, error=error)
-            for display, path, error in zip(
-                batch.column("display").to_pylist(),
-                batch.column("path").to_pylist(),
-                batch.column("error").to_pylist(),
-                strict=True,
-            )
-        ]
-        chunk = _parse_chunk(items, self.partial, self.limits)
+    def __call__(self, pending: list[tuple[int, WorkItem]]) -> pa.Table:
+        chunk = _parse_chunk([item for _, item in pending], self.partial, self.limits)
         # Row of each input in chunk.rows, None for the inputs that failed.
         ok = np.asarray([e is None for e in chunk.errors], dtype=bool)
         rows = np.full(len(ok), -1, dtype=np.int64)
         rows[ok] = np.arange(int(ok.sum()))
         take = pa.array(rows, mask=~ok)
         columns: dict[str, Any] = {
-            "position": batch.column("position"),
+            "position": pa.array([position for position, _ in pending], pa.int64()),
             "display": pa.array(chunk.displays, pa.string()),
             "sha": pa.array(chunk.shas, pa.string()),
             "error": pa.array(chunk.errors, pa.string()),
@@ -118,10 +175,12 @@ def _part_of(values: np.ndarray, parts: int) -> pa.Array:
     return pa.array((values % np.uint64(parts)).astype(np.int32), pa.int32())
 
 
-def failed_inputs(batch: pa.Table) -> pa.Table:
-    """The inputs that could not be read or parsed: position, display and reason."""
-    failed = batch.filter(pc.is_valid(batch.column("error")))
-    return failed.select(["position", "display", "error"])
+def log_rows(batch: pa.Table) -> pa.Table:
+    """What the driver logs of each input: position, name, digest, error, doc id, sentence keys."""
+    keys = pc.list_value_length(batch.column("sentence_keys")).fill_null(0)
+    return batch.select(["position", "display", "sha", "error", "doc_id"]).append_column(
+        "n_keys", keys
+    )
 
 
 def digest_rows(batch: pa.Table, parts: int) -> pa.Table:
@@ -143,6 +202,7 @@ def duplicates_of_part(group: pa.Table) -> pa.Table:
     return pa.table(
         {
             "position": ordered.column("position").take(pa.array(dup, pa.int64())),
+            "display": display.take(pa.array(dup, pa.int64())),
             "first": display.take(pa.array(first[dup], pa.int64())),
         }
     )
@@ -271,55 +331,19 @@ def shared_of_part(group: pa.Table, max_docs: int) -> pa.Table:
     )
 
 
-def merge_schema(partial: pa.Schema) -> pa.Schema:
-    """Document rows and shared-sentence rows in one table, to be gathered by document."""
-    kept = [f for f in parsed_schema(partial) if f.name not in ("signature", "sentence_keys")]
-    extra = [
-        pa.field("sent", pa.int32()),
-        pa.field("doc_ids", pa.list_(pa.string())),
-        pa.field("part", pa.int32()),
-    ]
-    return pa.schema([f.with_nullable(True) for f in kept + extra])
+def shared_lists(positions: np.ndarray, shared: pa.Table) -> pa.ListArray:
+    """Each document's shared sentences, from shared rows sorted by (position, sent).
 
-
-def _as_merge_rows(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """``batch`` with every column of ``schema`` (null where it has none) and its part."""
-    n = batch.num_rows
-    values = batch.column("position").to_numpy().astype(np.uint64)
-    given = {name: batch.column(name) for name in batch.column_names}
-    given["part"] = _part_of(values, parts)
-    columns = [given.get(f.name, pa.nulls(n, f.type)) for f in schema]
-    return pa.Table.from_arrays(
-        [c.cast(f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
-    )
-
-
-def document_side(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """Kept document rows as merge rows (signatures and keys are no longer needed)."""
-    return _as_merge_rows(batch.drop_columns(["signature", "sentence_keys"]), parts, schema)
-
-
-def shared_side(batch: pa.Table, parts: int, schema: pa.Schema) -> pa.Table:
-    """Shared-sentence rows (position, sent, doc_ids) as merge rows."""
-    return _as_merge_rows(batch, parts, schema)
-
-
-def merge_part(group: pa.Table) -> pa.Table:
-    """The documents of one position partition, each with its shared sentences in order."""
-    is_doc = pc.is_valid(group.column("doc_id"))
-    docs = group.filter(is_doc).sort_by([("position", "ascending")])
-    shared = group.filter(pc.invert(is_doc)).sort_by(
-        [("position", "ascending"), ("sent", "ascending")]
-    )
-    positions = shared.column("position").to_numpy()
+    ``positions`` are the documents' positions, ascending; every shared row belongs to one.
+    """
     values = pa.StructArray.from_arrays(
         [shared.column("sent").combine_chunks(), shared.column("doc_ids").combine_chunks()],
         fields=list(SHARED_SENTENCE_TYPE),
     )
     # Each document's run of shared rows: the rows of its position in the sorted shared rows.
-    doc_positions = docs.column("position").to_numpy()
-    lo = np.searchsorted(positions, doc_positions, side="left")
-    hi = np.searchsorted(positions, doc_positions, side="right")
+    rows = shared.column("position").to_numpy()
+    lo = np.searchsorted(rows, positions, side="left")
+    hi = np.searchsorted(rows, positions, side="right")
     starts = np.r_[0, np.cumsum(hi - lo)].astype(np.int32)
     picked = values.take(
         pa.array(
@@ -329,11 +353,7 @@ def merge_part(group: pa.Table) -> pa.Table:
             pa.int64(),
         )
     )
-    lists = pa.ListArray.from_arrays(pa.array(starts, pa.int32()), picked)
-    keep = [c for c in docs.column_names if c not in ("sent", "doc_ids", "part")]
-    return docs.select(keep).append_column(
-        "shared_sentences", lists.cast(pa.list_(SHARED_SENTENCE_TYPE))
-    )
+    return pa.ListArray.from_arrays(pa.array(starts, pa.int32()), picked)
 
 
 def finish_documents(
@@ -342,9 +362,9 @@ def finish_documents(
     clusters: Mapping[str, str],
     gold: Mapping[str, list[dict[str, Any]]],
 ) -> pa.Table:
-    """Merged rows to documents rows (with their position): cluster ids and gold spans added.
+    """Kept rows to documents rows (with their position): cluster ids and gold spans added.
 
-    A plain task, not an actor: actors would hold CPUs that the sort after it needs.
+    shared_sentences is left empty: the driver fills it in while it writes (see engine_ray).
     """
     doc_ids = batch.column("doc_id").to_pylist()
     columns: dict[str, Any] = {"position": batch.column("position")}
@@ -352,10 +372,7 @@ def finish_documents(
         if name in batch.column_names:
             columns[name] = batch.column(name)
     columns["cluster_id"] = pa.array([clusters.get(d, d) for d in doc_ids], pa.string())
-    shared_type = schema.field("shared_sentences").type
-    shared = batch.column("shared_sentences").combine_chunks().cast(shared_type)
-    empty = pa.array([[]] * len(shared), shared_type)
-    columns["shared_sentences"] = pc.if_else(pc.is_null(shared), empty, shared)
+    columns["shared_sentences"] = pa.nulls(len(doc_ids), schema.field("shared_sentences").type)
     columns["spans"] = pa.array([gold.get(d) for d in doc_ids], schema.field("spans").type)
     out_schema = pa.schema([pa.field("position", pa.int64()), *schema])
     return pa.Table.from_pydict({f.name: columns[f.name] for f in out_schema}, schema=out_schema)

@@ -29,12 +29,17 @@ class WorkItem(NamedTuple):
 
 
 def read_article_file(path: str, max_bytes: int) -> bytes:
-    """A plain article file's bytes; OSError for a file that cannot (or must not) be read whole.
+    """A plain article file's or object's bytes; OSError when it cannot (or must not) be read.
 
     Opened without blocking and checked to be a regular file, so a file swapped for a FIFO since
     discovery cannot hang the build; read at most ``max_bytes`` + 1 bytes, so a growing one
     cannot exhaust memory.
     """
+    if "://" in path:
+        from toolkit.dataset.object_store import is_uri, read_uri
+
+        if is_uri(path):
+            return read_uri(path, max_bytes)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     pieces: list[bytes] = []
