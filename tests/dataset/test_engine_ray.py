@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from tests.bench.bench_convert import Generator
+from tests.dataset.mixed_corpus import write_mixed_corpus
 from tests.dataset.test_build import SEED_FILES
 from tests.dataset.test_work import _corpus as every_kind_of_input
 from toolkit.dataset import convert
@@ -26,13 +26,7 @@ pytestmark = pytest.mark.ray
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds, 2,000 generated articles (near-copies included), a byte copy and a bad file."""
-    folder = tmp_path_factory.mktemp("corpus")
-    Generator().write_corpus(folder, 2000)
-    for seed in sorted((ROOT / "seeds").glob("*.txt")):
-        shutil.copy(seed, folder / seed.name)
-    shutil.copy(sorted((ROOT / "seeds").glob("001_*.txt"))[0], folder / "zz-copy-of-001.txt")
-    (folder / "empty.txt").write_bytes(b"")
-    return folder
+    return write_mixed_corpus(tmp_path_factory.mktemp("corpus"), 2000)
 
 
 @pytest.fixture(scope="module")

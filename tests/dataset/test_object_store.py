@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from tests.bench.bench_convert import Generator
+from tests.dataset.mixed_corpus import write_mixed_corpus
 from toolkit.dataset import convert
 from toolkit.dataset.object_store import is_uri
 from toolkit.errors import InputError
@@ -55,12 +54,7 @@ def s3() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds, 200 generated articles, a byte copy, an empty file and a hidden file."""
-    folder = tmp_path_factory.mktemp("corpus")
-    Generator().write_corpus(folder, 200)
-    for seed in sorted((ROOT / "seeds").glob("*.txt")):
-        shutil.copy(seed, folder / seed.name)
-    shutil.copy(sorted((ROOT / "seeds").glob("001_*.txt"))[0], folder / "zz-copy-of-001.txt")
-    (folder / "empty.txt").write_bytes(b"")
+    folder = write_mixed_corpus(tmp_path_factory.mktemp("corpus"), 200)
     (folder / ".hidden.txt").write_text("not an input")
     return folder
 
