@@ -152,7 +152,7 @@ def read_tree(root: HtmlElement) -> _TreeText:
                 walk.skip_subtree()
                 skipped = element
                 continue
-            furniture.enter(tag, f"{element.get('class', '')} {element.get('id', '')}")
+            furniture.enter(tag, element.get("class", ""), element.get("id", ""))
             text = element.text
         else:
             if event == "end":
