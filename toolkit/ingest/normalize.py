@@ -38,6 +38,13 @@ _SPECIAL = re.compile(
     "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\xa0\xad\u061c\u1680\u2000-\u200f\u2028-\u202f"
     "\u205f-\u2064\u2066-\u2069\u3000\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]"
 )
+# _SPECIAL without its common characters (tab, no-break space, link markers), which are looked
+# for with ``in``: a findall would list every one of them (pages indent with tabs).
+_RARE_SPECIAL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u061c\u1680\u2000-\u200f\u2028-\u202f"
+    "\u205f-\u2064\u2066-\u2069\u3000\ud800-\udfff\ufdd2-\ufdef\ufeff\ufffe\uffff]"
+)
+_COMMON_SPECIAL = ("\t", "\xa0", "\ufdd0", "\ufdd1")
 # A visible non-ASCII character: the context in which ZWJ/ZWNJ do something (emoji sequences,
 # Indic conjuncts, Persian/Arabic joining). Whitespace, format characters and markers do not count.
 _VISIBLE_NON_ASCII = f"[^\\x00-\\x7f\\s{_INVISIBLE_CHARS}{_BIDI_CHARS}\ufdd0\ufdd1]"
@@ -95,7 +102,8 @@ def _normalize(text: str, *, markers: bool) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan tells which of the rarer characters occur; passes for absent ones are skipped.
-    present = set(_SPECIAL.findall(text))
+    present = set(_RARE_SPECIAL.findall(text))
+    present.update(ch for ch in _COMMON_SPECIAL if ch in text)
     for sep in _LINE_SEPARATORS:
         if sep in present:
             text = text.replace(sep, "\n")
