@@ -85,23 +85,37 @@ def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
     return zip(*(tokens[i:] for i in range(SHINGLE)), strict=False)  # tuples made in C
 
 
-def _own_reason(tag: str, class_value: str, id_value: str) -> str | None:
-    """An element's own reason from its tag and its class and id values."""
+@functools.lru_cache(maxsize=4096)
+def _own_reason(tag: str, class_value: str) -> str | None:
+    """An element's own reason from its tag and its class value (pages repeat both)."""
     if tag in _UNREAD_TAGS:
         return _UNREAD
     by_tag = _TAG_REASONS.get(tag)
     if by_tag or tag in _WHOLE_PAGE:
         return by_tag
+    first = _first_class_reason(class_value)
+    return _CLASS_REASONS[first][0] if first < len(_CLASS_REASONS) else None
+
+
+def _own_reason_with_id(tag: str, class_value: str, id_value: str) -> str | None:
+    """_own_reason for an element with an id value as well (ids differ, so this is not cached)."""
+    if tag in _UNREAD_TAGS or tag in _TAG_REASONS or tag in _WHOLE_PAGE:
+        return _own_reason(tag, class_value)
     # No pattern reaches across the space between the two values (a space matches as a start or
     # an end would), so the reason of the pair is the first one either value has on its own.
-    first = min(_first_class_reason(class_value), _first_class_reason(id_value))
+    first = min(_first_class_reason(class_value), _first_reason(id_value))
     return _CLASS_REASONS[first][0] if first < len(_CLASS_REASONS) else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _first_class_reason(value: str) -> int:
+def _first_class_reason(class_value: str) -> int:
+    """_first_reason of a class value (pages repeat them; ids, which differ, are not cached)."""
+    return _first_reason(class_value)
+
+
+def _first_reason(value: str) -> int:
     """The index in _CLASS_REASONS of the first pattern a class or id value matches, else their
-    count (pages repeat class values; ids, which differ, seldom match at all)."""
+    count."""
     value = value.lower().strip()
     if not value or not _ANY_CLASS_REASON.search(value):
         return len(_CLASS_REASONS)
@@ -126,7 +140,11 @@ class FurnitureText:
         if outer is _OUTSIDE and tag != "body":
             self.stack.append(_OUTSIDE)
         else:
-            own = _own_reason(tag, class_value, id_value)
+            own = (
+                _own_reason_with_id(tag, class_value, id_value)
+                if id_value
+                else _own_reason(tag, class_value)
+            )
             self.stack.append(own or (None if outer is _OUTSIDE else outer))
 
     def leave(self) -> None:
