@@ -45,6 +45,9 @@ _RARE_SPECIAL = re.compile(
     "\u205f-\u2064\u2066-\u2069\u3000\ud800-\udfff\ufdd2-\ufdef\ufeff\ufffe\uffff]"
 )
 _COMMON_SPECIAL = ("\t", "\xa0", "\ufdd0", "\ufdd1")
+# The ASCII characters no pass acts on: deleting them from an ASCII text's bytes (in C) leaves
+# the special ones, faster than a regex scan.
+_ASCII_PLAIN = bytes(b for b in range(128) if not _SPECIAL.match(chr(b)))
 # A visible non-ASCII character: the context in which ZWJ/ZWNJ do something (emoji sequences,
 # Indic conjuncts, Persian/Arabic joining). Whitespace, format characters and markers do not count.
 _VISIBLE_NON_ASCII = f"[^\\x00-\\x7f\\s{_INVISIBLE_CHARS}{_BIDI_CHARS}\ufdd0\ufdd1]"
@@ -102,8 +105,7 @@ def _normalize(text: str, *, markers: bool) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan tells which of the rarer characters occur; passes for absent ones are skipped.
-    present = set(_RARE_SPECIAL.findall(text))
-    present.update(ch for ch in _COMMON_SPECIAL if ch in text)
+    present = _special_chars(text)
     for sep in _LINE_SEPARATORS:
         if sep in present:
             text = text.replace(sep, "\n")
@@ -131,8 +133,8 @@ def _normalize(text: str, *, markers: bool) -> str:
         text = _move_space_out_of_links(text)
     for space in present.intersection(_OTHER_SPACES):
         text = text.replace(space, " ")
-    if "  " in text:
-        text = _SPACE_RUN.sub(" ", text)
+    while "  " in text:  # each pass halves every run of spaces (plain replaces beat a regex)
+        text = text.replace("  ", " ")
     if "\n" not in text:
         return text.strip(" ")  # one line is one paragraph (or none)
     paragraphs: list[list[str]] = []
@@ -150,6 +152,22 @@ def _normalize(text: str, *, markers: bool) -> str:
         tail = line[-2] if line[-1] == LINK_CLOSE and len(line) > 1 else line[-1]
         joinable = tail not in _LINE_END_STOPS and tail not in (LINK_OPEN, LINK_CLOSE)
     return "\n\n".join(lines[0] if len(lines) == 1 else " ".join(lines) for lines in paragraphs)
+
+
+def _special_chars(text: str) -> set[str]:
+    """The characters of ``text`` that _SPECIAL matches."""
+    if text.isascii():
+        return set(text.encode("ascii").translate(None, _ASCII_PLAIN).decode("ascii"))
+    # Deleting single-byte characters leaves every multi-byte sequence whole: the rest is the
+    # text's non-ASCII and special characters, usually a small part of it to scan.
+    rest = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(None, _ASCII_PLAIN)
+        .decode("utf-8", "surrogatepass")
+    )
+    present = set(_RARE_SPECIAL.findall(rest))
+    present.update(ch for ch in _COMMON_SPECIAL if ch in rest)
+    return present
 
 
 def _move_space_out_of_links(text: str) -> str:
