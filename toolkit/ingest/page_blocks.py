@@ -55,9 +55,9 @@ _UNREAD = "unread"
 _EVENTS = ("start", "end", "comment", "pi")
 # A text of these alone is blank (as XPath's normalize-space sees it; a no-break space is not).
 _XML_SPACE = " \t\n\r"
-_OUTSIDE = "outside"
+OUTSIDE = "outside"
 """The marker of elements outside the body, whose text is not indexed."""
-UNCOUNTED = frozenset({None, _UNREAD, _OUTSIDE})
+UNCOUNTED = frozenset({None, _UNREAD, OUTSIDE})
 """The reasons (of FurnitureText.stack) of texts that are not gathered."""
 _WORD = re.compile(r"\w+")
 SHINGLE = 4
@@ -86,7 +86,7 @@ def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _own_reason(tag: str, class_value: str) -> str | None:
+def own_reason(tag: str, class_value: str) -> str | None:
     """An element's own reason from its tag and its class value (pages repeat both)."""
     if tag in _UNREAD_TAGS:
         return _UNREAD
@@ -97,10 +97,10 @@ def _own_reason(tag: str, class_value: str) -> str | None:
     return _CLASS_REASONS[first][0] if first < len(_CLASS_REASONS) else None
 
 
-def _own_reason_with_id(tag: str, class_value: str, id_value: str) -> str | None:
-    """_own_reason for an element with an id value as well (ids differ, so this is not cached)."""
+def own_reason_with_id(tag: str, class_value: str, id_value: str) -> str | None:
+    """own_reason for an element with an id value as well (ids differ, so this is not cached)."""
     if tag in _UNREAD_TAGS or tag in _TAG_REASONS or tag in _WHOLE_PAGE:
-        return _own_reason(tag, class_value)
+        return own_reason(tag, class_value)
     # No pattern reaches across the space between the two values (a space matches as a start or
     # an end would), so the reason of the pair is the first one either value has on its own.
     first = min(_first_class_reason(class_value), _first_reason(id_value))
@@ -130,22 +130,22 @@ class FurnitureText:
     """
 
     def __init__(self) -> None:
-        self.stack: list[str | None] = [_OUTSIDE]
+        self.stack: list[str | None] = [OUTSIDE]
         """The reasons of the elements entered and not yet left, innermost last."""
         self._runs: list[tuple[str, list[str]]] = []
 
     def enter(self, tag: str, class_value: str, id_value: str) -> None:
         """An element starts (with its class and id values)."""
         outer = self.stack[-1]
-        if outer is _OUTSIDE and tag != "body":
-            self.stack.append(_OUTSIDE)
+        if outer is OUTSIDE and tag != "body":
+            self.stack.append(OUTSIDE)
         else:
             own = (
-                _own_reason_with_id(tag, class_value, id_value)
+                own_reason_with_id(tag, class_value, id_value)
                 if id_value
-                else _own_reason(tag, class_value)
+                else own_reason(tag, class_value)
             )
-            self.stack.append(own or (None if outer is _OUTSIDE else outer))
+            self.stack.append(own or (None if outer is OUTSIDE else outer))
 
     def leave(self) -> None:
         """The element entered last ends."""
