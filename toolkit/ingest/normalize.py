@@ -102,6 +102,14 @@ def _normalize(text: str, *, markers: bool) -> str:
     Written for speed on large inputs: one regex scan finds which rare characters occur, passes
     for absent ones are skipped, and plain ``str`` methods do most of the work.
     """
+    if (  # most texts are one short ASCII line that only needs its ends stripped
+        text.isascii()
+        and "\n" not in text
+        and "\r" not in text
+        and "  " not in text
+        and not text.encode("ascii").translate(None, _ASCII_PLAIN)
+    ):
+        return text.strip(" ")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan tells which of the rarer characters occur; passes for absent ones are skipped.
