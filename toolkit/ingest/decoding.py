@@ -29,6 +29,9 @@ _HIGH_BYTES = bytes(range(0x80, 0x100))
 _NOT_ASCII_LETTERS = bytes(b for b in range(0x100) if not chr(b).isalpha() or b >= 0x80)
 _C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f\x80-\x9f]")
+# The ASCII characters that are not binary controls: deleted from a text's bytes (in C), they
+# leave the controls and the non-ASCII characters, usually a small part of the text to scan.
+_ASCII_NOT_CONTROL = bytes(b for b in range(128) if not _BINARY_CONTROL.match(chr(b)))
 
 
 def decode_bytes(data: bytes, *, source_path: str, declared: str | None = None) -> tuple[str, str]:
@@ -228,7 +231,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _check_text(text: str, source_path: str) -> str:
-    controls = len(_BINARY_CONTROL.findall(text))
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_NOT_CONTROL)
+    controls = len(_BINARY_CONTROL.findall(rest.decode("utf-8", "surrogatepass")))
     if controls * 20 > len(text):
         raise InputError(
             f"binary file: {controls} of {len(text)} characters are control characters "

@@ -10,6 +10,7 @@ support.
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,8 +64,15 @@ def _outlet_from_links(hrefs: Iterable[str]) -> str | None:
     return host if count * 2 > len(hosts) else None
 
 
+# An http(s) URL whose host part is plain ASCII without brackets, so that urlsplit would find it
+# (non-empty) without raising: most links, told apart without splitting them.
+_PLAIN_WEB_URL = re.compile(r"[hH][tT][tT][pP][sS]?://[A-Za-z0-9\-._~!$&'()*+,;=:@%]+(?:[/?#]|\Z)")
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_web_url(url: str) -> bool:
+    if _PLAIN_WEB_URL.match(url):
+        return True
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -38,6 +38,16 @@ _SPECIAL = re.compile(
     "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\xa0\xad\u061c\u1680\u2000-\u200f\u2028-\u202f"
     "\u205f-\u2064\u2066-\u2069\u3000\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]"
 )
+# _SPECIAL without its common characters (tab, no-break space, link markers), which are looked
+# for with ``in``: a findall would list every one of them (pages indent with tabs).
+_RARE_SPECIAL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u061c\u1680\u2000-\u200f\u2028-\u202f"
+    "\u205f-\u2064\u2066-\u2069\u3000\ud800-\udfff\ufdd2-\ufdef\ufeff\ufffe\uffff]"
+)
+_COMMON_SPECIAL = ("\t", "\xa0", "\ufdd0", "\ufdd1")
+# The ASCII characters no pass acts on: deleting them from an ASCII text's bytes (in C) leaves
+# the special ones, faster than a regex scan.
+_ASCII_PLAIN = bytes(b for b in range(128) if not _SPECIAL.match(chr(b)))
 # A visible non-ASCII character: the context in which ZWJ/ZWNJ do something (emoji sequences,
 # Indic conjuncts, Persian/Arabic joining). Whitespace, format characters and markers do not count.
 _VISIBLE_NON_ASCII = f"[^\\x00-\\x7f\\s{_INVISIBLE_CHARS}{_BIDI_CHARS}\ufdd0\ufdd1]"
@@ -92,10 +102,18 @@ def _normalize(text: str, *, markers: bool) -> str:
     Written for speed on large inputs: one regex scan finds which rare characters occur, passes
     for absent ones are skipped, and plain ``str`` methods do most of the work.
     """
+    if (  # most texts are one short ASCII line that only needs its ends stripped
+        text.isascii()
+        and "\n" not in text
+        and "\r" not in text
+        and "  " not in text
+        and not text.encode("ascii").translate(None, _ASCII_PLAIN)
+    ):
+        return text.strip(" ")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One scan tells which of the rarer characters occur; passes for absent ones are skipped.
-    present = set(_SPECIAL.findall(text))
+    present = _special_chars(text)
     for sep in _LINE_SEPARATORS:
         if sep in present:
             text = text.replace(sep, "\n")
@@ -123,8 +141,8 @@ def _normalize(text: str, *, markers: bool) -> str:
         text = _move_space_out_of_links(text)
     for space in present.intersection(_OTHER_SPACES):
         text = text.replace(space, " ")
-    if "  " in text:
-        text = _SPACE_RUN.sub(" ", text)
+    while "  " in text:  # each pass halves every run of spaces (plain replaces beat a regex)
+        text = text.replace("  ", " ")
     if "\n" not in text:
         return text.strip(" ")  # one line is one paragraph (or none)
     paragraphs: list[list[str]] = []
@@ -142,6 +160,22 @@ def _normalize(text: str, *, markers: bool) -> str:
         tail = line[-2] if line[-1] == LINK_CLOSE and len(line) > 1 else line[-1]
         joinable = tail not in _LINE_END_STOPS and tail not in (LINK_OPEN, LINK_CLOSE)
     return "\n\n".join(lines[0] if len(lines) == 1 else " ".join(lines) for lines in paragraphs)
+
+
+def _special_chars(text: str) -> set[str]:
+    """The characters of ``text`` that _SPECIAL matches."""
+    if text.isascii():
+        return set(text.encode("ascii").translate(None, _ASCII_PLAIN).decode("ascii"))
+    # Deleting single-byte characters leaves every multi-byte sequence whole: the rest is the
+    # text's non-ASCII and special characters, usually a small part of it to scan.
+    rest = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(None, _ASCII_PLAIN)
+        .decode("utf-8", "surrogatepass")
+    )
+    present = set(_RARE_SPECIAL.findall(rest))
+    present.update(ch for ch in _COMMON_SPECIAL if ch in rest)
+    return present
 
 
 def _move_space_out_of_links(text: str) -> str:

@@ -55,9 +55,9 @@ _UNREAD = "unread"
 _EVENTS = ("start", "end", "comment", "pi")
 # A text of these alone is blank (as XPath's normalize-space sees it; a no-break space is not).
 _XML_SPACE = " \t\n\r"
-_OUTSIDE = "outside"
+OUTSIDE = "outside"
 """The marker of elements outside the body, whose text is not indexed."""
-UNCOUNTED = frozenset({None, _UNREAD, _OUTSIDE})
+UNCOUNTED = frozenset({None, _UNREAD, OUTSIDE})
 """The reasons (of FurnitureText.stack) of texts that are not gathered."""
 _WORD = re.compile(r"\w+")
 SHINGLE = 4
@@ -86,17 +86,40 @@ def shingles(tokens: list[str]) -> Iterator[tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _own_reason(tag: str, names: str) -> str | None:
-    """An element's own reason from its tag and its class and id values (pages repeat them)."""
+def own_reason(tag: str, class_value: str) -> str | None:
+    """An element's own reason from its tag and its class value (pages repeat both)."""
     if tag in _UNREAD_TAGS:
         return _UNREAD
     by_tag = _TAG_REASONS.get(tag)
     if by_tag or tag in _WHOLE_PAGE:
         return by_tag
-    names = names.lower().strip()
-    if not names or not _ANY_CLASS_REASON.search(names):
-        return None
-    return next((reason for reason, pattern in _CLASS_REASONS if pattern.search(names)), None)
+    first = _first_class_reason(class_value)
+    return _CLASS_REASONS[first][0] if first < len(_CLASS_REASONS) else None
+
+
+def own_reason_with_id(tag: str, class_value: str, id_value: str) -> str | None:
+    """own_reason for an element with an id value as well (ids differ, so this is not cached)."""
+    if tag in _UNREAD_TAGS or tag in _TAG_REASONS or tag in _WHOLE_PAGE:
+        return own_reason(tag, class_value)
+    # No pattern reaches across the space between the two values (a space matches as a start or
+    # an end would), so the reason of the pair is the first one either value has on its own.
+    first = min(_first_class_reason(class_value), _first_reason(id_value))
+    return _CLASS_REASONS[first][0] if first < len(_CLASS_REASONS) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_class_reason(class_value: str) -> int:
+    """_first_reason of a class value (pages repeat them; ids, which differ, are not cached)."""
+    return _first_reason(class_value)
+
+
+def _first_reason(value: str) -> int:
+    """The index in _CLASS_REASONS of the first pattern a class or id value matches, else their
+    count."""
+    value = value.lower().strip()
+    if not value or not _ANY_CLASS_REASON.search(value):
+        return len(_CLASS_REASONS)
+    return next(i for i, (_, pattern) in enumerate(_CLASS_REASONS) if pattern.search(value))
 
 
 class FurnitureText:
@@ -107,17 +130,22 @@ class FurnitureText:
     """
 
     def __init__(self) -> None:
-        self.stack: list[str | None] = [_OUTSIDE]
+        self.stack: list[str | None] = [OUTSIDE]
         """The reasons of the elements entered and not yet left, innermost last."""
         self._runs: list[tuple[str, list[str]]] = []
 
-    def enter(self, tag: str, names: str) -> None:
-        """An element starts (``names``: its class and id values)."""
+    def enter(self, tag: str, class_value: str, id_value: str) -> None:
+        """An element starts (with its class and id values)."""
         outer = self.stack[-1]
-        if outer is _OUTSIDE and tag != "body":
-            self.stack.append(_OUTSIDE)
+        if outer is OUTSIDE and tag != "body":
+            self.stack.append(OUTSIDE)
         else:
-            self.stack.append(_own_reason(tag, names) or (None if outer is _OUTSIDE else outer))
+            own = (
+                own_reason_with_id(tag, class_value, id_value)
+                if id_value
+                else own_reason(tag, class_value)
+            )
+            self.stack.append(own or (None if outer is OUTSIDE else outer))
 
     def leave(self) -> None:
         """The element entered last ends."""
@@ -152,7 +180,7 @@ class FurnitureText:
             return  # a script or style alone: its one text is unread
         for event, node in etree.iterwalk(element, events=_EVENTS):
             if event == "start":
-                self.enter(node.tag, _names(node))
+                self.enter(node.tag, node.get("class", ""), node.get("id", ""))
                 if node.text:
                     self.text(node.text)
                 continue
@@ -160,10 +188,6 @@ class FurnitureText:
                 self.leave()
             if node.tail and node is not element:
                 self.text(node.tail)
-
-
-def _names(element: HtmlElement) -> str:
-    return f"{element.get('class', '')} {element.get('id', '')}"
 
 
 def markup_reasons(root: HtmlElement) -> dict[tuple[str, ...], str]:

@@ -27,7 +27,13 @@ from toolkit.ingest.html import (
     _WHITESPACE,
     _HTMLText,
 )
-from toolkit.ingest.page_blocks import UNCOUNTED, FurnitureText
+from toolkit.ingest.page_blocks import (
+    OUTSIDE,
+    UNCOUNTED,
+    FurnitureText,
+    own_reason,
+    own_reason_with_id,
+)
 
 # trafilatura's loader options, but comments kept (they are removals); elements are plain
 # HtmlElement for every tag, looked up in C (lxml.html's per-tag lookup runs in Python).
@@ -152,7 +158,17 @@ def read_tree(root: HtmlElement) -> _TreeText:
                 walk.skip_subtree()
                 skipped = element
                 continue
-            furniture.enter(tag, f"{element.get('class', '')} {element.get('id', '')}")
+            # FurnitureText.enter, inlined: most elements are outside the body or have no id.
+            if stack[-1] is OUTSIDE and tag != "body":
+                stack.append(OUTSIDE)
+            else:
+                id_value = element.get("id")
+                own = (
+                    own_reason_with_id(tag, element.get("class", ""), id_value)
+                    if id_value
+                    else own_reason(tag, element.get("class", ""))
+                )
+                stack.append(own or (None if stack[-1] is OUTSIDE else stack[-1]))
             text = element.text
         else:
             if event == "end":
