@@ -13,9 +13,7 @@ its shared sentences (see docs/SCALING.md for what that costs).
 
 from __future__ import annotations
 
-import ctypes
 import json
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ import pyarrow.parquet as pq
 from toolkit.core import start_ray
 from toolkit.dataset import ray_steps
 from toolkit.dataset.chunks import ParseLimits, partial_schema
+from toolkit.dataset.heap import _trim_heap
 from toolkit.dataset.inputs import Discovery, Entry
 from toolkit.dataset.layers import _Annotations, _wanted_doc_ids, load_annotations
 from toolkit.dataset.near_duplicates import NEAR_DUPLICATE_THRESHOLD, lsh_bands
@@ -49,20 +48,6 @@ _TRIM_EVERY = 16
 """Row groups the driver writes between two returns of its freed heap to the system."""
 _SIGNATURE_WIDTH = 64
 """MinHash values per document (near_duplicates.minhash_signatures' default)."""
-
-
-def _release_freed_memory() -> None:
-    """Hand the driver's freed heap back to the system after a Ray Data stage (glibc only).
-
-    Each executed stage leaves 60-90 MiB of freed but unreturned glibc heap in the driver at
-    30,000 articles (Ray's executor and core-worker buffers), so without this the driver's
-    resident memory climbs with every stage and with the corpus (measured in docs/SCALING.md).
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # absent on musl
-    if trim is not None:
-        trim(0)
 
 
 def _parts(rows: int) -> int:
@@ -170,7 +155,7 @@ class _Pipeline:
             ray_steps.duplicates_of_part, batch_format="pyarrow"
         )
         taken = list(found.take_all())
-        _release_freed_memory()
+        _trim_heap()
         return taken
 
     def clusters(self, kept: Any, n_documents: int) -> dict[str, str]:
@@ -192,7 +177,7 @@ class _Pipeline:
             batch_format="pyarrow",
         )
         found = sorted({(r["first"], r["second"]) for r in pairs.take_all()})
-        _release_freed_memory()
+        _trim_heap()
         return _union_find(found)
 
     def shared(self, kept: Any, n_sentences: int, n_documents: int) -> Any:
@@ -209,7 +194,7 @@ class _Pipeline:
         )
         # Sorted by document, so the driver can merge them into the documents as it writes.
         ordered = found.sort(["position", "sent"]).materialize()
-        _release_freed_memory()
+        _trim_heap()
         return ordered
 
 
@@ -254,7 +239,7 @@ def _log_inputs(parsed: Any, duplicates: dict[int, tuple[str, str]], log_path: P
                     "doc_id": None if dropped else row["doc_id"],
                 }
                 log.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-    _release_freed_memory()
+    _trim_heap()
     return got._replace(n_inputs=n, n_documents=n_documents, n_keys=n_keys)
 
 
@@ -329,7 +314,7 @@ def _write_documents_file(
             _gather_stats(stats, part)
             written += 1
             if written % _TRIM_EVERY == 0:
-                _release_freed_memory()
+                _trim_heap()
     return stats
 
 

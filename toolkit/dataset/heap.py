@@ -12,6 +12,8 @@ def _trim_heap() -> None:
 
     Freed numpy and Arrow temporaries of a few MB stay in the C heap, so without this the peak
     of one phase would carry into the next and memory would seem to grow with the corpus.
+    The Ray driver calls it after each Ray Data stage too: each left 60-90 MiB of freed native
+    heap at 30,000 articles (docs/SCALING.md).
     """
     trim = _malloc_trim()
     if trim is not None:
