@@ -197,14 +197,21 @@ def _add(
         return
     kind = input_format(path)
     if reason is None and kind == "file" and info.st_size > max_bytes:
-        reason = (
-            f"file is {info.st_size} bytes, over the limit of {max_bytes} bytes "
-            "(--max-bytes); not read"
-        )
+        reason = oversize_reason(info.st_size, max_bytes)
     if reason is not None:
         found.entries.append(Entry(display, path, rel, format="reject", reason=reason))
         return
     found.entries.append(Entry(display, path, rel, info.st_size, kind))
+
+
+def oversize_reason(size: int, max_bytes: int) -> str:
+    """The reject reason of a file (or object) listed as larger than ``max_bytes``."""
+    return f"file is {size} bytes, over the limit of {max_bytes} bytes (--max-bytes); not read"
+
+
+def grown_over_limit(max_bytes: int) -> OSError:
+    """The error of a file (or object) that held more than ``max_bytes`` when read."""
+    return OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
 
 
 def _link_problem(path: str, exc: OSError) -> str:

@@ -15,7 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from toolkit.dataset.inputs import Discovery, Entry, input_format
+from toolkit.dataset.inputs import (
+    Discovery,
+    Entry,
+    grown_over_limit,
+    input_format,
+    oversize_reason,
+)
 from toolkit.dataset.manifest import MANIFEST_NAME
 from toolkit.errors import InputError
 
@@ -86,10 +92,7 @@ def collect_uri(uri: str, found: Discovery, max_bytes: int) -> None:
         name = f"{scheme}://{item.path}"
         kind = input_format(item.path)
         if kind == "file" and item.size > max_bytes:
-            reason = (
-                f"file is {item.size} bytes, over the limit of {max_bytes} bytes "
-                "(--max-bytes); not read"
-            )
+            reason = oversize_reason(item.size, max_bytes)
             found.entries.append(Entry(name, name, relative, format="reject", reason=reason))
             continue
         found.entries.append(Entry(name, name, relative, item.size, kind))
@@ -104,7 +107,7 @@ def read_uri(uri: str, max_bytes: int) -> bytes:
     except OSError as exc:
         raise OSError(errno.EIO, str(exc).splitlines()[0] if str(exc) else "I/O error") from exc
     if len(data) > max_bytes:
-        raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
+        raise grown_over_limit(max_bytes)
     return bytes(data)
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from toolkit.dataset.inputs import Discovery, Entry
+from toolkit.dataset.inputs import Discovery, Entry, grown_over_limit
 from toolkit.dataset.sidecar import Sidecar
 from toolkit.ingest import Record, SourceHints, read_jsonl, read_warc
 
@@ -57,7 +57,7 @@ def read_article_file(path: str, max_bytes: int) -> bytes:
     finally:
         os.close(fd)
     if size > max_bytes:
-        raise OSError(errno.EFBIG, f"file grew over the limit of {max_bytes} bytes (--max-bytes)")
+        raise grown_over_limit(max_bytes)
     return b"".join(pieces)
 
 
